@@ -1,0 +1,49 @@
+import { type ApiErrorBody, errorBody } from '@flash/contracts'
+import type { Offer } from '@flash/redis'
+
+/** Everything checkout can refuse, as data. */
+export type CheckoutError =
+  | { type: 'IdempotencyKeyRequired' }
+  | { type: 'InvalidOffer' }
+  | { type: 'IdempotencyKeyReused' }
+  | { type: 'OfferNotFound'; offer: Offer }
+  | { type: 'NotStarted' }
+  | { type: 'Ended' }
+  | { type: 'LimitReached' }
+  | { type: 'SoldOut'; offer: Offer; remaining?: number }
+  | { type: 'OrderNotFound' }
+  | { type: 'Unavailable'; cause: unknown }
+
+/** The one switch that turns a checkout error into the status and body of shared/API.md. */
+export function toHttp(error: CheckoutError): { status: number; body: ApiErrorBody } {
+  switch (error.type) {
+    case 'IdempotencyKeyRequired':
+      return http(400, 'idempotency_key_required', 'send an Idempotency-Key header (1-64 chars)')
+    case 'InvalidOffer':
+      return http(400, 'invalid_request', 'body: send exactly one of saleId or productId')
+    case 'IdempotencyKeyReused':
+      return http(422, 'idempotency_key_reused', 'this Idempotency-Key was used with another body')
+    case 'OfferNotFound':
+      return http(404, 'not_found', `${error.offer.kind} ${error.offer.id} does not exist`)
+    case 'NotStarted':
+      return http(425, 'sale_not_started', 'the sale has not started yet')
+    case 'Ended':
+      return http(410, 'sale_ended', 'the sale has ended')
+    case 'LimitReached':
+      return http(409, 'limit_reached', 'you already hold the most units this sale allows')
+    case 'SoldOut':
+      return http(
+        409,
+        'sold_out',
+        error.remaining ? `only ${error.remaining} left` : `this ${error.offer.kind} is sold out`,
+      )
+    case 'OrderNotFound':
+      return http(404, 'not_found', 'no such order')
+    case 'Unavailable':
+      return http(503, 'unavailable', 'orders are unavailable right now; try again shortly')
+  }
+}
+
+function http(status: number, code: Parameters<typeof errorBody>[0], message: string) {
+  return { status, body: errorBody(code, message) }
+}

@@ -1,0 +1,32 @@
+import { t } from 'elysia'
+
+const quantity = t.Integer({ minimum: 1, maximum: 1000, description: 'units to buy' })
+const id = t.String({ format: 'uuid', description: 'an id from the catalog' })
+
+export const OrderModel = {
+  /** One of saleId or productId; the handler checks that exactly one is there. */
+  placeBody: t.Object(
+    { saleId: t.Optional(id), productId: t.Optional(id), quantity },
+    { additionalProperties: false, description: '{saleId, quantity} or {productId, quantity}' },
+  ),
+  placeHeaders: t.Object({
+    'idempotency-key': t.Optional(t.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' })),
+  }),
+  orderParams: t.Object({ id: t.String({ format: 'uuid' }) }),
+  listQuery: t.Object({
+    cursor: t.Optional(t.String({ format: 'uuid' })),
+    limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  }),
+  placed: t.Object({ orderId: t.String(), status: t.Literal('pending') }),
+}
+
+export type PlaceBody = typeof OrderModel.placeBody.static
+
+export type OrderView = {
+  id: string
+  status: string
+  items: { productId: string; saleId: string | null; quantity: number; unitPrice: number }[]
+  total: number
+  createdAt: string
+  updatedAt: string
+}

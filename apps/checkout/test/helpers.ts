@@ -1,0 +1,58 @@
+import { keySpace } from '@flash/redis'
+import { testDatabase, testRedis, testTokens } from '@flash/testing'
+import { createCheckoutApp } from '../src/app.ts'
+
+/**
+ * A checkout app on its own database and key prefix, listening on a free
+ * port so tests go through real HTTP.
+ */
+export async function startCheckout(options: { soldOutFlagMs?: number } = {}) {
+  const database = await testDatabase()
+  const redis = await testRedis()
+  const errors: string[] = []
+  const app = createCheckoutApp({
+    redis: redis.redis,
+    db: database.db,
+    space: keySpace(redis.prefix),
+    tokens: testTokens,
+    maxBodyBytes: 16 * 1024,
+    idempotencyTtlSeconds: 3600,
+    pendingOrderTtlSeconds: 3600,
+    soldOutFlagMs: options.soldOutFlagMs ?? 500,
+    log: (line) => errors.push(line),
+  }).listen({ port: 0, hostname: '127.0.0.1' })
+  const url = `http://127.0.0.1:${app.server?.port}`
+  return {
+    app,
+    url,
+    database,
+    redis,
+    errors,
+    async [Symbol.asyncDispose]() {
+      await app.stop(true)
+      await redis[Symbol.asyncDispose]()
+      await database[Symbol.asyncDispose]()
+    },
+  }
+}
+
+/** POST /orders as a buyer, with a fresh idempotency key unless one is given. */
+export async function placeOrder(
+  url: string,
+  buyerId: string,
+  body: unknown,
+  idempotencyKey: string | null = crypto.randomUUID(),
+) {
+  const { token } = await testTokens.signAccess({ id: buyerId, role: 'buyer' })
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+  }
+  if (idempotencyKey !== null) headers['idempotency-key'] = idempotencyKey
+  const response = await fetch(`${url}/orders`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  })
+  return { status: response.status, body: (await response.json()) as Record<string, any> }
+}

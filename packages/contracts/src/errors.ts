@@ -1,0 +1,32 @@
+/** Every stable error code of the public contract (shared/API.md). Clients switch on these. */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal'
+  | 'invalid_credentials'
+  | 'invalid_token'
+  | 'sold_out'
+  | 'limit_reached'
+  | 'sale_not_started'
+  | 'sale_ended'
+  | 'idempotency_key_required'
+  | 'idempotency_key_reused'
+  | 'idempotency_key_in_use'
+
+export type ApiErrorBody = { error: { code: ErrorCode; message: string } }
+
+/**
+ * The one error body every app answers with.
+ *
+ * @example
+ * errorBody('sold_out', 'this sale is sold out')
+ * // { error: { code: 'sold_out', message: 'this sale is sold out' } }
+ */
+export function errorBody(code: ErrorCode, message: string): ApiErrorBody {
+  return { error: { code, message } }
+}

@@ -1,0 +1,168 @@
+import {
+  bigint,
+  datetime,
+  index,
+  int,
+  mysqlEnum,
+  mysqlTable,
+  primaryKey,
+  text,
+  varchar,
+} from 'drizzle-orm/mysql-core'
+
+/**
+ * The system of record. Ids are UUIDv7 strings minted by the app (opaque to
+ * clients, time-ordered so they double as pagination cursors). Money is an
+ * integer number of minor units. Times are UTC with millisecond precision.
+ */
+
+const id = (name = 'id') => varchar(name, { length: 36 })
+const createdAt = () => datetime('created_at', { mode: 'date', fsp: 3 }).notNull()
+const updatedAt = () => datetime('updated_at', { mode: 'date', fsp: 3 }).notNull()
+const money = (name: string) => bigint(name, { mode: 'number', unsigned: true })
+
+export const roles = ['admin', 'buyer'] as const
+export type Role = (typeof roles)[number]
+
+export const users = mysqlTable('users', {
+  id: id().primaryKey(),
+  /** Stored lower-cased so comparisons are case-insensitive by construction. */
+  email: varchar('email', { length: 254 }).notNull().unique(),
+  passwordHash: varchar('password_hash', { length: 255 }).notNull(),
+  role: mysqlEnum('role', roles).notNull().default('buyer'),
+  name: varchar('name', { length: 200 }).notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+/** One row per login session; refresh tokens rotate within a family. */
+export const refreshTokenFamilies = mysqlTable(
+  'refresh_token_families',
+  {
+    id: id().primaryKey(),
+    userId: id('user_id')
+      .notNull()
+      .references(() => users.id),
+    /** The only refresh token id of this family that may still be used. */
+    currentTokenId: varchar('current_token_id', { length: 36 }).notNull(),
+    expiresAt: datetime('expires_at', { mode: 'date', fsp: 3 }).notNull(),
+    revokedAt: datetime('revoked_at', { mode: 'date', fsp: 3 }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('refresh_families_user_idx').on(t.userId)],
+)
+
+export const products = mysqlTable('products', {
+  id: id().primaryKey(),
+  name: varchar('name', { length: 200 }).notNull(),
+  description: text('description').notNull(),
+  price: money('price').notNull(),
+  /** Units on hand; for products on sale the live counter is in Redis. */
+  stock: int('stock', { unsigned: true }).notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+export const flashSales = mysqlTable(
+  'flash_sales',
+  {
+    id: id().primaryKey(),
+    productId: id('product_id')
+      .notNull()
+      .references(() => products.id),
+    price: money('price').notNull(),
+    quantity: int('quantity', { unsigned: true }).notNull(),
+    perUserLimit: int('per_user_limit', { unsigned: true }).notNull(),
+    startsAt: datetime('starts_at', { mode: 'date', fsp: 3 }).notNull(),
+    endsAt: datetime('ends_at', { mode: 'date', fsp: 3 }).notNull(),
+    /** Last value written back from the Redis counter by the stock sync. */
+    remaining: int('remaining', { unsigned: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('flash_sales_window_idx').on(t.startsAt, t.endsAt)],
+)
+
+export const orderStatuses = [
+  'pending',
+  'paid',
+  'shipping',
+  'delivered',
+  'return_requested',
+  'returned',
+  'cancelled',
+  'failed',
+] as const
+export type OrderStatus = (typeof orderStatuses)[number]
+
+export const orders = mysqlTable(
+  'orders',
+  {
+    id: id().primaryKey(),
+    userId: id('user_id')
+      .notNull()
+      .references(() => users.id),
+    saleId: id('sale_id').references(() => flashSales.id),
+    status: mysqlEnum('status', orderStatuses).notNull(),
+    total: money('total').notNull(),
+    idempotencyKey: varchar('idempotency_key', { length: 64 }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('orders_user_idx').on(t.userId, t.id),
+    index('orders_status_idx').on(t.status, t.updatedAt),
+    index('orders_sale_idx').on(t.saleId, t.status),
+    // Not unique: a key may be reused once its 24 h idempotency window has passed.
+    index('orders_user_idempotency_idx').on(t.userId, t.idempotencyKey),
+  ],
+)
+
+export const orderItems = mysqlTable(
+  'order_items',
+  {
+    orderId: id('order_id')
+      .notNull()
+      .references(() => orders.id),
+    productId: id('product_id')
+      .notNull()
+      .references(() => products.id),
+    quantity: int('quantity', { unsigned: true }).notNull(),
+    unitPrice: money('unit_price').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.productId] })],
+)
+
+export const payments = mysqlTable('payments', {
+  id: id().primaryKey(),
+  orderId: id('order_id')
+    .notNull()
+    .unique()
+    .references(() => orders.id),
+  amount: money('amount').notNull(),
+  status: mysqlEnum('status', ['succeeded', 'declined', 'refunded']).notNull(),
+  providerRef: varchar('provider_ref', { length: 128 }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+export const shipments = mysqlTable('shipments', {
+  id: id().primaryKey(),
+  orderId: id('order_id')
+    .notNull()
+    .unique()
+    .references(() => orders.id),
+  status: mysqlEnum('status', ['preparing', 'in_transit', 'delivered', 'returned']).notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+/** Idempotent consumers: one row per (event, consumer) that has taken effect. */
+export const processedEvents = mysqlTable(
+  'processed_events',
+  {
+    eventId: varchar('event_id', { length: 64 }).notNull(),
+    consumer: varchar('consumer', { length: 64 }).notNull(),
+    processedAt: datetime('processed_at', { mode: 'date', fsp: 3 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.consumer] })],
+)

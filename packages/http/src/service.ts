@@ -1,0 +1,92 @@
+import { errorBody } from '@flash/contracts'
+import { Elysia } from 'elysia'
+
+export type ServiceOptions = {
+  /** Shown in logs and in `GET /health`. */
+  name: string
+  /** Larger bodies get 413 before anything parses them. */
+  maxBodyBytes: number
+  /** Answers `GET /ready`: true when every dependency this app needs answers. */
+  ready?: () => Promise<Record<string, boolean>>
+  log?: (line: string) => void
+}
+
+/**
+ * The conventions every app shares: a body size limit, a request id, the
+ * `{error: {code, message}}` body for every failure (a client mistake is
+ * never a 500, and no stack trace ever leaves the process), `GET /health`
+ * and `GET /ready`.
+ *
+ * @example
+ * const app = new Elysia().use(service({ name: 'checkout', maxBodyBytes: 16384 })).post(...)
+ */
+export function service(options: ServiceOptions) {
+  const log = options.log ?? ((line: string) => console.error(line))
+  return new Elysia({ name: `@flash/http/service:${options.name}` })
+    .onRequest(({ request, set }) => {
+      const length = Number(request.headers.get('content-length') ?? 0)
+      if (length > options.maxBodyBytes) {
+        set.status = 413
+        return errorBody('payload_too_large', `body larger than ${options.maxBodyBytes} bytes`)
+      }
+      set.headers['x-request-id'] = request.headers.get('x-request-id') ?? Bun.randomUUIDv7()
+    })
+    .onError({ as: 'global' }, ({ code, error, set, request }) => {
+      switch (code) {
+        case 'VALIDATION': {
+          set.status = 400
+          const issue = error.all[0]
+          const field = issue && 'path' in issue ? issue.path.replace(/^\//, '') : ''
+          const what = error.type === 'body' ? 'body' : error.type
+          const reason = reasonOf(issue)
+          return errorBody(
+            'invalid_request',
+            field ? `${what}.${field.replaceAll('/', '.')}: ${reason}` : `${what} ${reason}`,
+          )
+        }
+        case 'PARSE':
+          set.status = 400
+          return errorBody('invalid_request', 'body is not valid JSON')
+        case 'NOT_FOUND':
+          set.status = 404
+          return errorBody('not_found', `no route ${request.method} ${new URL(request.url).pathname}`)
+        case 'INVALID_COOKIE_SIGNATURE':
+        case 'INVALID_FILE_TYPE':
+          set.status = 400
+          return errorBody('invalid_request', error.message)
+        default: {
+          const status = 'status' in error && typeof error.status === 'number' ? error.status : 500
+          if (status === 413) {
+            set.status = 413
+            return errorBody('payload_too_large', `body larger than ${options.maxBodyBytes} bytes`)
+          }
+          if (status >= 400 && status < 500) {
+            set.status = status
+            return errorBody('invalid_request', 'the request could not be understood')
+          }
+          log(`[${options.name}] ${request.method} ${request.url} failed: ${describe(error)}`)
+          set.status = 500
+          return errorBody('internal', 'something went wrong on our side; it has been logged')
+        }
+      }
+    })
+    .get('/health', () => ({ status: 'ok', service: options.name }))
+    .get('/ready', async ({ set }) => {
+      const checks = (await options.ready?.()) ?? {}
+      const ready = Object.values(checks).every(Boolean)
+      if (!ready) set.status = 503
+      return { ready, checks }
+    })
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error)
+}
+
+/** TypeBox's message for the first failure, minus the noise of Elysia's coercion unions. */
+function reasonOf(issue: unknown): string {
+  const message =
+    issue && typeof issue === 'object' && 'message' in issue ? String(issue.message) : ''
+  if (!message || message === 'Expected union value') return 'has the wrong type or format'
+  return message.replace(/^Expected/, 'expected')
+}

@@ -1,0 +1,56 @@
+import type Redis from 'ioredis'
+import type { Result } from 'ioredis'
+import reserveLua from './lua/reserve-6.lua' with { type: 'text' }
+
+/** Raw reply of reserve-6.lua: [code, orderId, remaining, nowMs]. */
+export type ReserveReply = [number, string, number, number]
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    reserve(
+      stock: string,
+      meta: string,
+      buyers: string,
+      idempotency: string,
+      order: string,
+      stream: string,
+      orderId: string,
+      userId: string,
+      quantity: number,
+      fingerprint: string,
+      idempotencyKey: string,
+      idempotencyTtlSeconds: number,
+      orderTtlSeconds: number,
+    ): Result<ReserveReply, Context>
+  }
+}
+
+/**
+ * Registers every Lua script as an ioredis command. ioredis sends EVALSHA and
+ * falls back to EVAL on NOSCRIPT, so a SCRIPT FLUSH, a restarted server or a
+ * Cluster node that never saw the script costs one extra round trip, not an error.
+ *
+ * @example
+ * registerCommands(redis)
+ * await redis.reserve(...keys, ...args)
+ */
+export function registerCommands(redis: Redis): void {
+  if ('reserve' in redis && typeof redis.reserve === 'function') return
+  for (const [name, script] of Object.entries(scripts)) redis.defineCommand(name, script)
+}
+
+const scripts = {
+  reserve: { numberOfKeys: 6, lua: reserveLua },
+}
+
+/**
+ * Loads every script into the server's cache (idempotent). Apps call it at
+ * start-up so the first buyer does not pay for it, and from `GET /ready`,
+ * which it also heals after a SCRIPT FLUSH.
+ *
+ * @example
+ * await loadScripts(redis) // throws if Redis does not answer
+ */
+export async function loadScripts(redis: Redis): Promise<void> {
+  await Promise.all(Object.values(scripts).map(({ lua }) => redis.script('LOAD', lua)))
+}

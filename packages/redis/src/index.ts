@@ -1,0 +1,16 @@
+export { connectRedis, type RedisOptions } from './client.ts'
+export { loadScripts, registerCommands } from './commands.ts'
+export {
+  type KeySpace,
+  keySpace,
+  type Offer,
+  type OfferKeys,
+  offerKeys,
+  orderKey,
+  idempotencyKey,
+  partitionOf,
+  partitionTag,
+  streamKey,
+} from './keys.ts'
+export { type OfferMeta, publishOffer, readOfferState } from './offers.ts'
+export { type ReserveInput, type ReserveOutcome, reserve } from './reserve.ts'

@@ -1,0 +1,96 @@
+/**
+ * Every Redis key the service uses is built here, so the layout lives in one
+ * file. Keys that one Lua script touches together share a hash tag
+ * (`{p<n>}`), so the script runs unchanged on Redis Cluster. The tag is the
+ * offer's partition: an offer's keys, its buyers' idempotency records, its
+ * pending orders and the stream its orders go to all live in one slot, and
+ * the work spreads over partitions (one `order.placed` stream each).
+ */
+
+/** Where keys live: a prefix (one per deployment, or per test file) and a partition count. */
+export type KeySpace = { prefix: string; partitions: number }
+
+/** Something buyers reserve units of: a flash sale, or a product sold at its list price. */
+export type Offer = { kind: 'sale' | 'product'; id: string }
+
+export type OfferKeys = {
+  stock: string
+  meta: string
+  buyers: string
+  partition: number
+}
+
+/**
+ * @example
+ * const space = keySpace('fs:', 1)
+ */
+export function keySpace(prefix: string, partitions = 1): KeySpace {
+  if (prefix.includes('{') || prefix.includes('}'))
+    throw new Error('a key prefix must not contain braces: they would become the hash tag')
+  if (!Number.isInteger(partitions) || partitions < 1)
+    throw new Error('partitions must be a positive integer')
+  return { prefix, partitions }
+}
+
+/**
+ * The partition an offer's keys live in; stable for a given partition count.
+ *
+ * @example
+ * partitionOf(keySpace('fs:', 4), 'a3b1...') // 0..3
+ */
+export function partitionOf(space: KeySpace, offerId: string): number {
+  return space.partitions === 1 ? 0 : Bun.hash.crc32(offerId) % space.partitions
+}
+
+/**
+ * @example
+ * partitionTag(keySpace('fs:'), 0) // 'fs:{p0}'
+ */
+export function partitionTag(space: KeySpace, partition: number): string {
+  return `${space.prefix}{p${partition}}`
+}
+
+/**
+ * @example
+ * offerKeys(space, { kind: 'sale', id }).stock // 'fs:{p0}:sale:<id>:stock'
+ */
+export function offerKeys(space: KeySpace, offer: Offer): OfferKeys {
+  const partition = partitionOf(space, offer.id)
+  const base = `${partitionTag(space, partition)}:${offer.kind}:${offer.id}`
+  return { stock: `${base}:stock`, meta: `${base}:meta`, buyers: `${base}:buyers`, partition }
+}
+
+/**
+ * The pending copy of an order, readable before the writer has put it in MySQL.
+ *
+ * @example
+ * orderKey(space, 0, orderId) // 'fs:{p0}:order:<orderId>'
+ */
+export function orderKey(space: KeySpace, partition: number, orderId: string): string {
+  return `${partitionTag(space, partition)}:order:${orderId}`
+}
+
+/**
+ * A buyer's idempotency record; scoped per buyer so two buyers may use the same key.
+ *
+ * @example
+ * idempotencyKey(space, 0, userId, 'checkout-42')
+ */
+export function idempotencyKey(
+  space: KeySpace,
+  partition: number,
+  userId: string,
+  key: string,
+): string {
+  return `${partitionTag(space, partition)}:idem:${userId}:${key}`
+}
+
+/**
+ * One stream per event type and partition.
+ *
+ * @example
+ * streamKey(space, 0, 'order.placed') // 'fs:{p0}:stream:order.placed'
+ */
+export function streamKey(space: KeySpace, partition: number, type: string): string {
+  return `${partitionTag(space, partition)}:stream:${type}`
+}

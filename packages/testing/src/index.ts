@@ -1,0 +1,5 @@
+export { testDatabase, type TestDatabase } from './database.ts'
+export { testRedis, type TestRedis } from './redis.ts'
+export { createBuyers, createProduct, createSale, type SaleFixture } from './fixtures.ts'
+export { testTokens } from './tokens.ts'
+export { waitFor } from './wait-for.ts'

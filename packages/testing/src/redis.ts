@@ -1,0 +1,36 @@
+import { defaults } from '@flash/config'
+import { connectRedis, type KeySpace, keySpace } from '@flash/redis'
+import type Redis from 'ioredis'
+
+export type TestRedis = {
+  url: string
+  redis: Redis
+  prefix: string
+  space: KeySpace
+  [Symbol.asyncDispose]: () => Promise<void>
+}
+
+/**
+ * A Redis connection and a key prefix no other test uses; every key under the
+ * prefix is deleted on dispose. The server comes from REDIS_URL.
+ *
+ * @example
+ * await using r = await testRedis()
+ * await r.redis.get(offerKeys(r.space, offer).stock)
+ */
+export async function testRedis(): Promise<TestRedis> {
+  const url = Bun.env.REDIS_URL ?? defaults.redisUrl
+  const prefix = `t${crypto.randomUUID().slice(0, 8)}:`
+  const redis = connectRedis(url, { name: 'test' })
+  return {
+    url,
+    redis,
+    prefix,
+    space: keySpace(prefix),
+    async [Symbol.asyncDispose]() {
+      const stream = redis.scanStream({ match: `${prefix}*`, count: 1000 })
+      for await (const keys of stream as AsyncIterable<string[]>) if (keys.length) await redis.unlink(...keys)
+      redis.disconnect()
+    },
+  }
+}
