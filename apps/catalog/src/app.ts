@@ -1,0 +1,62 @@
+import type { Db } from '@flash/db/client'
+import { service } from '@flash/http'
+import type { KeySpace } from '@flash/redis'
+import type { TokenService } from '@flash/tokens'
+import { sql } from 'drizzle-orm'
+import { Elysia } from 'elysia'
+import type Redis from 'ioredis'
+import { productsController } from './modules/products/index.ts'
+import { salesController } from './modules/sales/index.ts'
+import type { CatalogDeps } from './shared/deps.ts'
+
+export type CatalogConfig = {
+  redis: Redis
+  db: Db
+  space: KeySpace
+  tokens: TokenService
+  maxBodyBytes: number
+  log?: (line: string) => void
+  /** The clock sale windows are judged by; tests pass their own. */
+  now?: () => Date
+}
+
+/**
+ * The catalog app, without listening: tests serve it on port 0, `index.ts` on its port.
+ *
+ * @example
+ * const app = createCatalogApp({ redis, db, space, tokens, maxBodyBytes: 16384 })
+ * await app.handle(new Request('http://local/health'))
+ */
+export function createCatalogApp(config: CatalogConfig) {
+  const log = config.log ?? ((line: string) => console.error(line))
+  const deps: CatalogDeps = {
+    db: config.db,
+    redis: config.redis,
+    space: config.space,
+    now: config.now ?? (() => new Date()),
+    log,
+  }
+  return new Elysia()
+    .use(
+      service({
+        name: 'catalog',
+        maxBodyBytes: config.maxBodyBytes,
+        log,
+        ready: async () => ({
+          redis: await answers(config.redis.ping()),
+          mysql: await answers(config.db.execute(sql`select 1`)),
+        }),
+      }),
+    )
+    .use(productsController(deps, config.tokens))
+    .use(salesController(deps, config.tokens))
+}
+
+export type CatalogApp = ReturnType<typeof createCatalogApp>
+
+function answers(probe: PromiseLike<unknown>): Promise<boolean> {
+  return Promise.resolve(probe).then(
+    () => true,
+    () => false,
+  )
+}

@@ -1,0 +1,62 @@
+import { type ApiErrorBody, type ErrorCode, errorBody } from '@flash/contracts'
+
+/** Everything catalog can refuse, as data. Fields are named as the client sent them. */
+export type CatalogError =
+  /** A body value that passed the schema but breaks a rule (a window that ends before it starts). */
+  | { type: 'InvalidField'; field: string; reason: string }
+  /** A sale names a product that does not exist: a mistake in the body, hence 400. */
+  | { type: 'UnknownProduct'; productId: string }
+  | { type: 'InsufficientStock'; requested: number; available: number }
+  | { type: 'ProductNotFound' }
+  | { type: 'SaleNotFound' }
+  | { type: 'Unavailable'; cause: unknown }
+
+/**
+ * The one switch that turns a catalog error into the status and body of shared/API.md.
+ *
+ * @example
+ * toHttp({ type: 'SaleNotFound' }) // { status: 404, body: { error: { code: 'not_found', ... } } }
+ */
+export function toHttp(error: CatalogError): { status: number; body: ApiErrorBody } {
+  switch (error.type) {
+    case 'InvalidField':
+      return http(400, 'invalid_request', `body.${error.field}: ${error.reason}`)
+    case 'UnknownProduct':
+      return http(400, 'invalid_request', `body.productId: no product ${error.productId}`)
+    case 'InsufficientStock':
+      return http(
+        400,
+        'invalid_request',
+        `body.quantity: ${error.requested} requested but only ${error.available} in stock`,
+      )
+    case 'ProductNotFound':
+      return http(404, 'not_found', 'no such product')
+    case 'SaleNotFound':
+      return http(404, 'not_found', 'no such sale')
+    case 'Unavailable':
+      return http(503, 'unavailable', 'the catalog is unavailable right now; try again shortly')
+  }
+}
+
+function http(status: number, code: ErrorCode, message: string) {
+  return { status, body: errorBody(code, message) }
+}
+
+/**
+ * The response for a refusal; failures of our own dependencies are logged
+ * here, once, with their cause (which never reaches the client).
+ *
+ * @example
+ * (await getSale(deps, id)).match((sale) => sale, refuse(deps.log))
+ */
+export function refuse(log: (line: string) => void) {
+  return (error: CatalogError): Response => {
+    if (error.type === 'Unavailable') log(`[catalog] dependency failed: ${describe(error.cause)}`)
+    const { status, body } = toHttp(error)
+    return Response.json(body, { status })
+  }
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)
+}

@@ -1,0 +1,49 @@
+import { bearer, type TokenService } from '@flash/tokens'
+import { Elysia } from 'elysia'
+import { refuse } from '../../errors.ts'
+import type { CatalogDeps } from '../../shared/deps.ts'
+import { SaleModel } from './model.ts'
+import { getSale, listSales } from './read.ts'
+import { createSale } from './service.ts'
+
+/**
+ * `/sales`: anyone may browse; only admins create sales.
+ *
+ * @example
+ * new Elysia().use(salesController(deps, tokens))
+ */
+export function salesController(deps: CatalogDeps, tokens: TokenService) {
+  const refusal = refuse(deps.log)
+  return new Elysia({ prefix: '/sales' })
+    .use(bearer(tokens))
+    .post(
+      '/',
+      async ({ body, status }) =>
+        (await createSale(deps, body)).match((sale) => status(201, sale), refusal),
+      {
+        admin: true,
+        body: SaleModel.createBody,
+        detail: { summary: 'Create a flash sale from a product’s stock (admin)' },
+      },
+    )
+    .get(
+      '/',
+      async ({ query }) =>
+        (
+          await listSales(deps, {
+            status: query.status,
+            cursor: query.cursor,
+            limit: query.limit ?? 20,
+          })
+        ).match((page) => page, refusal),
+      { query: SaleModel.listQuery, detail: { summary: 'Sales, newest first, by window' } },
+    )
+    .get(
+      '/:id',
+      async ({ params }) => (await getSale(deps, params.id)).match((sale) => sale, refusal),
+      {
+        params: SaleModel.params,
+        detail: { summary: 'One sale with its live remaining count' },
+      },
+    )
+}

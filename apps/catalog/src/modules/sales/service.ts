@@ -1,0 +1,101 @@
+import { flashSales } from '@flash/db'
+import { type OfferMeta, offerKeys, publishOffer } from '@flash/redis'
+import { err, ok, type Result, ResultAsync, safeTry } from 'neverthrow'
+import type { CatalogError } from '../../errors.ts'
+import type { CatalogDeps } from '../../shared/deps.ts'
+import { type Compensations, fromDb, inTransaction } from '../../shared/transaction.ts'
+import type { CreateSaleBody, SaleView } from './model.ts'
+import { commitProductStock, takeLiveProductStock } from './product-stock.ts'
+import { loadSale, type SaleRow, toSaleView } from './read.ts'
+
+/** publishOffer's "never ends", the latest end a sale may have. */
+const LATEST_END = new Date('9999-12-31T00:00:00Z')
+
+/**
+ * Creates a flash sale: the row, the units it takes from the product (in
+ * MySQL and in the live Redis counter) and its own Redis offer, all or
+ * nothing. Refusals name the body field at fault.
+ *
+ * @example
+ * await createSale(deps, { productId, price: 49_000, quantity: 100, perUserLimit: 2,
+ *   startsAt: '2030-01-01T09:00:00Z', endsAt: '2030-01-01T11:00:00Z' })
+ */
+export function createSale(
+  deps: CatalogDeps,
+  body: CreateSaleBody,
+): ResultAsync<SaleView, CatalogError> {
+  const now = deps.now()
+  return checkWindow(body, now).asyncAndThen((window) =>
+    inTransaction(deps, (tx, compensations) =>
+      safeTry(async function* () {
+        const product = yield* commitProductStock(tx, body.productId, body.quantity, now)
+        const { productId, price, quantity, perUserLimit } = body
+        const sale = { id: Bun.randomUUIDv7(), productId, price, quantity, perUserLimit, ...window }
+        yield* fromDb(
+          tx.insert(flashSales).values({ ...sale, remaining: quantity, createdAt: now }),
+        )
+        const row: SaleRow = { ...sale, name: product.name, remaining: quantity }
+        yield* takeLiveProductStock(deps, body.productId, body.quantity, compensations)
+        yield* publishNewSale(deps, row, compensations)
+        return ok(toSaleView(row, row.remaining, now))
+      }),
+    ),
+  )
+}
+
+/**
+ * Publishes a sale again from its MySQL row (after a Redis loss, or from the
+ * seed). A live counter is never overwritten, so repeating it is safe; a
+ * counter that is gone restarts from MySQL's last synced `remaining`.
+ *
+ * @example
+ * await publishSale(deps, saleId) // ok({ created: false }) while the counter is there
+ */
+export function publishSale(
+  deps: CatalogDeps,
+  id: string,
+): ResultAsync<{ created: boolean }, CatalogError> {
+  return loadSale(deps, id).andThen((row) => publish(deps, row))
+}
+
+/** Rules the schema cannot express: they relate two fields, or a field and the clock. */
+function checkWindow(
+  body: CreateSaleBody,
+  now: Date,
+): Result<{ startsAt: Date; endsAt: Date }, CatalogError> {
+  const startsAt = new Date(body.startsAt)
+  const endsAt = new Date(body.endsAt)
+  const invalid = (field: string, reason: string) =>
+    err<never, CatalogError>({ type: 'InvalidField', field, reason })
+  if (Number.isNaN(startsAt.getTime()) || startsAt.getUTCFullYear() < 1970)
+    return invalid('startsAt', 'must be a date-time after 1970')
+  if (Number.isNaN(endsAt.getTime()) || endsAt >= LATEST_END)
+    return invalid('endsAt', 'must be a date-time before 9999-12-31')
+  if (endsAt <= startsAt) return invalid('endsAt', 'must be after startsAt')
+  if (endsAt <= now) return invalid('endsAt', 'must be in the future')
+  return ok({ startsAt, endsAt })
+}
+
+function publish(deps: CatalogDeps, row: SaleRow) {
+  const meta: OfferMeta = {
+    productId: row.productId,
+    saleId: row.id,
+    price: row.price,
+    perUserLimit: row.perUserLimit,
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+  }
+  return ResultAsync.fromPromise(
+    publishOffer(deps.redis, deps.space, { kind: 'sale', id: row.id }, meta, row.remaining),
+    (cause): CatalogError => ({ type: 'Unavailable', cause }),
+  )
+}
+
+/** The id is fresh and not yet committed, so nobody can have bought from the offer being undone. */
+function publishNewSale(deps: CatalogDeps, row: SaleRow, compensations: Compensations) {
+  const keys = offerKeys(deps.space, { kind: 'sale', id: row.id })
+  compensations.add(`unpublish sale ${row.id}`, () =>
+    deps.redis.unlink(keys.stock, keys.meta, keys.buyers),
+  )
+  return publish(deps, row)
+}

@@ -1,0 +1,12 @@
+export { type EnsureServicesOptions, ensureServices } from './ensure-services.ts'
+export { freePort } from './free-port.ts'
+export { ensureMysql } from './mariadb-server.ts'
+export { type ProbeResult, probeMysql, probeRedis } from './probe.ts'
+export { ensureRedis } from './redis-server.ts'
+export {
+  defaultWhich,
+  type EnsureOptions,
+  MissingServiceError,
+  type Service,
+  type Which,
+} from './service.ts'

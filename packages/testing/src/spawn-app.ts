@@ -1,0 +1,25 @@
+const repoRoot = new URL('../../..', import.meta.url).pathname
+
+/**
+ * Starts one of the apps as a real process, the way `bun run start` does,
+ * with extra environment variables (a test's database and key prefix).
+ *
+ * @example
+ * await using worker = spawnApp('worker', { DATABASE_URL: database.url, REDIS_PREFIX: r.prefix })
+ */
+export function spawnApp(app: string, env: Record<string, string>) {
+  const child = Bun.spawn(['bun', `apps/${app}/src/index.ts`], {
+    cwd: repoRoot,
+    env: { ...Bun.env, ...env },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  return {
+    exited: child.exited,
+    kill: (signal: NodeJS.Signals = 'SIGTERM') => child.kill(signal),
+    async [Symbol.asyncDispose]() {
+      if (child.exitCode === null) child.kill('SIGTERM')
+      await child.exited
+    },
+  }
+}
