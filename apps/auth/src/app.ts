@@ -30,8 +30,9 @@ export function createAuthApp(config: AuthConfig) {
     dummyHash: hashPassword(crypto.randomUUID()),
   }
   return new Elysia({
-    // Bodies up to this size reach service(), which answers 413 with the API's
-    // error body; past it Bun refuses on its own (a bare 413) before buffering.
+    // A hard ceiling for Bun, above the API's limit on purpose: bodies up to it
+    // reach service() (by Content-Length) or boundedJson (chunked), which answer
+    // 413 with the API's error body; past it Bun refuses alone, with a bare 413.
     serve: { maxRequestBodySize: config.maxBodyBytes * 4 },
   })
     .use(

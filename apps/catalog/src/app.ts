@@ -8,6 +8,7 @@ import type Redis from 'ioredis'
 import { productsController } from './modules/products/index.ts'
 import { salesController } from './modules/sales/index.ts'
 import type { CatalogDeps } from './shared/deps.ts'
+import { schemaMessages } from './shared/schema-messages.ts'
 
 export type CatalogConfig = {
   redis: Redis
@@ -37,6 +38,7 @@ export function createCatalogApp(config: CatalogConfig) {
     log,
   }
   return new Elysia()
+    .use(schemaMessages())
     .use(
       service({
         name: 'catalog',

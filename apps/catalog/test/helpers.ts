@@ -48,9 +48,11 @@ export async function startCatalog() {
       const response = await fetch(`${url}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       })
       const text = await response.text()
+      // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered
       return { status: response.status, body: (text ? JSON.parse(text) : null) as any }
     },
     async [Symbol.asyncDispose]() {
@@ -83,6 +85,7 @@ export async function adminCreatesProduct(
 ) {
   const body = { name: 'Sneakers', description: 'white', price: 89_000, stock: 100, ...overrides }
   const created = await catalog.call('POST', '/products', 'admin', body)
-  if (created.status !== 201) throw new Error(`creating a product failed: ${JSON.stringify(created)}`)
+  if (created.status !== 201)
+    throw new Error(`creating a product failed: ${JSON.stringify(created)}`)
   return created.body as { id: string; name: string; price: number; stock: number }
 }

@@ -1,4 +1,4 @@
-import type { Db } from '@flash/db'
+import type { Db } from '@flash/db/client'
 import { service } from '@flash/http'
 import { type KeySpace, loadScripts } from '@flash/redis'
 import type { TokenService } from '@flash/tokens'
@@ -37,7 +37,8 @@ export function createCheckoutApp(config: CheckoutConfig) {
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     pendingOrderTtlSeconds: config.pendingOrderTtlSeconds,
   }
-  return new Elysia()
+  // normalize: false makes an unknown body field an error instead of silently dropping it.
+  return new Elysia({ normalize: false })
     .use(
       service({
         name: 'checkout',
@@ -63,4 +64,3 @@ export function createCheckoutApp(config: CheckoutConfig) {
 }
 
 export type CheckoutApp = ReturnType<typeof createCheckoutApp>
-

@@ -19,7 +19,10 @@ describe('a stampede on one sale', () => {
       buyers.map((buyer) => placeOrder(checkout.url, buyer, { saleId, quantity: 1 })),
     )
 
-    const byStatus = Map.groupBy(answers, (a) => `${a.status} ${a.body.error?.code ?? a.body.status}`)
+    const byStatus = Map.groupBy(
+      answers,
+      (a) => `${a.status} ${a.body.error?.code ?? a.body.status}`,
+    )
     expect(Object.fromEntries([...byStatus].map(([k, v]) => [k, v.length]))).toEqual({
       '202 pending': 100,
       '409 sold_out': 1_900,
@@ -59,11 +62,15 @@ describe('a stampede on one sale', () => {
     })
 
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () => placeOrder(checkout.url, buyer as string, { saleId, quantity: 1 })),
+      Array.from({ length: 20 }, () =>
+        placeOrder(checkout.url, buyer as string, { saleId, quantity: 1 }),
+      ),
     )
 
     expect(answers.filter((a) => a.status === 202)).toHaveLength(1)
-    expect(answers.filter((a) => a.status === 409 && a.body.error.code === 'limit_reached')).toHaveLength(19)
+    expect(
+      answers.filter((a) => a.status === 409 && a.body.error.code === 'limit_reached'),
+    ).toHaveLength(19)
     const stock = await checkout.redis.redis.get(
       offerKeys(checkout.redis.space, { kind: 'sale', id: saleId }).stock,
     )

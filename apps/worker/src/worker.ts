@@ -1,4 +1,4 @@
-import type { Db } from '@flash/db'
+import type { Db } from '@flash/db/client'
 import { type KeySpace, streamKey } from '@flash/redis'
 import type { Consumer, ConsumerOptions } from '@flash/streams'
 import type Redis from 'ioredis'

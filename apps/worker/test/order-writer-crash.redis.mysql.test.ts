@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'bun:test'
 import { orderItems, orders } from '@flash/db'
 import { reserve, streamKey } from '@flash/redis'
-import { createBuyers, createSale, spawnApp, testDatabase, testRedis, waitFor } from '@flash/testing'
+import {
+  createBuyers,
+  createSale,
+  spawnApp,
+  testDatabase,
+  testRedis,
+  waitFor,
+} from '@flash/testing'
 import { count, countDistinct } from 'drizzle-orm'
 
 /** The real worker process, as `bun run start` runs it, on this test's database and key prefix. */
@@ -65,7 +72,11 @@ describe('order-writer crash recovery', () => {
     expect(await third.exited).toBe(0)
 
     const [orderRows] = await db
-      .select({ rows: count(), ids: countDistinct(orders.id), buyers: countDistinct(orders.userId) })
+      .select({
+        rows: count(),
+        ids: countDistinct(orders.id),
+        buyers: countDistinct(orders.userId),
+      })
       .from(orders)
     const [itemRows] = await db.select({ rows: count() }).from(orderItems)
     expect({ ...orderRows, items: itemRows?.rows }).toEqual({

@@ -1,2 +1,2 @@
-export { ConfigError, readEnv, type EnvSpec, type EnvValues } from './read-env.ts'
 export { defaults } from './defaults.ts'
+export { ConfigError, type EnvSpec, type EnvValues, readEnv } from './read-env.ts'

@@ -83,7 +83,8 @@ export async function dropDatabase(url: string): Promise<void> {
  */
 export function databaseName(url: string): string {
   const name = new URL(url).pathname.replace(/^\//, '')
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`DATABASE_URL must name a database (got "${name}")`)
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new Error(`DATABASE_URL must name a database (got "${name}")`)
   return name
 }
 

@@ -1,2 +1,2 @@
-export { type ServiceOptions, service } from './service.ts'
 export { apiError } from './api-error.ts'
+export { type ServiceOptions, service } from './service.ts'

@@ -49,7 +49,10 @@ export function service(options: ServiceOptions) {
           return errorBody('invalid_request', 'body is not valid JSON')
         case 'NOT_FOUND':
           set.status = 404
-          return errorBody('not_found', `no route ${request.method} ${new URL(request.url).pathname}`)
+          return errorBody(
+            'not_found',
+            `no route ${request.method} ${new URL(request.url).pathname}`,
+          )
         case 'INVALID_COOKIE_SIGNATURE':
         case 'INVALID_FILE_TYPE':
           set.status = 400

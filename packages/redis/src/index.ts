@@ -1,13 +1,13 @@
 export { connectRedis, type RedisOptions } from './client.ts'
 export { loadScripts, registerCommands } from './commands.ts'
 export {
+  idempotencyKey,
   type KeySpace,
   keySpace,
   type Offer,
   type OfferKeys,
   offerKeys,
   orderKey,
-  idempotencyKey,
   partitionOf,
   partitionTag,
   streamKey,

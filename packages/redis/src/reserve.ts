@@ -1,7 +1,14 @@
 import type Redis from 'ioredis'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import type { ReserveReply } from './commands.ts'
-import { type KeySpace, idempotencyKey, type Offer, offerKeys, orderKey, streamKey } from './keys.ts'
+import {
+  idempotencyKey,
+  type KeySpace,
+  type Offer,
+  offerKeys,
+  orderKey,
+  streamKey,
+} from './keys.ts'
 
 export type ReserveInput = {
   offer: Offer

@@ -86,7 +86,11 @@ export function startConsumer<T>(options: ConsumerOptions<T>): Consumer {
     const dead: { id: string; reason: string; fields: Record<string, string> | null }[] = []
     for (const entry of entries) {
       if (!entry.fields) {
-        dead.push({ id: entry.id, reason: 'entry was deleted before it was processed', fields: null })
+        dead.push({
+          id: entry.id,
+          reason: 'entry was deleted before it was processed',
+          fields: null,
+        })
         continue
       }
       const decoded = options.decode(entry.fields)
@@ -96,7 +100,9 @@ export function startConsumer<T>(options: ConsumerOptions<T>): Consumer {
     if (good.length > 0) {
       const handled = await options.handle(good)
       if (handled.isErr()) {
-        log(`[${group}/${consumer}] batch of ${good.length} failed, will retry: ${handled.error.message}`)
+        log(
+          `[${group}/${consumer}] batch of ${good.length} failed, will retry: ${handled.error.message}`,
+        )
         return false
       }
     }
@@ -104,11 +110,25 @@ export function startConsumer<T>(options: ConsumerOptions<T>): Consumer {
     if (dead.length > 0) {
       const pipeline = redis.pipeline()
       for (const entry of dead) {
-        pipeline.xadd(options.deadLetterStream, '*', 'stream', stream, 'group', group, 'id', entry.id,
-          'reason', entry.reason, 'fields', JSON.stringify(entry.fields))
+        pipeline.xadd(
+          options.deadLetterStream,
+          '*',
+          'stream',
+          stream,
+          'group',
+          group,
+          'id',
+          entry.id,
+          'reason',
+          entry.reason,
+          'fields',
+          JSON.stringify(entry.fields),
+        )
       }
       await pipeline.exec()
-      log(`[${group}/${consumer}] ${dead.length} malformed entries sent to ${options.deadLetterStream}`)
+      log(
+        `[${group}/${consumer}] ${dead.length} malformed entries sent to ${options.deadLetterStream}`,
+      )
     }
     await redis.xack(stream, group, ...ids)
     return true

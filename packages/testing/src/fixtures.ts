@@ -1,4 +1,5 @@
-import { type Db, flashSales, products, users } from '@flash/db'
+import { flashSales, products, users } from '@flash/db'
+import type { Db } from '@flash/db/client'
 import { type KeySpace, publishOffer } from '@flash/redis'
 import type Redis from 'ioredis'
 

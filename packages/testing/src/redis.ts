@@ -29,7 +29,8 @@ export async function testRedis(): Promise<TestRedis> {
     space: keySpace(prefix),
     async [Symbol.asyncDispose]() {
       const stream = redis.scanStream({ match: `${prefix}*`, count: 1000 })
-      for await (const keys of stream as AsyncIterable<string[]>) if (keys.length) await redis.unlink(...keys)
+      for await (const keys of stream as AsyncIterable<string[]>)
+        if (keys.length) await redis.unlink(...keys)
       redis.disconnect()
     },
   }

@@ -19,7 +19,9 @@ export async function waitFor<T>(
       last = error
     }
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`,
+      )
     await Bun.sleep(intervalMs)
   }
 }

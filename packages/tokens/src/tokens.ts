@@ -18,7 +18,10 @@ export type Identity = {
 }
 
 export type TokenService = {
-  signAccess(user: { id: string; role: Identity['role'] }): Promise<{ token: string; expiresIn: number }>
+  signAccess(user: {
+    id: string
+    role: Identity['role']
+  }): Promise<{ token: string; expiresIn: number }>
   verifyAccess(token: string): Promise<Identity | null>
 }
 

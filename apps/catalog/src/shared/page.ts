@@ -1,5 +1,28 @@
+import { t } from 'elysia'
+import { limits } from './limits.ts'
+import { rule } from './schema-messages.ts'
+
 /** One page of a list; `nextCursor` is null on the last page. */
 export type Page<T> = { items: T[]; nextCursor: string | null }
+
+/** `?cursor&limit` of every list route. */
+export const pageQueryFields = {
+  cursor: t.Optional(
+    t.String({
+      format: 'uuid',
+      description: 'nextCursor of the previous page',
+      ...rule('query.cursor', 'must be the nextCursor of a previous page'),
+    }),
+  ),
+  limit: t.Optional(
+    t.Integer({
+      minimum: 1,
+      maximum: limits.pageSize.max,
+      default: limits.pageSize.default,
+      ...rule('query.limit', `must be an integer from 1 to ${limits.pageSize.max}`),
+    }),
+  ),
+}
 
 /**
  * Trims rows fetched with `limit + 1` to a page: the extra row only tells

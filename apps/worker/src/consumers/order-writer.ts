@@ -1,5 +1,6 @@
 import { type OrderPlaced, parseOrderPlaced } from '@flash/contracts'
-import { type Db, orderItems, orders } from '@flash/db'
+import { orderItems, orders } from '@flash/db'
+import type { Db } from '@flash/db/client'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { sql } from 'drizzle-orm'
 import { ResultAsync } from 'neverthrow'

@@ -1,36 +1,50 @@
 import { t } from 'elysia'
 import { limits } from '../../shared/limits.ts'
+import { pageQueryFields } from '../../shared/page.ts'
+import { rule } from '../../shared/schema-messages.ts'
 import { type SaleStatus, windowFilters } from './status.ts'
 
-const units = (description: string) =>
-  t.Integer({ minimum: 1, maximum: limits.maxUnits, description })
+const units = (field: string, description: string) =>
+  t.Integer({
+    minimum: 1,
+    maximum: limits.maxUnits,
+    description,
+    ...rule(`body.${field}`, `is required, an integer from 1 to ${limits.maxUnits}`),
+  })
+
+const instant = (field: string, description: string) =>
+  t.String({
+    format: 'date-time',
+    description,
+    ...rule(`body.${field}`, 'is required, an ISO 8601 date-time with a time zone'),
+  })
 
 export const SaleModel = {
   /** Rules that need more than one field, the clock or the database are checked by the service. */
   createBody: t.Object(
     {
-      productId: t.String({ format: 'uuid' }),
-      price: t.Integer({ minimum: 1, maximum: limits.maxPrice, description: 'minor units' }),
-      quantity: units('units on offer; taken from the product stock'),
-      perUserLimit: units('most units one buyer may hold'),
-      startsAt: t.String({ format: 'date-time', description: 'ISO 8601 with a time zone' }),
-      endsAt: t.String({
-        format: 'date-time',
-        description: 'ISO 8601, after startsAt, in the future',
+      productId: t.String({ format: 'uuid', ...rule('body.productId', 'must be a product id') }),
+      price: t.Integer({
+        minimum: 1,
+        maximum: limits.maxPrice,
+        description: 'minor units (won, cents)',
+        ...rule('body.price', `is required, an integer from 1 to ${limits.maxPrice} (minor units)`),
       }),
+      quantity: units('quantity', 'units on offer; taken from the product stock'),
+      perUserLimit: units('perUserLimit', 'most units one buyer may hold'),
+      startsAt: instant('startsAt', 'when buying opens'),
+      endsAt: instant('endsAt', 'when buying closes: after startsAt, in the future'),
     },
-    { additionalProperties: false },
   ),
   /** Any string: ids are opaque, so one that cannot exist is a 404, not a 400. */
   params: t.Object({ id: t.String({ maxLength: 64 }) }),
   listQuery: t.Object({
-    status: t.Optional(t.UnionEnum(windowFilters)),
-    cursor: t.Optional(
-      t.String({ format: 'uuid', description: 'nextCursor of the previous page' }),
+    status: t.Optional(
+      t.UnionEnum(windowFilters, {
+        ...rule('query.status', `must be one of ${windowFilters.join(', ')}`),
+      }),
     ),
-    limit: t.Optional(
-      t.Integer({ minimum: 1, maximum: limits.pageSize.max, default: limits.pageSize.default }),
-    ),
+    ...pageQueryFields,
   }),
 }
 

@@ -115,8 +115,13 @@ export function loadSale(deps: CatalogDeps, id: string): ResultAsync<SaleRow, Ca
  */
 export function toSaleView(row: SaleRow, remaining: number, now: Date): SaleView {
   return {
-    ...row,
+    id: row.id,
+    productId: row.productId,
+    name: row.name,
+    price: row.price,
+    quantity: row.quantity,
     remaining,
+    perUserLimit: row.perUserLimit,
     startsAt: row.startsAt.toISOString(),
     endsAt: row.endsAt.toISOString(),
     status: saleStatus(row, remaining, now),

@@ -8,7 +8,8 @@ import type { CreateSaleBody, SaleView } from './model.ts'
 import { commitProductStock, takeLiveProductStock } from './product-stock.ts'
 import { loadSale, type SaleRow, toSaleView } from './read.ts'
 
-/** publishOffer's "never ends", the latest end a sale may have. */
+/** MySQL datetime and publishOffer's "never ends" bound what a window may be. */
+const EARLIEST_START = new Date('1970-01-01T00:00:00Z')
 const LATEST_END = new Date('9999-12-31T00:00:00Z')
 
 /**
@@ -63,17 +64,29 @@ function checkWindow(
   body: CreateSaleBody,
   now: Date,
 ): Result<{ startsAt: Date; endsAt: Date }, CatalogError> {
-  const startsAt = new Date(body.startsAt)
-  const endsAt = new Date(body.endsAt)
+  const startsAt = instant(body.startsAt)
+  const endsAt = instant(body.endsAt)
   const invalid = (field: string, reason: string) =>
     err<never, CatalogError>({ type: 'InvalidField', field, reason })
-  if (Number.isNaN(startsAt.getTime()) || startsAt.getUTCFullYear() < 1970)
-    return invalid('startsAt', 'must be a date-time after 1970')
-  if (Number.isNaN(endsAt.getTime()) || endsAt >= LATEST_END)
-    return invalid('endsAt', 'must be a date-time before 9999-12-31')
+  if (!startsAt || startsAt < EARLIEST_START)
+    return invalid('startsAt', 'must be a real date-time after 1970')
+  if (!endsAt || endsAt >= LATEST_END)
+    return invalid('endsAt', 'must be a real date-time before 9999-12-31')
   if (endsAt <= startsAt) return invalid('endsAt', 'must be after startsAt')
   if (endsAt <= now) return invalid('endsAt', 'must be in the future')
   return ok({ startsAt, endsAt })
+}
+
+/**
+ * The schema checks the shape only, and `Date` rolls an impossible day over
+ * (February 30th becomes March 2nd), so the calendar date is checked here.
+ */
+function instant(text: string): Date | null {
+  const date = new Date(text)
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number)
+  if (Number.isNaN(date.getTime()) || !year || !month || !day) return null
+  const calendar = new Date(Date.UTC(year, month - 1, day))
+  return calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day ? date : null
 }
 
 function publish(deps: CatalogDeps, row: SaleRow) {

@@ -1,4 +1,4 @@
-import { type TokenService, bearer } from '@flash/tokens'
+import { bearer, type TokenService } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { type CheckoutError, toHttp } from '../../errors.ts'
 import { OrderModel } from './model.ts'

@@ -1,6 +1,7 @@
 import { t } from 'elysia'
 
-const quantity = t.Integer({ minimum: 1, maximum: 1000, description: 'units to buy' })
+// t.Number with multipleOf, not t.Integer: Elysia's t.Integer also accepts numeric strings.
+const quantity = t.Number({ multipleOf: 1, minimum: 1, maximum: 1000, description: 'units to buy' })
 const id = t.String({ format: 'uuid', description: 'an id from the catalog' })
 
 export const OrderModel = {
@@ -10,7 +11,9 @@ export const OrderModel = {
     { additionalProperties: false, description: '{saleId, quantity} or {productId, quantity}' },
   ),
   placeHeaders: t.Object({
-    'idempotency-key': t.Optional(t.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' })),
+    'idempotency-key': t.Optional(
+      t.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' }),
+    ),
   }),
   orderParams: t.Object({ id: t.String({ format: 'uuid' }) }),
   listQuery: t.Object({

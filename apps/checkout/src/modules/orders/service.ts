@@ -1,4 +1,5 @@
-import { type Db, orderItems, orders } from '@flash/db'
+import { orderItems, orders } from '@flash/db'
+import type { Db } from '@flash/db/client'
 import { type KeySpace, type Offer, orderKey, reserve } from '@flash/redis'
 import { and, desc, eq, inArray, lt } from 'drizzle-orm'
 import type Redis from 'ioredis'
@@ -108,11 +109,7 @@ export function listOrders(
   })
 }
 
-function fromMySql(
-  db: Db,
-  userId: string,
-  ids: string[],
-): ResultAsync<OrderView[], CheckoutError> {
+function fromMySql(db: Db, userId: string, ids: string[]): ResultAsync<OrderView[], CheckoutError> {
   if (ids.length === 0) return okAsync([])
   const load = async () => {
     const rows = await db
@@ -161,26 +158,27 @@ function pendingCopy(
   const read = Promise.all(
     partitions.map((p) => deps.redis.hgetall(orderKey(deps.space, p, orderId))),
   )
-  return ResultAsync.fromPromise(read, (cause): CheckoutError => ({ type: 'Unavailable', cause })).map(
-    (copies) => {
-      const copy = copies.find((c) => c.id === orderId && c.userId === userId)
-      if (!copy) return null
-      const createdAt = new Date(Number(copy.createdAt)).toISOString()
-      return {
-        id: orderId,
-        status: 'pending',
-        items: [
-          {
-            productId: copy.productId ?? '',
-            saleId: copy.saleId || null,
-            quantity: Number(copy.quantity),
-            unitPrice: Number(copy.unitPrice),
-          },
-        ],
-        total: Number(copy.total),
-        createdAt,
-        updatedAt: createdAt,
-      }
-    },
-  )
+  return ResultAsync.fromPromise(
+    read,
+    (cause): CheckoutError => ({ type: 'Unavailable', cause }),
+  ).map((copies) => {
+    const copy = copies.find((c) => c.id === orderId && c.userId === userId)
+    if (!copy) return null
+    const createdAt = new Date(Number(copy.createdAt)).toISOString()
+    return {
+      id: orderId,
+      status: 'pending',
+      items: [
+        {
+          productId: copy.productId ?? '',
+          saleId: copy.saleId || null,
+          quantity: Number(copy.quantity),
+          unitPrice: Number(copy.unitPrice),
+        },
+      ],
+      total: Number(copy.total),
+      createdAt,
+      updatedAt: createdAt,
+    }
+  })
 }

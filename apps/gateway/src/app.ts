@@ -1,0 +1,51 @@
+import { service } from '@flash/http'
+import type { TokenService } from '@flash/tokens'
+import { Elysia } from 'elysia'
+import { proxyController } from './modules/proxy/index.ts'
+import type { Upstreams } from './modules/proxy/routes.ts'
+
+export type GatewayConfig = {
+  upstreams: Upstreams
+  tokens: TokenService
+  maxBodyBytes: number
+  timeoutMs: number
+  log?: (line: string) => void
+}
+
+/**
+ * The single public entry point. `/ready` reports whether each app answers its own `/ready`.
+ *
+ * @example
+ * createGatewayApp({ upstreams, tokens, maxBodyBytes: 16384, timeoutMs: 10_000 }).listen(3000)
+ */
+export function createGatewayApp(config: GatewayConfig) {
+  const log = config.log ?? ((line: string) => console.error(line))
+  return new Elysia()
+    .use(
+      service({
+        name: 'gateway',
+        maxBodyBytes: config.maxBodyBytes,
+        log,
+        ready: async () =>
+          Object.fromEntries(
+            await Promise.all(
+              Object.entries(config.upstreams).map(async ([name, url]) => [
+                name,
+                await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1000) }).then(
+                  (r) => r.ok,
+                  () => false,
+                ),
+              ]),
+            ),
+          ),
+      }),
+    )
+    .use(
+      proxyController({
+        upstreams: config.upstreams,
+        tokens: config.tokens,
+        timeoutMs: config.timeoutMs,
+        log,
+      }),
+    )
+}

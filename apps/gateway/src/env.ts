@@ -1,0 +1,17 @@
+import { defaults, readEnv } from '@flash/config'
+
+const local = (port: number) => `http://127.0.0.1:${port}`
+
+/** The only place the gateway reads the environment. */
+export const env = readEnv(Bun.env, {
+  HOST: { kind: 'string', default: '127.0.0.1' },
+  PORT: { kind: 'int', default: defaults.ports.gateway, min: 0 },
+  AUTH_URL: { kind: 'url', default: local(defaults.ports.auth) },
+  CATALOG_URL: { kind: 'url', default: local(defaults.ports.catalog) },
+  CHECKOUT_URL: { kind: 'url', default: local(defaults.ports.checkout) },
+  JWT_SECRET: { kind: 'string', default: defaults.devJwtSecret },
+  JWT_ISSUER: { kind: 'string', default: defaults.jwtIssuer },
+  JWT_AUDIENCE: { kind: 'string', default: defaults.jwtAudience },
+  MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
+  UPSTREAM_TIMEOUT_MS: { kind: 'int', default: 10_000, min: 1 },
+})

@@ -1,0 +1,24 @@
+import { createTokenService } from '@flash/tokens'
+import { createGatewayApp } from './app.ts'
+import { env } from './env.ts'
+
+const app = createGatewayApp({
+  upstreams: { auth: env.AUTH_URL, catalog: env.CATALOG_URL, checkout: env.CHECKOUT_URL },
+  tokens: createTokenService({
+    secret: env.JWT_SECRET,
+    issuer: env.JWT_ISSUER,
+    audience: env.JWT_AUDIENCE,
+    accessTtlSeconds: 0,
+  }),
+  maxBodyBytes: env.MAX_BODY_BYTES,
+  timeoutMs: env.UPSTREAM_TIMEOUT_MS,
+}).listen({ port: env.PORT, hostname: env.HOST, maxRequestBodySize: env.MAX_BODY_BYTES * 4 })
+
+console.log(`gateway listening on http://${env.HOST}:${app.server?.port}`)
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    await app.stop()
+    process.exit(0)
+  })
+}

@@ -1,0 +1,30 @@
+export type Upstreams = { auth: string; catalog: string; checkout: string }
+
+export type Route = { upstream: keyof Upstreams; needsToken: boolean }
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
+const AUTH_PUBLIC = new Set(['/auth/signup', '/auth/verify', '/auth/login', '/auth/refresh'])
+
+/**
+ * Which app serves a path, and whether the gateway must see a valid token
+ * before forwarding. Apps verify the token again themselves: the gateway is
+ * the first gate, not the only one.
+ *
+ * @example
+ * routeOf('POST', '/orders') // { upstream: 'checkout', needsToken: true }
+ */
+export function routeOf(method: string, path: string): Route | null {
+  const [, first] = path.split('/', 2)
+  switch (first) {
+    case 'auth':
+      return { upstream: 'auth', needsToken: !AUTH_PUBLIC.has(path) }
+    case 'products':
+    case 'sales':
+      // Browsing is public; creating and changing the catalog is for admins.
+      return { upstream: 'catalog', needsToken: !SAFE.has(method) }
+    case 'orders':
+      return { upstream: 'checkout', needsToken: true }
+    default:
+      return null
+  }
+}
