@@ -31,7 +31,7 @@ export function createAuthApp(config: AuthConfig) {
   }
   return new Elysia({
     // A hard ceiling for Bun, above the API's limit on purpose: bodies up to it
-    // reach service() (by Content-Length) or boundedJson (chunked), which answer
+    // reach service(), which counts them (chunked ones too) and answers
     // 413 with the API's error body; past it Bun refuses alone, with a bare 413.
     serve: { maxRequestBodySize: config.maxBodyBytes * 4 },
   })

@@ -50,8 +50,18 @@ describe('POST /products', () => {
 
   it('stores the name trimmed and an absent description as empty', async () => {
     await using catalog = await startCatalog()
-    const created = await catalog.call('POST', '/products', 'admin', { ...sneakers, name: '  Boots ', description: undefined })
-    expect(created.body).toEqual({ id: created.body.id, name: 'Boots', description: '', price: 89_000, stock: 100 })
+    const created = await catalog.call('POST', '/products', 'admin', {
+      ...sneakers,
+      name: '  Boots ',
+      description: undefined,
+    })
+    expect(created.body).toEqual({
+      id: created.body.id,
+      name: 'Boots',
+      description: '',
+      price: 89_000,
+      stock: 100,
+    })
   })
 
   it('refuses a buyer with 403 and a caller without a valid token with 401', async () => {
@@ -73,12 +83,17 @@ describe('POST /products', () => {
       status: 403,
       body: { error: { code: 'forbidden', message: 'admins only' } },
     })
-    const unauthorized = { error: { code: 'unauthorized', message: 'a valid bearer token is required' } }
+    const unauthorized = {
+      error: { code: 'unauthorized', message: 'a valid bearer token is required' },
+    }
     expect(await catalog.call('POST', '/products', 'anonymous', sneakers)).toEqual({
       status: 401,
       body: unauthorized,
     })
-    expect({ status: forgedCall.status, body: await forgedCall.json() }).toEqual({ status: 401, body: unauthorized })
+    expect({ status: forgedCall.status, body: await forgedCall.json() }).toEqual({
+      status: 401,
+      body: unauthorized,
+    })
     const [stored] = await catalog.database.db.select({ n: count() }).from(products)
     expect(stored?.n).toBe(0)
   })
@@ -129,7 +144,11 @@ describe('request validation of /products', () => {
     ['an empty name', { ...sneakers, name: '' }, 'body.name'],
     ['a blank name', { ...sneakers, name: '   ' }, 'body.name'],
     ['a name over 200 characters', { ...sneakers, name: 'x'.repeat(201) }, 'body.name'],
-    ['a description over 5000 characters', { ...sneakers, description: 'x'.repeat(5001) }, 'body.description'],
+    [
+      'a description over 5000 characters',
+      { ...sneakers, description: 'x'.repeat(5001) },
+      'body.description',
+    ],
     ['a price of zero', { ...sneakers, price: 0 }, 'body.price'],
     ['a fractional price', { ...sneakers, price: 10.5 }, 'body.price'],
     ['a price that is not a number', { ...sneakers, price: 'cheap' }, 'body.price'],
@@ -171,16 +190,26 @@ describe('GET /products', () => {
     await using catalog = await startCatalog()
     const published = await adminCreatesProduct(catalog, { stock: 100 })
     const unpublished = await createProduct(catalog.database.db, { name: 'Boots', stock: 7 })
-    await catalog.redis.redis.decrby(offerKeys(catalog.redis.space, { kind: 'product', id: published.id }).stock, 30)
+    await catalog.redis.redis.decrby(
+      offerKeys(catalog.redis.space, { kind: 'product', id: published.id }).stock,
+      30,
+    )
 
-    expect((await catalog.call('GET', `/products/${published.id}`, 'anonymous')).body.stock).toBe(70)
+    expect((await catalog.call('GET', `/products/${published.id}`, 'anonymous')).body.stock).toBe(
+      70,
+    )
     expect((await catalog.call('GET', `/products/${unpublished}`, 'anonymous')).body.stock).toBe(7)
   })
 
   it('answers 404 not_found for an unknown id and for one that cannot be an id', async () => {
     await using catalog = await startCatalog()
-    const notFound = { status: 404, body: { error: { code: 'not_found', message: 'no such product' } } }
-    expect(await catalog.call('GET', `/products/${Bun.randomUUIDv7()}`, 'anonymous')).toEqual(notFound)
+    const notFound = {
+      status: 404,
+      body: { error: { code: 'not_found', message: 'no such product' } },
+    }
+    expect(await catalog.call('GET', `/products/${Bun.randomUUIDv7()}`, 'anonymous')).toEqual(
+      notFound,
+    )
     expect(await catalog.call('GET', '/products/42', 'anonymous')).toEqual(notFound)
   })
 
@@ -191,12 +220,29 @@ describe('GET /products', () => {
       ids.push((await adminCreatesProduct(catalog, { name })).id)
 
     const first = await catalog.call('GET', '/products?limit=2', 'anonymous')
-    const second = await catalog.call('GET', `/products?limit=2&cursor=${first.body.nextCursor}`, 'anonymous')
-    const third = await catalog.call('GET', `/products?limit=2&cursor=${second.body.nextCursor}`, 'anonymous')
+    const second = await catalog.call(
+      'GET',
+      `/products?limit=2&cursor=${first.body.nextCursor}`,
+      'anonymous',
+    )
+    const third = await catalog.call(
+      'GET',
+      `/products?limit=2&cursor=${second.body.nextCursor}`,
+      'anonymous',
+    )
 
-    const names = (page: { body: { items: { name: string }[] } }) => page.body.items.map((p) => p.name)
-    expect([names(first), names(second), names(third)]).toEqual([['five', 'four'], ['three', 'two'], ['one']])
-    expect([first.body.nextCursor, second.body.nextCursor, third.body.nextCursor]).toEqual([ids[3], ids[1], null])
+    const names = (page: { body: { items: { name: string }[] } }) =>
+      page.body.items.map((p) => p.name)
+    expect([names(first), names(second), names(third)]).toEqual([
+      ['five', 'four'],
+      ['three', 'two'],
+      ['one'],
+    ])
+    expect([first.body.nextCursor, second.body.nextCursor, third.body.nextCursor]).toEqual([
+      ids[3],
+      ids[1],
+      null,
+    ])
     expect((await catalog.call('GET', '/products', 'anonymous')).body.items).toHaveLength(5)
   })
 })

@@ -24,6 +24,7 @@ export function createGatewayApp(config: GatewayConfig) {
     .use(
       service({
         name: 'gateway',
+        parseJson: false,
         maxBodyBytes: config.maxBodyBytes,
         log,
         ready: async () =>

@@ -1,5 +1,7 @@
+import { openapi } from '@elysiajs/openapi'
 import { errorBody } from '@flash/contracts'
 import { Elysia } from 'elysia'
+import { RequestMetrics } from './metrics.ts'
 
 export type ServiceOptions = {
   /** Shown in logs and in `GET /health`. */
@@ -9,6 +11,8 @@ export type ServiceOptions = {
   /** Answers `GET /ready`: true when every dependency this app needs answers. */
   ready?: () => Promise<Record<string, boolean>>
   log?: (line: string) => void
+  /** false for the gateway, which streams bodies on untouched and must not read them. */
+  parseJson?: boolean
 }
 
 /**
@@ -22,7 +26,19 @@ export type ServiceOptions = {
  */
 export function service(options: ServiceOptions) {
   const log = options.log ?? ((line: string) => console.error(line))
-  return new Elysia({ name: `@flash/http/service:${options.name}` })
+  const metrics = new RequestMetrics(options.name)
+  const app = new Elysia({ name: `@flash/http/service:${options.name}` })
+  if (options.parseJson !== false)
+    app
+      .onParse({ as: 'global' }, ({ request }) => readJson(request, options.maxBodyBytes))
+      .onTransform({ as: 'global' }, ({ body }) => {
+        if (body === TOO_LARGE) throw new BodyTooLarge()
+      })
+  return app
+    .use(openapi({ path: '/docs', documentation: { info: { title: options.name, version: '1' } } }))
+    .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
+      metrics.count(request.method, route || 'unmatched', Number(set.status ?? 200))
+    })
     .onRequest(({ request, set }) => {
       const length = Number(request.headers.get('content-length') ?? 0)
       if (length > options.maxBodyBytes) {
@@ -31,6 +47,7 @@ export function service(options: ServiceOptions) {
       }
       set.headers['x-request-id'] = request.headers.get('x-request-id') ?? Bun.randomUUIDv7()
     })
+
     .onError({ as: 'global' }, ({ code, error, set, request }) => {
       switch (code) {
         case 'VALIDATION': {
@@ -74,12 +91,41 @@ export function service(options: ServiceOptions) {
       }
     })
     .get('/health', () => ({ status: 'ok', service: options.name }))
+    .get(
+      '/metrics',
+      () =>
+        new Response(metrics.render(), {
+          headers: { 'content-type': 'text/plain; version=0.0.4' },
+        }),
+    )
     .get('/ready', async ({ set }) => {
       const checks = (await options.ready?.()) ?? {}
       const ready = Object.values(checks).every(Boolean)
       if (!ready) set.status = 503
       return { ready, checks }
     })
+}
+
+/** Marks a body over the limit; `transform` turns it into a 413 before validation runs. */
+const TOO_LARGE = Symbol('body too large')
+
+/** Handled by `onError` like any error that carries `status: 413`. */
+class BodyTooLarge extends Error {
+  readonly status = 413
+}
+
+/**
+ * Every body is JSON, whatever the content type says, and counted as it
+ * arrives: a chunked body has no Content-Length for `onRequest` to check.
+ * A parser cannot answer 413 itself (Elysia turns whatever it throws into a
+ * 400 parse error), so it returns a marker instead.
+ */
+async function readJson(request: Request, maxBodyBytes: number): Promise<unknown> {
+  const bytes = await request.arrayBuffer()
+  if (bytes.byteLength > maxBodyBytes) return TOO_LARGE
+  if (bytes.byteLength === 0) return null
+  // Invalid UTF-8 throws as well, and becomes the same 400 as malformed JSON.
+  return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
 }
 
 function describe(error: unknown): string {

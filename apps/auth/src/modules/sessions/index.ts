@@ -1,5 +1,4 @@
 import { Elysia } from 'elysia'
-import { boundedJson } from '../../bounded-json.ts'
 import { type AuthError, toHttp } from '../../errors.ts'
 import { SessionModel } from './model.ts'
 import { login, type SessionsDeps } from './service.ts'
@@ -21,7 +20,7 @@ export function sessionsController(
     return Response.json(body, { status, headers: { 'cache-control': 'no-store' } })
   }
 
-  return new Elysia({ prefix: '/auth' }).use(boundedJson(maxBodyBytes)).post(
+  return new Elysia({ prefix: '/auth' }).post(
     '/login',
     async ({ body, set }) => {
       // Tokens must never sit in a shared cache (RFC 6749, section 5.1).
@@ -29,7 +28,6 @@ export function sessionsController(
       return (await login(deps, body)).match((session) => session, refuse)
     },
     {
-      boundedJson: true,
       body: SessionModel.loginBody,
       detail: { summary: 'Sign in with e-mail and password' },
     },

@@ -21,21 +21,19 @@ const instant = (field: string, description: string) =>
 
 export const SaleModel = {
   /** Rules that need more than one field, the clock or the database are checked by the service. */
-  createBody: t.Object(
-    {
-      productId: t.String({ format: 'uuid', ...rule('body.productId', 'must be a product id') }),
-      price: t.Integer({
-        minimum: 1,
-        maximum: limits.maxPrice,
-        description: 'minor units (won, cents)',
-        ...rule('body.price', `is required, an integer from 1 to ${limits.maxPrice} (minor units)`),
-      }),
-      quantity: units('quantity', 'units on offer; taken from the product stock'),
-      perUserLimit: units('perUserLimit', 'most units one buyer may hold'),
-      startsAt: instant('startsAt', 'when buying opens'),
-      endsAt: instant('endsAt', 'when buying closes: after startsAt, in the future'),
-    },
-  ),
+  createBody: t.Object({
+    productId: t.String({ format: 'uuid', ...rule('body.productId', 'must be a product id') }),
+    price: t.Integer({
+      minimum: 1,
+      maximum: limits.maxPrice,
+      description: 'minor units (won, cents)',
+      ...rule('body.price', `is required, an integer from 1 to ${limits.maxPrice} (minor units)`),
+    }),
+    quantity: units('quantity', 'units on offer; taken from the product stock'),
+    perUserLimit: units('perUserLimit', 'most units one buyer may hold'),
+    startsAt: instant('startsAt', 'when buying opens'),
+    endsAt: instant('endsAt', 'when buying closes: after startsAt, in the future'),
+  }),
   /** Any string: ids are opaque, so one that cannot exist is a 404, not a 400. */
   params: t.Object({ id: t.String({ maxLength: 64 }) }),
   listQuery: t.Object({
