@@ -1,6 +1,7 @@
 import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
 import reserveLua from './lua/reserve-6.lua' with { type: 'text' }
+import takeStockLua from './lua/take-stock-1.lua' with { type: 'text' }
 
 /** Raw reply of reserve-6.lua: [code, orderId, remaining, nowMs]. */
 export type ReserveReply = [number, string, number, number]
@@ -22,6 +23,8 @@ declare module 'ioredis' {
       idempotencyTtlSeconds: number,
       orderTtlSeconds: number,
     ): Result<ReserveReply, Context>
+    /** take-stock-1.lua: [1, remaining] taken, [-1, 0] no counter, [-2, remaining] not enough. */
+    takeStock(stock: string, quantity: number): Result<[number, number], Context>
   }
 }
 
@@ -41,6 +44,7 @@ export function registerCommands(redis: Redis): void {
 
 const scripts = {
   reserve: { numberOfKeys: 6, lua: reserveLua },
+  takeStock: { numberOfKeys: 1, lua: takeStockLua },
 }
 
 /**

@@ -37,10 +37,12 @@ export const SaleModel = {
   /** Any string: ids are opaque, so one that cannot exist is a 404, not a 400. */
   params: t.Object({ id: t.String({ maxLength: 64 }) }),
   listQuery: t.Object({
+    // A union of literals, not t.UnionEnum: Elysia fills an absent optional UnionEnum with its first value.
     status: t.Optional(
-      t.UnionEnum(windowFilters, {
-        ...rule('query.status', `must be one of ${windowFilters.join(', ')}`),
-      }),
+      t.Union(
+        windowFilters.map((filter) => t.Literal(filter)),
+        rule('query.status', `must be one of ${windowFilters.join(', ')}`),
+      ),
     ),
     ...pageQueryFields,
   }),

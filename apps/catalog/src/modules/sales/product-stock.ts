@@ -6,7 +6,6 @@ import type { CatalogError } from '../../errors.ts'
 import type { CatalogDeps } from '../../shared/deps.ts'
 import { type Compensations, fromDb, type Tx } from '../../shared/transaction.ts'
 import { productOffer } from '../products/service.ts'
-import takeStockLua from './take-stock-1.lua' with { type: 'text' }
 
 /**
  * Units promised to a sale leave the product's general stock, in both places
@@ -61,7 +60,7 @@ export function takeLiveProductStock(
   compensations: Compensations,
 ): ResultAsync<void, CatalogError> {
   const { stock } = offerKeys(deps.space, productOffer(productId))
-  const reply = deps.redis.eval(takeStockLua, 1, stock, quantity) as Promise<[number, number]>
+  const reply = deps.redis.takeStock(stock, quantity)
   return ResultAsync.fromPromise(
     reply,
     (cause): CatalogError => ({ type: 'Unavailable', cause }),

@@ -29,14 +29,14 @@ export function createSale(
   return checkWindow(body, now).asyncAndThen((window) =>
     inTransaction(deps, (tx, compensations) =>
       safeTry(async function* () {
-        const product = yield* commitProductStock(tx, body.productId, body.quantity, now)
         const { productId, price, quantity, perUserLimit } = body
+        const product = yield* commitProductStock(tx, productId, quantity, now)
         const sale = { id: Bun.randomUUIDv7(), productId, price, quantity, perUserLimit, ...window }
         yield* fromDb(
           tx.insert(flashSales).values({ ...sale, remaining: quantity, createdAt: now }),
         )
         const row: SaleRow = { ...sale, name: product.name, remaining: quantity }
-        yield* takeLiveProductStock(deps, body.productId, body.quantity, compensations)
+        yield* takeLiveProductStock(deps, productId, quantity, compensations)
         yield* publishNewSale(deps, row, compensations)
         return ok(toSaleView(row, row.remaining, now))
       }),

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'bun:test'
+import { orders } from '@flash/db'
+import { freePort } from '@flash/devstack'
+import { spawnApp, testDatabase, testRedis, waitFor } from '@flash/testing'
+import { eq } from 'drizzle-orm'
+
+const repoRoot = new URL('../../..', import.meta.url).pathname
+
+/** Runs a seed script the way `bun run start` does and returns its stdout. */
+async function seed(app: string, env: Record<string, string>): Promise<string> {
+  const child = Bun.spawn(['bun', `apps/${app}/src/seed.ts`], {
+    cwd: repoRoot,
+    env: { ...Bun.env, ...env },
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
+  const out = await new Response(child.stdout).text()
+  expect(await child.exited).toBe(0)
+  return out
+}
+
+describe('the whole service, as separate processes', () => {
+  it('takes a buyer from login through the gateway to an order stored in MySQL', async () => {
+    await using database = await testDatabase()
+    await using r = await testRedis()
+    const shared = { DATABASE_URL: database.url, REDIS_URL: r.url, REDIS_PREFIX: r.prefix }
+    await seed('auth', shared)
+    const { saleId } = JSON.parse((await seed('catalog', shared)).trim().split('\n').at(-1) ?? '')
+
+    const [auth, catalog, checkout, gateway] = await Promise.all([1, 2, 3, 4].map(() => freePort()))
+    const url = (port: number | undefined) => `http://127.0.0.1:${port}`
+    await using _auth = spawnApp('auth', { ...shared, PORT: String(auth) })
+    await using _catalog = spawnApp('catalog', { ...shared, PORT: String(catalog) })
+    await using _checkout = spawnApp('checkout', { ...shared, PORT: String(checkout) })
+    await using _worker = spawnApp('worker', { ...shared, WORKER_NAME: 'e2e' })
+    await using _gateway = spawnApp('gateway', {
+      PORT: String(gateway),
+      AUTH_URL: url(auth),
+      CATALOG_URL: url(catalog),
+      CHECKOUT_URL: url(checkout),
+    })
+    const base = url(gateway)
+    await waitFor(async () => (await fetch(`${base}/ready`).catch(() => null))?.status === 200, {
+      what: 'the gateway and every app to be ready',
+      timeoutMs: 30_000,
+    })
+
+    const login = await fetch(`${base}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'buyer1@flash.local', password: 'buyer-password' }),
+    })
+    expect(login.status).toBe(200)
+    const { accessToken } = (await login.json()) as { accessToken: string }
+    const authorization = `Bearer ${accessToken}`
+
+    const sale = (await (await fetch(`${base}/sales/${saleId}`)).json()) as { remaining: number }
+    const placed = await fetch(`${base}/orders`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json', 'idempotency-key': 'e2e-1' },
+      body: JSON.stringify({ saleId, quantity: 1 }),
+    })
+    expect(placed.status).toBe(202)
+    const { orderId } = (await placed.json()) as { orderId: string }
+
+    const read = await fetch(`${base}/orders/${orderId}`, { headers: { authorization } })
+    expect(read.status).toBe(200)
+    expect(((await read.json()) as { status: string }).status).toBe('pending')
+
+    const stored = await waitFor(
+      async () => (await database.db.select().from(orders).where(eq(orders.id, orderId)))[0],
+      { what: 'the order to reach MySQL' },
+    )
+    expect({ id: stored.id, status: stored.status, saleId: stored.saleId }).toEqual({
+      id: orderId,
+      status: 'pending',
+      saleId,
+    })
+    const after = (await (await fetch(`${base}/sales/${saleId}`)).json()) as { remaining: number }
+    expect(after.remaining).toBe(sale.remaining - 1)
+  })
+})
