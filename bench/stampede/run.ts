@@ -89,7 +89,7 @@ const soldOut = await wrk({ saleId: empty.saleId, quantity: 1 })
 
 const left = Number(await r.redis.get(offerKeys(r.space, { kind: 'sale', id: big.saleId }).stock))
 const sold = 10_000_000 - left
-const queued = await r.redis.xlen(streamKey(r.space, 0, 'order.placed'))
+const queued = await r.redis.xlen(streamKey(r.space, 0, 'orders'))
 const accepted = stampede.statuses[202] ?? 0
 console.log(
   `stampede: ${stampede.rps} req/s  ${stampede.latency}  ${JSON.stringify(stampede.statuses)}`,

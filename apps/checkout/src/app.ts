@@ -5,62 +5,50 @@ import type { TokenService } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
 import type Redis from 'ioredis'
+import type { OrdersDeps } from './modules/orders/deps.ts'
 import { ordersController } from './modules/orders/index.ts'
 import { SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
-export type CheckoutConfig = {
-  redis: Redis
-  db: Db
-  space: KeySpace
+export type CheckoutConfig = Omit<OrdersDeps, 'soldOut'> & {
   tokens: TokenService
   maxBodyBytes: number
-  idempotencyTtlSeconds: number
-  pendingOrderTtlSeconds: number
   soldOutFlagMs: number
+  trustedProxies: readonly string[]
   log?: (line: string) => void
 }
 
 /**
- * The checkout app, without listening: tests drive it with `app.handle`, `index.ts` serves it.
+ * The checkout app, without listening: tests drive it with `app.handle` or
+ * `listen({ port: 0 })`, `index.ts` serves it.
  *
  * @example
  * const app = createCheckoutApp({ redis, db, space, tokens, ... })
- * await app.handle(new Request('http://local/health'))
+ * await app.handle(new Request('http://localhost/health'))
  */
 export function createCheckoutApp(config: CheckoutConfig) {
   const log = config.log ?? ((line: string) => console.error(line))
-  const deps = {
-    redis: config.redis,
-    db: config.db,
-    space: config.space,
-    soldOut: new SoldOutFlags(config.soldOutFlagMs),
-    idempotencyTtlSeconds: config.idempotencyTtlSeconds,
-    pendingOrderTtlSeconds: config.pendingOrderTtlSeconds,
-  }
+  const { tokens, maxBodyBytes, soldOutFlagMs, trustedProxies, log: _, ...rest } = config
+  const deps: OrdersDeps = { ...rest, soldOut: new SoldOutFlags(soldOutFlagMs) }
+  const answers = (check: Promise<unknown>) =>
+    check.then(
+      () => true,
+      () => false,
+    )
   // normalize: false makes an unknown body field an error instead of silently dropping it.
   return new Elysia({ normalize: false })
     .use(
       service({
         name: 'checkout',
-        maxBodyBytes: config.maxBodyBytes,
+        maxBodyBytes,
         log,
         ready: async () => ({
-          redis: await config.redis.ping().then(
-            () => true,
-            () => false,
-          ),
-          scripts: await loadScripts(config.redis).then(
-            () => true,
-            () => false,
-          ),
-          mysql: await config.db.execute(sql`select 1`).then(
-            () => true,
-            () => false,
-          ),
+          redis: await answers(config.redis.ping()),
+          scripts: await answers(loadScripts(config.redis)),
+          mysql: await answers(config.db.execute(sql`select 1`)),
         }),
       }),
     )
-    .use(ordersController(deps, config.tokens, log))
+    .use(ordersController(deps, tokens, trustedProxies, log))
 }
 
 export type CheckoutApp = ReturnType<typeof createCheckoutApp>

@@ -1,4 +1,6 @@
-import { defaults, readEnv } from '@flash/config'
+import { ConfigError, defaults, readEnv } from '@flash/config'
+
+const DAY = 24 * 60 * 60
 
 /** The only place checkout reads the environment. */
 export const env = readEnv(Bun.env, {
@@ -12,7 +14,23 @@ export const env = readEnv(Bun.env, {
   JWT_ISSUER: { kind: 'string', default: defaults.jwtIssuer },
   JWT_AUDIENCE: { kind: 'string', default: defaults.jwtAudience },
   MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
-  IDEMPOTENCY_TTL_SECONDS: { kind: 'int', default: 24 * 60 * 60, min: 60 },
-  PENDING_ORDER_TTL_SECONDS: { kind: 'int', default: 24 * 60 * 60, min: 60 },
+  IDEMPOTENCY_TTL_SECONDS: { kind: 'int', default: DAY, min: DAY },
+  /** How long an order's live state stays in Redis while it can still change. */
+  ORDER_STATE_TTL_SECONDS: { kind: 'int', default: 30 * DAY, min: 2 * DAY },
+  /** How long it stays once cancelled, failed or returned (for reads; MySQL has it too). */
+  FINISHED_ORDER_TTL_SECONDS: { kind: 'int', default: DAY, min: 60 },
+  RETURN_WINDOW_SECONDS: { kind: 'int', default: DAY, min: 1 },
   SOLD_OUT_FLAG_MS: { kind: 'int', default: 500, min: 0 },
+  /** 'off' turns every rate limit off (load tests from one address). */
+  RATE_LIMITS: { kind: 'string', default: 'on' },
+  ORDER_RATE_PER_BUYER: { kind: 'int', default: 10, min: 1 },
+  ORDER_RATE_PER_CLIENT: { kind: 'int', default: 100, min: 1 },
+  ORDER_RATE_WINDOW_SECONDS: { kind: 'int', default: 10, min: 1 },
+  /** Peers whose X-Forwarded-For is believed (the gateway); anyone else is the client. */
+  TRUSTED_PROXIES: { kind: 'string', default: '127.0.0.1,::1,::ffff:127.0.0.1' },
 })
+
+if (!['on', 'off'].includes(env.RATE_LIMITS))
+  throw new ConfigError(`RATE_LIMITS must be on or off, got "${env.RATE_LIMITS}"`)
+if (Bun.env.NODE_ENV === 'production' && env.JWT_SECRET === defaults.devJwtSecret)
+  throw new ConfigError('JWT_SECRET must be set to a secret of your own in production')

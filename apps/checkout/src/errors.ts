@@ -11,11 +11,18 @@ export type CheckoutError =
   | { type: 'Ended' }
   | { type: 'LimitReached' }
   | { type: 'SoldOut'; offer: Offer; remaining?: number }
+  | { type: 'RateLimited'; retryAfterSeconds: number }
   | { type: 'OrderNotFound' }
+  | { type: 'NotCancellable'; status: string }
+  | { type: 'NotReturnable'; status: string }
   | { type: 'Unavailable'; cause: unknown }
 
-/** The one switch that turns a checkout error into the status and body of shared/API.md. */
-export function toHttp(error: CheckoutError): { status: number; body: ApiErrorBody } {
+/** The one switch that turns a checkout error into the status, body and headers of shared/API.md. */
+export function toHttp(error: CheckoutError): {
+  status: number
+  body: ApiErrorBody
+  headers?: Record<string, string>
+} {
   switch (error.type) {
     case 'IdempotencyKeyRequired':
       return http(400, 'idempotency_key_required', 'send an Idempotency-Key header (1-64 chars)')
@@ -37,8 +44,23 @@ export function toHttp(error: CheckoutError): { status: number; body: ApiErrorBo
         'sold_out',
         error.remaining ? `only ${error.remaining} left` : `this ${error.offer.kind} is sold out`,
       )
+    case 'RateLimited':
+      return {
+        ...http(429, 'rate_limited', `too many orders; retry in ${error.retryAfterSeconds} s`),
+        headers: { 'retry-after': String(error.retryAfterSeconds) },
+      }
     case 'OrderNotFound':
       return http(404, 'not_found', 'no such order')
+    case 'NotCancellable':
+      return http(409, 'not_cancellable', `an order that is ${error.status} cannot be cancelled`)
+    case 'NotReturnable':
+      return http(
+        409,
+        'not_returnable',
+        error.status === 'delivered'
+          ? 'the return window for this order has closed'
+          : `an order that is ${error.status} cannot be returned`,
+      )
     case 'Unavailable':
       return http(503, 'unavailable', 'orders are unavailable right now; try again shortly')
   }

@@ -6,7 +6,6 @@ import { env } from './env.ts'
 
 const redis = connectRedis(env.REDIS_URL, { name: 'checkout' })
 const { db, close } = connectDb(env.DATABASE_URL)
-
 await loadScripts(redis)
 
 const app = createCheckoutApp({
@@ -21,14 +20,28 @@ const app = createCheckoutApp({
   }),
   maxBodyBytes: env.MAX_BODY_BYTES,
   idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
-  pendingOrderTtlSeconds: env.PENDING_ORDER_TTL_SECONDS,
+  orderStateTtlSeconds: env.ORDER_STATE_TTL_SECONDS,
+  finishedOrderTtlSeconds: env.FINISHED_ORDER_TTL_SECONDS,
+  returnWindowSeconds: env.RETURN_WINDOW_SECONDS,
   soldOutFlagMs: env.SOLD_OUT_FLAG_MS,
+  rateLimits:
+    env.RATE_LIMITS === 'off'
+      ? null
+      : {
+          perBuyer: env.ORDER_RATE_PER_BUYER,
+          perClient: env.ORDER_RATE_PER_CLIENT,
+          windowSeconds: env.ORDER_RATE_WINDOW_SECONDS,
+        },
+  trustedProxies: env.TRUSTED_PROXIES.split(',').map((address) => address.trim()),
 }).listen({ port: env.PORT, hostname: env.HOST, maxRequestBodySize: env.MAX_BODY_BYTES * 4 })
 
-console.log(`checkout listening on http://127.0.0.1:${app.server?.port}`)
+console.log(`checkout listening on http://${env.HOST}:${app.server?.port}`)
 
+let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
+    if (stopping) return
+    stopping = true
     await app.stop()
     redis.disconnect()
     await close()

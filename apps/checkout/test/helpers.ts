@@ -6,7 +6,13 @@ import { createCheckoutApp } from '../src/app.ts'
  * A checkout app on its own database and key prefix, listening on a free
  * port so tests go through real HTTP.
  */
-export async function startCheckout(options: { soldOutFlagMs?: number } = {}) {
+export async function startCheckout(
+  options: {
+    soldOutFlagMs?: number
+    rateLimits?: { perBuyer: number; perClient: number; windowSeconds: number }
+    returnWindowSeconds?: number
+  } = {},
+) {
   const database = await testDatabase()
   const redis = await testRedis()
   const errors: string[] = []
@@ -17,8 +23,13 @@ export async function startCheckout(options: { soldOutFlagMs?: number } = {}) {
     tokens: testTokens,
     maxBodyBytes: 16 * 1024,
     idempotencyTtlSeconds: 3600,
-    pendingOrderTtlSeconds: 3600,
+    orderStateTtlSeconds: 3600,
+    finishedOrderTtlSeconds: 600,
+    returnWindowSeconds: options.returnWindowSeconds ?? 86_400,
     soldOutFlagMs: options.soldOutFlagMs ?? 500,
+    // Every test buyer comes from 127.0.0.1: rate limits are off unless a test is about them.
+    rateLimits: options.rateLimits ?? null,
+    trustedProxies: ['127.0.0.1'],
     log: (line) => errors.push(line),
   }).listen({ port: 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server?.port}`

@@ -29,7 +29,7 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
       startOrderWriter({
         db: config.db,
         redis: config.redis,
-        stream: streamKey(config.space, partition, 'order.placed'),
+        stream: streamKey(config.space, partition, 'orders'),
         deadLetterStream: streamKey(config.space, partition, 'dead-letter'),
         consumer: config.name,
         batchSize: config.orderWriterBatch,

@@ -36,7 +36,7 @@ describe('order-writer crash recovery', () => {
       expect(placed.isOk()).toBe(true)
     }
 
-    const stream = streamKey(r.space, 0, 'order.placed')
+    const stream = streamKey(r.space, 0, 'orders')
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: r.url,

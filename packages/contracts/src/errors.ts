@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'idempotency_key_required'
   | 'idempotency_key_reused'
   | 'idempotency_key_in_use'
+  | 'not_cancellable'
+  | 'not_returnable'
 
 export type ApiErrorBody = { error: { code: ErrorCode; message: string } }
 

@@ -1,10 +1,11 @@
 import { err, ok, type Result } from 'neverthrow'
+import { orderStatuses } from './order-status.ts'
 
 /** Every event type that crosses a Redis stream. */
-export const eventTypes = ['order.placed'] as const
+export const eventTypes = ['order.placed', 'order.status'] as const
 export type EventType = (typeof eventTypes)[number]
 
-/** Written by reserve-6.lua when a buyer's units are reserved. */
+/** Written by reserve-8.lua when a buyer's units are reserved. */
 export type OrderPlaced = {
   type: 'order.placed'
   orderId: string
@@ -19,63 +20,85 @@ export type OrderPlaced = {
   placedAt: Date
 }
 
+/** Written by transition-4.lua each time an order changes status in Redis. */
+export type OrderStatusChanged = {
+  type: 'order.status'
+  orderId: string
+  from: OrderStatus
+  to: OrderStatus
+  /** The units went back to stock with this change. */
+  restored: boolean
+  at: Date
+}
+
+export type OrderStatus = (typeof orderStatuses)[number]
+export type OrderEvent = OrderPlaced | OrderStatusChanged
+
 type Fields = Record<string, string>
 
 /**
- * Checks a stream entry's fields against the `order.placed` schema.
+ * Checks a stream entry of the orders stream against its schema.
  *
  * @example
- * parseOrderPlaced({ type: 'order.placed', orderId: '...', ... }).isOk()
+ * parseOrderEvent({ type: 'order.status', orderId, from: 'pending', to: 'cancelled', restored: '1', at: '1700000000000' })
  */
-export function parseOrderPlaced(fields: Fields): Result<OrderPlaced, string> {
-  if (fields.type !== 'order.placed') return err(`expected type order.placed, got ${fields.type}`)
-  const orderId = text(fields, 'orderId')
-  const userId = text(fields, 'userId')
-  const productId = text(fields, 'productId')
-  const idempotencyKey = text(fields, 'idempotencyKey')
-  const quantity = positiveInt(fields, 'quantity')
-  const unitPrice = nonNegativeInt(fields, 'unitPrice')
-  const total = nonNegativeInt(fields, 'total')
-  const placedAt = nonNegativeInt(fields, 'placedAt')
-  for (const [name, value] of Object.entries({
-    orderId,
-    userId,
-    productId,
-    idempotencyKey,
+export function parseOrderEvent(fields: Fields): Result<OrderEvent, string> {
+  try {
+    switch (fields.type) {
+      case 'order.placed':
+        return ok(orderPlaced(fields))
+      case 'order.status':
+        return ok({
+          type: 'order.status',
+          orderId: id(fields, 'orderId'),
+          from: status(fields, 'from'),
+          to: status(fields, 'to'),
+          restored: fields.restored === '1',
+          at: new Date(count(fields, 'at')),
+        })
+      default:
+        return err(`unknown event type ${fields.type}`)
+    }
+  } catch (error) {
+    return err((error as Error).message)
+  }
+}
+
+function orderPlaced(fields: Fields): OrderPlaced {
+  const quantity = count(fields, 'quantity')
+  const unitPrice = count(fields, 'unitPrice')
+  const total = count(fields, 'total')
+  if (quantity < 1) throw new Error('quantity must be positive')
+  if (total !== unitPrice * quantity) throw new Error('total is not unitPrice * quantity')
+  return {
+    type: 'order.placed',
+    orderId: id(fields, 'orderId'),
+    userId: id(fields, 'userId'),
+    saleId: fields.saleId ? id(fields, 'saleId') : null,
+    productId: id(fields, 'productId'),
     quantity,
     unitPrice,
     total,
-    placedAt,
-  })) {
-    if (value === null) return err(`field ${name} is missing or malformed`)
+    idempotencyKey: id(fields, 'idempotencyKey'),
+    placedAt: new Date(count(fields, 'placedAt')),
   }
-  if (total !== (unitPrice as number) * (quantity as number))
-    return err('total is not unitPrice * quantity')
-  return ok({
-    type: 'order.placed',
-    orderId: orderId as string,
-    userId: userId as string,
-    saleId: fields.saleId ? fields.saleId : null,
-    productId: productId as string,
-    quantity: quantity as number,
-    unitPrice: unitPrice as number,
-    total: total as number,
-    idempotencyKey: idempotencyKey as string,
-    placedAt: new Date(placedAt as number),
-  })
 }
 
-function text(fields: Fields, name: string): string | null {
+function id(fields: Fields, name: string): string {
   const value = fields[name]
-  return value && value.length <= 64 ? value : null
+  if (!value || value.length > 64) throw new Error(`field ${name} is missing or too long`)
+  return value
 }
 
-function nonNegativeInt(fields: Fields, name: string): number | null {
+function count(fields: Fields, name: string): number {
   const value = Number(fields[name])
-  return fields[name] !== undefined && Number.isSafeInteger(value) && value >= 0 ? value : null
+  if (fields[name] === undefined || !Number.isSafeInteger(value) || value < 0)
+    throw new Error(`field ${name} is missing or not a non-negative integer`)
+  return value
 }
 
-function positiveInt(fields: Fields, name: string): number | null {
-  const value = nonNegativeInt(fields, name)
-  return value !== null && value > 0 ? value : null
+function status(fields: Fields, name: string): OrderStatus {
+  const value = fields[name] as OrderStatus
+  if (!orderStatuses.includes(value)) throw new Error(`field ${name} is not an order status`)
+  return value
 }

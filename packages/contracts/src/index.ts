@@ -2,6 +2,10 @@ export { type ApiErrorBody, type ErrorCode, errorBody } from './errors.ts'
 export {
   type EventType,
   eventTypes,
+  type OrderEvent,
   type OrderPlaced,
-  parseOrderPlaced,
+  type OrderStatus,
+  type OrderStatusChanged,
+  parseOrderEvent,
 } from './events.ts'
+export { orderStatuses } from './order-status.ts'

@@ -1,3 +1,4 @@
+import { orderStatuses } from '@flash/contracts'
 import {
   bigint,
   datetime,
@@ -82,16 +83,7 @@ export const flashSales = mysqlTable(
   (t) => [index('flash_sales_window_idx').on(t.startsAt, t.endsAt)],
 )
 
-export const orderStatuses = [
-  'pending',
-  'paid',
-  'shipping',
-  'delivered',
-  'return_requested',
-  'returned',
-  'cancelled',
-  'failed',
-] as const
+export { orderStatuses }
 export type OrderStatus = (typeof orderStatuses)[number]
 
 export const orders = mysqlTable(

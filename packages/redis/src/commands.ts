@@ -1,10 +1,14 @@
 import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
-import reserveLua from './lua/reserve-6.lua' with { type: 'text' }
+import reserveLua from './lua/reserve-8.lua' with { type: 'text' }
 import takeStockLua from './lua/take-stock-1.lua' with { type: 'text' }
+import transitionLua from './lua/transition-4.lua' with { type: 'text' }
 
-/** Raw reply of reserve-6.lua: [code, orderId, remaining, nowMs]. */
+/** Raw reply of reserve-8.lua: [code, orderId, remaining, nowMs]. */
 export type ReserveReply = [number, string, number, number]
+
+/** Raw reply of transition-4.lua: [code, status, updatedAtMs]. */
+export type TransitionReply = [number, string, number]
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -15,6 +19,8 @@ declare module 'ioredis' {
       idempotency: string,
       order: string,
       stream: string,
+      buyerRate: string,
+      clientRate: string,
       orderId: string,
       userId: string,
       quantity: number,
@@ -22,9 +28,24 @@ declare module 'ioredis' {
       idempotencyKey: string,
       idempotencyTtlSeconds: number,
       orderTtlSeconds: number,
+      buyerRateLimit: number,
+      clientRateLimit: number,
+      rateWindowSeconds: number,
     ): Result<ReserveReply, Context>
     /** take-stock-1.lua: [1, remaining] taken, [-1, 0] no counter, [-2, remaining] not enough. */
     takeStock(stock: string, quantity: number): Result<[number, number], Context>
+    transition(
+      order: string,
+      stock: string,
+      buyers: string,
+      stream: string,
+      userId: string,
+      from: string,
+      to: string,
+      restore: '0' | '1',
+      ttlSeconds: number,
+      maxAgeMs: number,
+    ): Result<TransitionReply, Context>
   }
 }
 
@@ -43,7 +64,8 @@ export function registerCommands(redis: Redis): void {
 }
 
 const scripts = {
-  reserve: { numberOfKeys: 6, lua: reserveLua },
+  reserve: { numberOfKeys: 8, lua: reserveLua },
+  transition: { numberOfKeys: 4, lua: transitionLua },
   takeStock: { numberOfKeys: 1, lua: takeStockLua },
 }
 

@@ -10,7 +10,16 @@ export {
   orderKey,
   partitionOf,
   partitionTag,
+  rateKey,
   streamKey,
 } from './keys.ts'
 export { type OfferMeta, publishOffer, readOfferState } from './offers.ts'
+export {
+  findOrderState,
+  type OrderState,
+  type TransitionOutcome,
+  type TransitionRefusal,
+  type TransitionRequest,
+  transitionOrder,
+} from './order-state.ts'
 export { type ReserveInput, type ReserveOutcome, reserve } from './reserve.ts'

@@ -89,8 +89,24 @@ export function idempotencyKey(
  * One stream per event type and partition.
  *
  * @example
- * streamKey(space, 0, 'order.placed') // 'fs:{p0}:stream:order.placed'
+ * streamKey(space, 0, 'orders') // 'fs:{p0}:stream:orders'
  */
 export function streamKey(space: KeySpace, partition: number, type: string): string {
   return `${partitionTag(space, partition)}:stream:${type}`
+}
+
+/**
+ * A fixed-window rate counter, in the partition of the offer being bought so
+ * the reserve script can count and decide in the same call.
+ *
+ * @example
+ * rateKey(space, 0, 'buyer', userId) // 'fs:{p0}:rate:buyer:<userId>'
+ */
+export function rateKey(
+  space: KeySpace,
+  partition: number,
+  kind: 'buyer' | 'client',
+  id: string,
+): string {
+  return `${partitionTag(space, partition)}:rate:${kind}:${id}`
 }

@@ -7,6 +7,7 @@ import {
   type Offer,
   offerKeys,
   orderKey,
+  rateKey,
   streamKey,
 } from './keys.ts'
 
@@ -20,6 +21,8 @@ export type ReserveInput = {
   idempotencyKey: string
   idempotencyTtlSeconds: number
   orderTtlSeconds: number
+  /** Who is calling from where, and how many attempts a window allows each (0 = no limit; the default). */
+  rate?: { clientId: string; perBuyer: number; perClient: number; windowSeconds: number }
 }
 
 export type ReserveOutcome =
@@ -33,10 +36,11 @@ export type ReserveRefusal =
   | { type: 'LimitReached' }
   | { type: 'SoldOut'; remaining: number }
   | { type: 'IdempotencyKeyReused' }
+  | { type: 'RateLimited'; retryAfterSeconds: number }
   | { type: 'RedisUnavailable'; cause: unknown }
 
 /**
- * Runs reserve-6.lua: the whole decision of the hot path in one round trip.
+ * Runs reserve-8.lua: the whole decision of the hot path in one round trip.
  *
  * @example
  * const result = await reserve(redis, space, { offer: { kind: 'sale', id }, ... })
@@ -48,13 +52,16 @@ export function reserve(
   input: ReserveInput,
 ): ResultAsync<ReserveOutcome, ReserveRefusal> {
   const keys = offerKeys(space, input.offer)
+  const rate = input.rate ?? NO_RATE_LIMIT
   const call = redis.reserve(
     keys.stock,
     keys.meta,
     keys.buyers,
     idempotencyKey(space, keys.partition, input.userId, input.idempotencyKey),
     orderKey(space, keys.partition, input.orderId),
-    streamKey(space, keys.partition, 'order.placed'),
+    streamKey(space, keys.partition, 'orders'),
+    rateKey(space, keys.partition, 'buyer', input.userId),
+    rateKey(space, keys.partition, 'client', rate.clientId),
     input.orderId,
     input.userId,
     input.quantity,
@@ -62,6 +69,9 @@ export function reserve(
     input.idempotencyKey,
     input.idempotencyTtlSeconds,
     input.orderTtlSeconds,
+    rate.perBuyer,
+    rate.perClient,
+    rate.windowSeconds,
   )
   return ResultAsync.fromPromise(
     call,
@@ -69,7 +79,9 @@ export function reserve(
   ).andThen(fromReply)
 }
 
-/** The one place the script's return codes are given meaning. */
+const NO_RATE_LIMIT = { clientId: '-', perBuyer: 0, perClient: 0, windowSeconds: 1 }
+
+/** The one place reserve-8.lua's return codes are given meaning. */
 function fromReply([code, orderId, remaining]: ReserveReply): ResultAsync<
   ReserveOutcome,
   ReserveRefusal
@@ -91,6 +103,8 @@ function fromReply([code, orderId, remaining]: ReserveReply): ResultAsync<
       return errAsync({ type: 'SoldOut', remaining })
     case -6:
       return errAsync({ type: 'IdempotencyKeyReused' })
+    case -7:
+      return errAsync({ type: 'RateLimited', retryAfterSeconds: remaining })
     default:
       throw new Error(`reserve-6.lua returned an unknown code ${code}`)
   }

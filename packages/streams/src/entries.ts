@@ -31,7 +31,7 @@ function pairs(flat: string[]): Record<string, string> {
  * stream's beginning so no entry written before the group existed is skipped.
  *
  * @example
- * await ensureGroup(redis, 'fs:{p0}:stream:order.placed', 'order-writer')
+ * await ensureGroup(redis, 'fs:{p0}:stream:orders', 'order-writer')
  */
 export async function ensureGroup(redis: Redis, stream: string, group: string): Promise<void> {
   try {

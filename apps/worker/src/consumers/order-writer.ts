@@ -1,49 +1,41 @@
-import { type OrderPlaced, parseOrderPlaced } from '@flash/contracts'
+import { type OrderEvent, type OrderPlaced, parseOrderEvent } from '@flash/contracts'
 import { orderItems, orders } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
-import { sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { ResultAsync } from 'neverthrow'
 
 export const ORDER_WRITER_GROUP = 'order-writer'
 
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+
 /**
- * Persists a batch of placed orders in one transaction. Idempotent by order
- * id: a batch replayed after a crash inserts nothing twice.
+ * Applies a batch of order events to MySQL in one transaction, in stream
+ * order: runs of placed orders become one multi-row INSERT, status changes
+ * become conditional UPDATEs. Idempotent: a replayed batch inserts nothing
+ * twice (order id is the key) and moves nothing backwards (each UPDATE names
+ * the status it expects to leave).
  *
  * @example
  * await writeOrders(db)([{ id: '1-0', event }])
  */
 export function writeOrders(db: Db) {
-  return (batch: { id: string; event: OrderPlaced }[]): ResultAsync<void, Error> => {
-    const now = new Date()
+  return (batch: { id: string; event: OrderEvent }[]): ResultAsync<void, Error> => {
     const write = db.transaction(async (tx) => {
-      await tx
-        .insert(orders)
-        .values(
-          batch.map(({ event }) => ({
-            id: event.orderId,
-            userId: event.userId,
-            saleId: event.saleId,
-            status: 'pending' as const,
-            total: event.total,
-            idempotencyKey: event.idempotencyKey,
-            createdAt: event.placedAt,
-            updatedAt: now,
-          })),
-        )
-        .onDuplicateKeyUpdate({ set: { id: sql`id` } })
-      await tx
-        .insert(orderItems)
-        .values(
-          batch.map(({ event }) => ({
-            orderId: event.orderId,
-            productId: event.productId,
-            quantity: event.quantity,
-            unitPrice: event.unitPrice,
-          })),
-        )
-        .onDuplicateKeyUpdate({ set: { orderId: sql`order_id` } })
+      let placed: OrderPlaced[] = []
+      for (const { event } of batch) {
+        if (event.type === 'order.placed') {
+          placed.push(event)
+          continue
+        }
+        await insertPlaced(tx, placed)
+        placed = []
+        await tx
+          .update(orders)
+          .set({ status: event.to, updatedAt: event.at })
+          .where(and(eq(orders.id, event.orderId), eq(orders.status, event.from)))
+      }
+      await insertPlaced(tx, placed)
     })
     return ResultAsync.fromPromise(write, (cause) =>
       cause instanceof Error ? cause : new Error(String(cause)),
@@ -51,20 +43,51 @@ export function writeOrders(db: Db) {
   }
 }
 
+async function insertPlaced(tx: Tx, placed: OrderPlaced[]): Promise<void> {
+  if (placed.length === 0) return
+  const now = new Date()
+  await tx
+    .insert(orders)
+    .values(
+      placed.map((event) => ({
+        id: event.orderId,
+        userId: event.userId,
+        saleId: event.saleId,
+        status: 'pending' as const,
+        total: event.total,
+        idempotencyKey: event.idempotencyKey,
+        createdAt: event.placedAt,
+        updatedAt: now,
+      })),
+    )
+    .onDuplicateKeyUpdate({ set: { id: sql`id` } })
+  await tx
+    .insert(orderItems)
+    .values(
+      placed.map((event) => ({
+        orderId: event.orderId,
+        productId: event.productId,
+        quantity: event.quantity,
+        unitPrice: event.unitPrice,
+      })),
+    )
+    .onDuplicateKeyUpdate({ set: { orderId: sql`order_id` } })
+}
+
 /**
- * The order-writer consumer for one partition's `order.placed` stream.
+ * The order-writer consumer for one partition's orders stream.
  *
  * @example
  * const consumer = startOrderWriter({ db, redis, stream, consumer: 'worker-1', deadLetterStream })
  */
 export function startOrderWriter(
-  options: { db: Db } & Omit<ConsumerOptions<OrderPlaced>, 'group' | 'decode' | 'handle'>,
+  options: { db: Db } & Omit<ConsumerOptions<OrderEvent>, 'group' | 'decode' | 'handle'>,
 ) {
   const { db, ...rest } = options
   return startConsumer({
     ...rest,
     group: ORDER_WRITER_GROUP,
-    decode: parseOrderPlaced,
+    decode: parseOrderEvent,
     handle: writeOrders(db),
   })
 }

@@ -1,35 +1,45 @@
 import { bearer, type TokenService } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { type CheckoutError, toHttp } from '../../errors.ts'
+import { cancelOrder, requestReturn } from './change.ts'
+import { clientAddress } from './client-address.ts'
+import type { OrdersDeps } from './deps.ts'
 import { OrderModel } from './model.ts'
-import { getOrder, listOrders, type OrdersDeps, placeOrder } from './service.ts'
+import { placeOrder } from './place.ts'
+import { getOrder, listOrders } from './read.ts'
 
 /**
- * `/orders`: place, read and list the caller's orders.
+ * `/orders`: place, read, list, cancel and return the caller's orders.
  *
  * @example
- * new Elysia().use(ordersController(deps, tokens, console.error))
+ * new Elysia().use(ordersController(deps, tokens, ['127.0.0.1'], console.error))
  */
 export function ordersController(
   deps: OrdersDeps,
   tokens: TokenService,
+  trustedProxies: readonly string[],
   log: (line: string) => void,
 ) {
   const refuse = (error: CheckoutError) => {
     if (error.type === 'Unavailable') log(`[checkout] dependency failed: ${String(error.cause)}`)
-    const { status, body } = toHttp(error)
-    return Response.json(body, { status })
+    const { status, body, headers } = toHttp(error)
+    return Response.json(body, { status, headers })
   }
 
   return new Elysia({ prefix: '/orders' })
     .use(bearer(tokens))
     .post(
       '/',
-      async ({ identity, body, headers, status }) =>
-        (await placeOrder(deps, identity.userId, body, headers['idempotency-key'])).match(
+      async ({ identity, body, headers, status, request, server }) => {
+        const caller = {
+          userId: identity.userId,
+          clientId: clientAddress(request, server, trustedProxies),
+        }
+        return (await placeOrder(deps, caller, body, headers['idempotency-key'])).match(
           ({ orderId }) => status(202, { orderId, status: 'pending' as const }),
           refuse,
-        ),
+        )
+      },
       {
         auth: true,
         body: OrderModel.placeBody,
@@ -51,5 +61,25 @@ export function ordersController(
           refuse,
         ),
       { auth: true, query: OrderModel.listQuery, detail: { summary: 'Your orders, newest first' } },
+    )
+    .post(
+      '/:id/cancel',
+      async ({ identity, params }) =>
+        (await cancelOrder(deps, identity.userId, params.id)).match((order) => order, refuse),
+      {
+        auth: true,
+        params: OrderModel.orderParams,
+        detail: { summary: 'Cancel an order that has not started shipping' },
+      },
+    )
+    .post(
+      '/:id/return',
+      async ({ identity, params }) =>
+        (await requestReturn(deps, identity.userId, params.id)).match((order) => order, refuse),
+      {
+        auth: true,
+        params: OrderModel.orderParams,
+        detail: { summary: 'Ask to return a delivered order inside the return window' },
+      },
     )
 }

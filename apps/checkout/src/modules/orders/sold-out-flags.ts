@@ -20,6 +20,11 @@ export class SoldOutFlags {
     return false
   }
 
+  /** Stock came back through this process (a cancel): sell again at once. */
+  clear(offerId: string): void {
+    this.#until.delete(offerId)
+  }
+
   markSoldOut(offerId: string): void {
     if (this.ttlMs > 0) this.#until.set(offerId, this.now() + this.ttlMs)
   }

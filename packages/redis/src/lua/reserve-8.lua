@@ -1,6 +1,7 @@
 --[[
   Reserve units of an offer for one buyer, atomically, and queue the order.
-  Everything is validated before the first write, so a refusal changes nothing.
+  Apart from the rate-limit counters (which count attempts, refused or not),
+  everything is validated before the first write, so a refusal changes nothing.
   The window is judged by this server's clock (TIME), never the app's.
 
   KEYS[1] stock        string  units left
@@ -8,8 +9,11 @@
                                price, productId, saleId ('' for a product)
   KEYS[3] buyers       hash    userId -> units this buyer holds
   KEYS[4] idempotency  hash    fingerprint, orderId of the first request
-  KEYS[5] order        hash    the pending order, readable before MySQL has it
-  KEYS[6] stream       stream  order.placed
+  KEYS[5] order        hash    the order's live state (status, items, owner); the
+                               authority for its transitions while it exists
+  KEYS[6] stream       stream  the partition's order events (order.placed here)
+  KEYS[7] buyer rate   string  attempts by this buyer in the current window
+  KEYS[8] client rate  string  attempts from this client address in the current window
 
   ARGV[1] orderId      minted by the app, used only if the order is placed
   ARGV[2] userId
@@ -17,7 +21,10 @@
   ARGV[4] fingerprint  hash of the request body
   ARGV[5] idempotency key as the client sent it
   ARGV[6] ttl of the idempotency record, seconds
-  ARGV[7] ttl of the pending order copy, seconds
+  ARGV[7] ttl of the order state, seconds
+  ARGV[8] attempts allowed per buyer per window (0 = no limit)
+  ARGV[9] attempts allowed per client address per window (0 = no limit)
+  ARGV[10] rate window, seconds
 
   Returns { code, orderId, remaining, nowMs }
     1  placed                    orderId = ARGV[1]
@@ -28,6 +35,7 @@
    -4  per-buyer limit reached
    -5  not enough stock          remaining tells how many are left
    -6  idempotency key reused with another body
+   -7  rate limited              remaining = seconds until the window resets
 ]]
 local stockKey = KEYS[1]
 local metaKey = KEYS[2]
@@ -35,6 +43,8 @@ local buyersKey = KEYS[3]
 local idempotencyKey = KEYS[4]
 local orderKey = KEYS[5]
 local streamKey = KEYS[6]
+local buyerRateKey = KEYS[7]
+local clientRateKey = KEYS[8]
 
 local orderId = ARGV[1]
 local userId = ARGV[2]
@@ -43,6 +53,19 @@ local fingerprint = ARGV[4]
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+-- Fixed-window counters: the first attempt in a window starts its clock.
+local function overLimit(key, limit)
+  if limit <= 0 then return false end
+  local attempts = redis.call('INCR', key)
+  if attempts == 1 then redis.call('EXPIRE', key, tonumber(ARGV[10])) end
+  return attempts > limit
+end
+for _, rate in ipairs({ { buyerRateKey, tonumber(ARGV[8]) }, { clientRateKey, tonumber(ARGV[9]) } }) do
+  if overLimit(rate[1], rate[2]) then
+    return { -7, '', math.max(redis.call('TTL', rate[1]), 1), nowMs }
+  end
+end
 
 local first = redis.call('HMGET', idempotencyKey, 'fingerprint', 'orderId')
 if first[1] then
@@ -83,7 +106,8 @@ redis.call('HSET', idempotencyKey, 'fingerprint', fingerprint, 'orderId', orderI
 redis.call('EXPIRE', idempotencyKey, tonumber(ARGV[6]))
 redis.call('HSET', orderKey,
   'id', orderId, 'userId', userId, 'saleId', meta[6], 'productId', meta[5],
-  'quantity', quantity, 'unitPrice', price, 'total', total, 'createdAt', nowMs)
+  'quantity', quantity, 'unitPrice', price, 'total', total, 'status', 'pending',
+  'createdAt', nowMs, 'updatedAt', nowMs)
 redis.call('EXPIRE', orderKey, tonumber(ARGV[7]))
 redis.call('XADD', streamKey, '*',
   'type', 'order.placed', 'orderId', orderId, 'userId', userId,

@@ -1,0 +1,105 @@
+import { type OrderState, type TransitionRefusal, transitionOrder } from '@flash/redis'
+import { errAsync, type ResultAsync } from 'neverthrow'
+import type { CheckoutError } from '../../errors.ts'
+import type { OrdersDeps } from './deps.ts'
+import type { OrderView } from './model.ts'
+import { fromMySql, liveState, viewOfState } from './read.ts'
+
+/**
+ * Cancels the caller's order while it is pending or paid: the units go back
+ * to stock and the buyer's slot frees, exactly once however many cancels
+ * (or a cancel and a payment result) race, since the change is one script
+ * on the order's live state. Cancelling a cancelled order answers it again.
+ *
+ * @example
+ * await cancelOrder(deps, userId, orderId) // ok(view with status 'cancelled')
+ */
+export function cancelOrder(
+  deps: OrdersDeps,
+  userId: string,
+  orderId: string,
+): ResultAsync<OrderView, CheckoutError> {
+  return change(deps, userId, orderId, 'NotCancellable', (state) =>
+    transitionOrder(deps.redis, deps.space, state, {
+      userId,
+      from: ['pending', 'paid'],
+      to: 'cancelled',
+      restore: true,
+      ttlSeconds: deps.finishedOrderTtlSeconds,
+    }).map((outcome) => {
+      // Stock is back: this process must not keep refusing the offer from memory.
+      deps.soldOut.clear(state.saleId ?? state.productId)
+      return outcome
+    }),
+  )
+}
+
+/**
+ * Asks to return a delivered order, inside the return window counted from
+ * delivery. The units go back to stock when the return completes (worker).
+ *
+ * @example
+ * await requestReturn(deps, userId, orderId) // ok(view with status 'return_requested')
+ */
+export function requestReturn(
+  deps: OrdersDeps,
+  userId: string,
+  orderId: string,
+): ResultAsync<OrderView, CheckoutError> {
+  return change(deps, userId, orderId, 'NotReturnable', (state) =>
+    transitionOrder(deps.redis, deps.space, state, {
+      userId,
+      from: ['delivered'],
+      to: 'return_requested',
+      restore: false,
+      ttlSeconds: deps.orderStateTtlSeconds,
+      maxAgeMs: deps.returnWindowSeconds * 1000,
+    }),
+  )
+}
+
+function change(
+  deps: OrdersDeps,
+  userId: string,
+  orderId: string,
+  refusal: 'NotCancellable' | 'NotReturnable',
+  move: (state: OrderState) => ResultAsync<{ updatedAt: Date }, TransitionRefusal>,
+): ResultAsync<OrderView, CheckoutError> {
+  return liveState(deps, orderId).andThen((state): ResultAsync<OrderView, CheckoutError> => {
+    if (!state || state.userId !== userId) return whenNotLive(deps, userId, orderId, refusal)
+    return move(state)
+      .map(({ updatedAt }) => viewOfState({ ...state, status: targetOf(refusal), updatedAt }))
+      .mapErr((error): CheckoutError => {
+        switch (error.type) {
+          case 'NoSuchOrder':
+            return { type: 'OrderNotFound' }
+          case 'NotAllowed':
+          case 'TooLate':
+            return { type: refusal, status: error.status }
+          case 'RedisUnavailable':
+            return { type: 'Unavailable', cause: error.cause }
+        }
+      })
+  })
+}
+
+/**
+ * An order whose live state has expired can no longer be changed: it was
+ * finished long ago. Tell the owner why; tell anyone else it does not exist.
+ */
+function whenNotLive(
+  deps: OrdersDeps,
+  userId: string,
+  orderId: string,
+  refusal: 'NotCancellable' | 'NotReturnable',
+): ResultAsync<OrderView, CheckoutError> {
+  return fromMySql(deps.db, userId, [orderId]).andThen(([stored]) =>
+    stored
+      ? errAsync({ type: refusal, status: stored.status })
+      : errAsync({ type: 'OrderNotFound' as const }),
+  )
+}
+
+function targetOf(refusal: 'NotCancellable' | 'NotReturnable'): string {
+  return refusal === 'NotCancellable' ? 'cancelled' : 'return_requested'
+}

@@ -1,0 +1,18 @@
+import type { Db } from '@flash/db/client'
+import type { KeySpace } from '@flash/redis'
+import type Redis from 'ioredis'
+import type { SoldOutFlags } from './sold-out-flags.ts'
+
+/** What the orders module needs; built once in app.ts. */
+export type OrdersDeps = {
+  redis: Redis
+  db: Db
+  space: KeySpace
+  soldOut: SoldOutFlags
+  idempotencyTtlSeconds: number
+  orderStateTtlSeconds: number
+  finishedOrderTtlSeconds: number
+  returnWindowSeconds: number
+  /** null turns rate limiting off. */
+  rateLimits: { perBuyer: number; perClient: number; windowSeconds: number } | null
+}

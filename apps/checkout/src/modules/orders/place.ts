@@ -1,0 +1,61 @@
+import { type Offer, reserve } from '@flash/redis'
+import { errAsync, type ResultAsync } from 'neverthrow'
+import type { CheckoutError } from '../../errors.ts'
+import type { OrdersDeps } from './deps.ts'
+import type { PlaceBody } from './model.ts'
+
+/**
+ * The hot path: one Redis round trip (none once the offer is known to be
+ * sold out) and no MySQL. The order reaches MySQL through the order-writer.
+ *
+ * @example
+ * await placeOrder(deps, { userId, clientId: '203.0.113.7' }, { saleId, quantity: 1 }, 'key-1')
+ */
+export function placeOrder(
+  deps: OrdersDeps,
+  caller: { userId: string; clientId: string },
+  body: PlaceBody,
+  idempotencyKey: string | undefined,
+): ResultAsync<{ orderId: string; replayed: boolean }, CheckoutError> {
+  if (!idempotencyKey) return errAsync({ type: 'IdempotencyKeyRequired' })
+  const offer = offerOf(body)
+  if (!offer) return errAsync({ type: 'InvalidOffer' })
+  if (deps.soldOut.isSoldOut(offer.id)) return errAsync({ type: 'SoldOut', offer })
+
+  return reserve(deps.redis, deps.space, {
+    offer,
+    orderId: Bun.randomUUIDv7(),
+    userId: caller.userId,
+    quantity: body.quantity,
+    fingerprint: fingerprintOf(offer, body.quantity),
+    idempotencyKey,
+    idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
+    orderTtlSeconds: deps.orderStateTtlSeconds,
+    rate: deps.rateLimits ? { clientId: caller.clientId, ...deps.rateLimits } : undefined,
+  })
+    .map((outcome) => ({ orderId: outcome.orderId, replayed: outcome.type === 'Replayed' }))
+    .mapErr((refusal): CheckoutError => {
+      switch (refusal.type) {
+        case 'SoldOut':
+          if (refusal.remaining === 0) deps.soldOut.markSoldOut(offer.id)
+          return { type: 'SoldOut', offer, remaining: refusal.remaining }
+        case 'OfferNotFound':
+          return { type: 'OfferNotFound', offer }
+        case 'RedisUnavailable':
+          return { type: 'Unavailable', cause: refusal.cause }
+        default:
+          return refusal
+      }
+    })
+}
+
+function offerOf(body: PlaceBody): Offer | null {
+  if (body.saleId && !body.productId) return { kind: 'sale', id: body.saleId }
+  if (body.productId && !body.saleId) return { kind: 'product', id: body.productId }
+  return null
+}
+
+/** Same key and same body replay; same key and another body is refused. */
+function fingerprintOf(offer: Offer, quantity: number): string {
+  return Bun.hash(`${offer.kind}:${offer.id}:${quantity}`).toString(36)
+}
