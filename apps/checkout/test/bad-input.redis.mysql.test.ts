@@ -198,6 +198,63 @@ describe('POST /orders refuses bad input with the API error body', () => {
   })
 })
 
+describe('the other order routes refuse bad input with the API error body', () => {
+  const routes: [string, string, string, number][] = [
+    ['an id that is not an id on read', 'GET', '/orders/not-an-id', 400],
+    ['an id that is not an id on cancel', 'POST', '/orders/123/cancel', 400],
+    ['an id that is not an id on return', 'POST', '/orders/%00/return', 400],
+    ['a huge limit', 'GET', '/orders?limit=1000000', 400],
+    ['a zero limit', 'GET', '/orders?limit=0', 400],
+    ['a limit that is not a number', 'GET', '/orders?limit=ten', 400],
+    ['a cursor that is not an id', 'GET', '/orders?cursor=abc', 400],
+    ['an unknown order on cancel', 'POST', `/orders/${crypto.randomUUID()}/cancel`, 404],
+    ['an unknown sub-route', 'POST', `/orders/${crypto.randomUUID()}/refund`, 404],
+  ]
+  for (const [what, method, path, status] of routes) {
+    it(`answers ${status} to ${what}`, async () => {
+      const response = await fetch(`${checkout.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${buyerToken}` },
+      })
+      const text = await response.text()
+      const body = JSON.parse(text) as { error: { code: string; message: string } }
+      expect(response.status).toBe(status)
+      expect(typeof body.error.code).toBe('string')
+      expect(text).not.toContain('    at ')
+    })
+  }
+
+  it('answers 400 to an empty POST /orders body', async () => {
+    const answer = await post('')
+    expect({ status: answer.status, code: answer.body.error.code }).toEqual({
+      status: 400,
+      code: 'invalid_request',
+    })
+  })
+
+  it('answers 413 to an oversized body sent without a Content-Length', async () => {
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 40; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(1024)))
+        controller.close()
+      },
+    })
+    const response = await fetch(`${checkout.url}/orders`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${buyerToken}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'k',
+      },
+      body: chunks,
+    })
+    expect(response.status).toBe(413)
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'payload_too_large',
+    )
+  })
+})
+
 describe('GET /orders/:id', () => {
   it('answers 400 to an id that is not an id and 404 to an unknown one', async () => {
     const headers = { authorization: `Bearer ${buyerToken}` }

@@ -11,6 +11,7 @@ export async function startCheckout(
     soldOutFlagMs?: number
     rateLimits?: { perBuyer: number; perClient: number; windowSeconds: number }
     returnWindowSeconds?: number
+    trustedProxies?: string[]
   } = {},
 ) {
   const database = await testDatabase()
@@ -29,7 +30,7 @@ export async function startCheckout(
     soldOutFlagMs: options.soldOutFlagMs ?? 500,
     // Every test buyer comes from 127.0.0.1: rate limits are off unless a test is about them.
     rateLimits: options.rateLimits ?? null,
-    trustedProxies: ['127.0.0.1'],
+    trustedProxies: options.trustedProxies ?? ['127.0.0.1'],
     log: (line) => errors.push(line),
   }).listen({ port: 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server?.port}`
@@ -53,11 +54,13 @@ export async function placeOrder(
   buyerId: string,
   body: unknown,
   idempotencyKey: string | null = crypto.randomUUID(),
+  extraHeaders: Record<string, string> = {},
 ) {
   const { token } = await testTokens.signAccess({ id: buyerId, role: 'buyer' })
   const headers: Record<string, string> = {
     authorization: `Bearer ${token}`,
     'content-type': 'application/json',
+    ...extraHeaders,
   }
   if (idempotencyKey !== null) headers['idempotency-key'] = idempotencyKey
   const response = await fetch(`${url}/orders`, {
@@ -65,5 +68,37 @@ export async function placeOrder(
     headers,
     body: JSON.stringify(body),
   })
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, any>,
+  }
+}
+
+/** Any request as a buyer; answers status and parsed JSON body. */
+export async function asBuyer(url: string, buyerId: string, method: string, path: string) {
+  const { token } = await testTokens.signAccess({ id: buyerId, role: 'buyer' })
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}` },
+  })
   return { status: response.status, body: (await response.json()) as Record<string, any> }
+}
+
+/** Counts the commands an ioredis connection sends from now on. */
+export function countCommands(redis: { sendCommand: (...args: any[]) => unknown }) {
+  const original = redis.sendCommand.bind(redis)
+  let sent = 0
+  redis.sendCommand = (...args: any[]) => {
+    sent++
+    return original(...args)
+  }
+  return {
+    get sent() {
+      return sent
+    },
+    restore: () => {
+      redis.sendCommand = original
+    },
+  }
 }
