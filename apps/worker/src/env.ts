@@ -1,5 +1,7 @@
 import { defaults, readEnv } from '@flash/config'
 
+const DAY = 24 * 60 * 60
+
 /** The only place the worker reads the environment. */
 export const env = readEnv(Bun.env, {
   REDIS_URL: { kind: 'url', default: defaults.redisUrl },
@@ -9,6 +11,25 @@ export const env = readEnv(Bun.env, {
   /** Stable per worker process: a restarted worker replays what it read and never acknowledged. */
   WORKER_NAME: { kind: 'string', default: 'worker-1' },
   ORDER_WRITER_BATCH: { kind: 'int', default: 500, min: 1 },
+  PAYMENT_BATCH: { kind: 'int', default: 100, min: 1 },
+  PAYMENT_URL: { kind: 'url', default: `http://127.0.0.1:${defaults.ports.sandbox}` },
+  PAYMENT_TIMEOUT_MS: { kind: 'int', default: 2_000, min: 1 },
+  RESEND_BASE_URL: { kind: 'url', default: `http://127.0.0.1:${defaults.ports.sandbox}` },
+  RESEND_API_KEY: { kind: 'string', default: 're_development_sandbox' },
+  EMAIL_FROM: { kind: 'string', default: 'Flash Sale <orders@flash.local>' },
+  ORDER_STATE_TTL_SECONDS: { kind: 'int', default: 30 * DAY, min: 2 * DAY },
+  FINISHED_ORDER_TTL_SECONDS: { kind: 'int', default: DAY, min: 60 },
+  /** An order still pending this long is rolled back: its payment never came. */
+  UNPAID_ORDER_TIMEOUT_SECONDS: { kind: 'int', default: 15 * 60, min: 1 },
+  SHIP_AFTER_SECONDS: { kind: 'int', default: DAY, min: 1 },
+  DELIVER_AFTER_SECONDS: { kind: 'int', default: DAY, min: 1 },
+  RETURN_AFTER_SECONDS: { kind: 'int', default: DAY, min: 1 },
+  SCHEDULE_STATUSES: { kind: 'string', default: '*/30 * * * * *' },
+  SCHEDULE_PAYMENT_TIMEOUT: { kind: 'string', default: '*/30 * * * * *' },
+  SCHEDULE_RECONCILE: { kind: 'string', default: '0 * * * * *' },
+  SCHEDULE_STOCK_SYNC: { kind: 'string', default: '*/10 * * * * *' },
+  /** 'off' runs consumers only (tests drive the jobs themselves). */
+  SCHEDULES: { kind: 'string', default: 'on' },
   /** Test-only fault injection: 'exit-after-read' or 'exit-after-write' kills the process mid-batch. */
   WORKER_FAULT: { kind: 'string', default: 'none' },
 })

@@ -1,10 +1,24 @@
 import { connectDb } from '@flash/db/client'
-import { connectRedis, keySpace } from '@flash/redis'
+import { connectRedis, keySpace, loadScripts, streamKey } from '@flash/redis'
+import { Resend } from 'resend'
+import type { WorkerContext } from './context.ts'
 import { env } from './env.ts'
+import { paymentProvider } from './payment-provider.ts'
+import { startSchedules } from './schedules.ts'
 import { startWorker } from './worker.ts'
 
 const redis = connectRedis(env.REDIS_URL, { name: `worker:${env.WORKER_NAME}` })
 const { db, close } = connectDb(env.DATABASE_URL)
+await loadScripts(redis)
+
+const ctx: WorkerContext = {
+  redis,
+  db,
+  space: keySpace(env.REDIS_PREFIX, env.REDIS_PARTITIONS),
+  log: (line) => console.log(line),
+  orderStateTtlSeconds: env.ORDER_STATE_TTL_SECONDS,
+  finishedOrderTtlSeconds: env.FINISHED_ORDER_TTL_SECONDS,
+}
 
 /** Crash on purpose at the named point, to prove that nothing read is lost (tests only). */
 const crash = (point: string) => () => {
@@ -15,21 +29,42 @@ const crash = (point: string) => () => {
 }
 
 const worker = startWorker({
-  redis,
-  db,
-  space: keySpace(env.REDIS_PREFIX, env.REDIS_PARTITIONS),
+  ...ctx,
   name: env.WORKER_NAME,
   orderWriterBatch: env.ORDER_WRITER_BATCH,
+  paymentBatch: env.PAYMENT_BATCH,
+  provider: paymentProvider(env.PAYMENT_URL, env.PAYMENT_TIMEOUT_MS),
+  resend: new Resend(env.RESEND_API_KEY, { baseUrl: env.RESEND_BASE_URL }),
+  emailFrom: env.EMAIL_FROM,
   hooks: { afterRead: crash('exit-after-read'), afterHandle: crash('exit-after-write') },
 })
-console.log(`worker ${env.WORKER_NAME} consuming (partitions: ${env.REDIS_PARTITIONS})`)
+const schedules =
+  env.SCHEDULES === 'off'
+    ? { stop: () => {} }
+    : startSchedules(ctx, {
+        statusesEvery: env.SCHEDULE_STATUSES,
+        paymentTimeoutEvery: env.SCHEDULE_PAYMENT_TIMEOUT,
+        reconcileEvery: env.SCHEDULE_RECONCILE,
+        stockSyncEvery: env.SCHEDULE_STOCK_SYNC,
+        timings: {
+          shipAfterMs: env.SHIP_AFTER_SECONDS * 1000,
+          deliverAfterMs: env.DELIVER_AFTER_SECONDS * 1000,
+          returnAfterMs: env.RETURN_AFTER_SECONDS * 1000,
+        },
+        paymentTimeoutMs: env.UNPAID_ORDER_TIMEOUT_SECONDS * 1000,
+        rollbacksStream: streamKey(ctx.space, 0, 'rollbacks'),
+      })
+console.log(
+  `worker ${env.WORKER_NAME} consuming (partitions: ${env.REDIS_PARTITIONS}, schedules: ${env.SCHEDULES})`,
+)
 
 let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
     if (stopping) return
     stopping = true
-    console.log(`worker ${env.WORKER_NAME} stopping: finishing the batch in hand`)
+    console.log(`worker ${env.WORKER_NAME} stopping: finishing the batches in hand`)
+    schedules.stop()
     await worker.stop()
     redis.disconnect()
     await close()

@@ -1,42 +1,74 @@
-import type { Db } from '@flash/db/client'
-import { type KeySpace, streamKey } from '@flash/redis'
+import { streamKey } from '@flash/redis'
 import type { Consumer, ConsumerOptions } from '@flash/streams'
-import type Redis from 'ioredis'
+import type { Resend } from 'resend'
+import { startEmail } from './consumers/email.ts'
 import { startOrderWriter } from './consumers/order-writer.ts'
+import { startPayment } from './consumers/payment.ts'
+import { startReactions } from './consumers/reactions.ts'
+import { startRollback } from './consumers/rollback.ts'
+import { startShipping } from './consumers/shipping.ts'
+import type { WorkerContext } from './context.ts'
+import type { PaymentProvider } from './payment-provider.ts'
 
-export type WorkerConfig = {
-  redis: Redis
-  db: Db
-  space: KeySpace
+export type WorkerConfig = WorkerContext & {
   name: string
   orderWriterBatch: number
+  paymentBatch?: number
+  provider: PaymentProvider
+  resend: Resend
+  emailFrom: string
   blockMs?: number
+  /** Fault injection for the order-writer's crash test. */
   hooks?: ConsumerOptions<unknown>['hooks']
-  log?: (line: string) => void
 }
 
 /**
- * Starts every consumer of this worker on every partition.
+ * Starts every consumer of this worker on every partition:
+ *
+ *   orders ──▶ order-writer (MySQL) ──▶ payments ──▶ payment ──▶ rollbacks ──▶ rollback
+ *   orders ──▶ reactions ──▶ shipping ──▶ shipping (shipment rows)
+ *                        └──▶ emails ──▶ email (Resend)
  *
  * @example
- * const worker = startWorker({ redis, db, space, name: 'worker-1', orderWriterBatch: 500 })
+ * const worker = startWorker({ redis, db, space, log, name: 'worker-1', ... })
  * await worker.stop()
  */
 export function startWorker(config: WorkerConfig): { stop: () => Promise<void> } {
+  const ctx: WorkerContext = config
   const consumers: Consumer[] = []
   for (let partition = 0; partition < config.space.partitions; partition++) {
+    const stream = (name: string) => streamKey(config.space, partition, name)
+    const common = {
+      consumer: config.name,
+      deadLetterStream: stream('dead-letter'),
+      blockMs: config.blockMs,
+      log: config.log,
+    }
     consumers.push(
       startOrderWriter({
+        ...common,
         db: config.db,
         redis: config.redis,
-        stream: streamKey(config.space, partition, 'orders'),
-        deadLetterStream: streamKey(config.space, partition, 'dead-letter'),
-        consumer: config.name,
+        stream: stream('orders'),
+        paymentsStream: stream('payments'),
         batchSize: config.orderWriterBatch,
-        blockMs: config.blockMs,
         hooks: config.hooks,
-        log: config.log,
       }),
+      startPayment(ctx, config.provider, {
+        ...common,
+        stream: stream('payments'),
+        rollbacksStream: stream('rollbacks'),
+        batchSize: config.paymentBatch ?? 100,
+      }),
+      startRollback(ctx, { ...common, stream: stream('rollbacks') }),
+      startReactions(ctx, {
+        ...common,
+        stream: stream('orders'),
+        shippingStream: stream('shipping'),
+        emailsStream: stream('emails'),
+      }),
+      startShipping(ctx, { ...common, stream: stream('shipping') }),
+      startEmail(ctx, config.resend, config.emailFrom, { ...common, stream: stream('emails') }),
     )
   }
   return { stop: () => Promise.all(consumers.map((c) => c.stop())).then(() => undefined) }

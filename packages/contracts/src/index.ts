@@ -9,3 +9,14 @@ export {
   parseOrderEvent,
 } from './events.ts'
 export { orderStatuses } from './order-status.ts'
+export {
+  type EmailKind,
+  type EmailRequested,
+  onlyOf,
+  type PaymentRequested,
+  parseWorkEvent,
+  type RollbackRequested,
+  type ShippingRequested,
+  toFields,
+  type WorkEvent,
+} from './work-events.ts'

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
+import repairStockLua from './lua/repair-stock-2.lua' with { type: 'text' }
 import reserveLua from './lua/reserve-8.lua' with { type: 'text' }
 import takeStockLua from './lua/take-stock-1.lua' with { type: 'text' }
 import transitionLua from './lua/transition-4.lua' with { type: 'text' }
@@ -34,6 +35,13 @@ declare module 'ioredis' {
     ): Result<ReserveReply, Context>
     /** take-stock-1.lua: [1, remaining] taken, [-1, 0] no counter, [-2, remaining] not enough. */
     takeStock(stock: string, quantity: number): Result<[number, number], Context>
+    /** repair-stock-2.lua: [1, before] repaired, [0, before] already right, [-1, 0] events arrived. */
+    repairStock(
+      stock: string,
+      stream: string,
+      expected: number,
+      watermark: string,
+    ): Result<[number, number], Context>
     transition(
       order: string,
       stock: string,
@@ -67,6 +75,7 @@ const scripts = {
   reserve: { numberOfKeys: 8, lua: reserveLua },
   transition: { numberOfKeys: 4, lua: transitionLua },
   takeStock: { numberOfKeys: 1, lua: takeStockLua },
+  repairStock: { numberOfKeys: 2, lua: repairStockLua },
 }
 
 /**

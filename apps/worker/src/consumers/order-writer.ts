@@ -1,9 +1,9 @@
-import { type OrderEvent, type OrderPlaced, parseOrderEvent } from '@flash/contracts'
+import { type OrderEvent, type OrderPlaced, parseOrderEvent, toFields } from '@flash/contracts'
 import { orderItems, orders } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { and, eq, sql } from 'drizzle-orm'
-import { ResultAsync } from 'neverthrow'
+import { okAsync, ResultAsync } from 'neverthrow'
 
 export const ORDER_WRITER_GROUP = 'order-writer'
 
@@ -75,19 +75,47 @@ async function insertPlaced(tx: Tx, placed: OrderPlaced[]): Promise<void> {
 }
 
 /**
- * The order-writer consumer for one partition's orders stream.
+ * The order-writer consumer for one partition's orders stream: stores the
+ * batch, then asks for payment of every order it placed. A crash between the
+ * two replays the batch, so payment may be asked twice; the payment consumer
+ * and the provider are idempotent by order id.
  *
  * @example
- * const consumer = startOrderWriter({ db, redis, stream, consumer: 'worker-1', deadLetterStream })
+ * const consumer = startOrderWriter({ db, redis, stream, paymentsStream, consumer: 'worker-1', deadLetterStream })
  */
 export function startOrderWriter(
-  options: { db: Db } & Omit<ConsumerOptions<OrderEvent>, 'group' | 'decode' | 'handle'>,
+  options: { db: Db; paymentsStream: string } & Omit<
+    ConsumerOptions<OrderEvent>,
+    'group' | 'decode' | 'handle'
+  >,
 ) {
-  const { db, ...rest } = options
+  const { db, paymentsStream, ...rest } = options
+  const write = writeOrders(db)
   return startConsumer({
     ...rest,
     group: ORDER_WRITER_GROUP,
     decode: parseOrderEvent,
-    handle: writeOrders(db),
+    handle: (batch) =>
+      write(batch).andThen(() => {
+        const placed = batch.flatMap(({ event }) => (event.type === 'order.placed' ? [event] : []))
+        if (placed.length === 0) return okAsync(undefined)
+        const pipeline = options.redis.pipeline()
+        for (const event of placed)
+          pipeline.xadd(
+            paymentsStream,
+            '*',
+            ...toFields({
+              type: 'payment.requested',
+              orderId: event.orderId,
+              userId: event.userId,
+              amount: event.total,
+            }),
+          )
+        return ResultAsync.fromPromise(pipeline.exec(), toError).map(() => undefined)
+      }),
   })
+}
+
+function toError(cause: unknown): Error {
+  return cause instanceof Error ? cause : new Error(String(cause))
 }

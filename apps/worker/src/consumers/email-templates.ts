@@ -1,0 +1,45 @@
+import type { EmailRequested } from '@flash/contracts'
+
+/**
+ * Subject and text of each kind of e-mail. Plain text on purpose: it is
+ * what every client shows, and there is no design system to honour yet.
+ *
+ * @example
+ * render({ type: 'email.requested', kind: 'order_paid', key, orderId }) // { subject, text }
+ */
+export function render(event: EmailRequested): { subject: string; text: string } {
+  const order = event.orderId ?? ''
+  switch (event.kind) {
+    case 'order_paid':
+      return { subject: 'Your order is paid', text: `Order ${order} is paid. It ships tomorrow.` }
+    case 'order_failed':
+      return {
+        subject: 'Your order could not be completed',
+        text: `The payment for order ${order} did not go through; nothing was charged and the item is back on sale.`,
+      }
+    case 'order_cancelled':
+      return {
+        subject: 'Your order is cancelled',
+        text: `Order ${order} is cancelled. Any charge is refunded.`,
+      }
+    case 'order_shipping':
+      return { subject: 'Your order is on its way', text: `Order ${order} has shipped.` }
+    case 'order_delivered':
+      return {
+        subject: 'Your order was delivered',
+        text: `Order ${order} was delivered. You can ask to return it within a day.`,
+      }
+    case 'order_returned':
+      return {
+        subject: 'Your return is complete',
+        text: `The return of order ${order} is complete.`,
+      }
+    case 'verification_code': {
+      const code = (JSON.parse(event.data ?? '{}') as { code?: string }).code ?? ''
+      return {
+        subject: `Your verification code: ${code}`,
+        text: `Your flash-sale verification code is ${code}. It expires in 10 minutes.`,
+      }
+    }
+  }
+}

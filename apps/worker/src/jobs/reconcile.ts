@@ -1,0 +1,81 @@
+import { flashSales, orderItems, orders } from '@flash/db'
+import { offerKeys, streamKey } from '@flash/redis'
+import { and, eq, gte, notInArray, sql } from 'drizzle-orm'
+import { ORDER_WRITER_GROUP } from '../consumers/order-writer.ts'
+import type { WorkerContext } from '../context.ts'
+
+const FINISHED = ['cancelled', 'failed', 'returned'] as const
+
+export type ReconcileReport = { checked: number; repaired: number; inFlight: number }
+
+/**
+ * For every recent sale: Redis stock + units held by live orders must equal
+ * the sale's quantity, MySQL being the record of the orders. Drift is logged
+ * and repaired. It never judges against events still in flight: it reads the
+ * last entry of the partition's orders stream first (the watermark), goes on
+ * only if the order-writer has applied everything up to it, and the repair
+ * itself (repair-stock-2.lua) writes only if no event arrived since. Running
+ * it twice changes nothing the second time.
+ *
+ * @example
+ * await reconcileSales(ctx, new Date()) // { checked: 3, repaired: 0, inFlight: 1 }
+ */
+export async function reconcileSales(
+  ctx: WorkerContext,
+  now: Date,
+  lookbackMs = 7 * 86_400_000,
+): Promise<ReconcileReport> {
+  const sales = await ctx.db
+    .select({ id: flashSales.id, quantity: flashSales.quantity })
+    .from(flashSales)
+    .where(gte(flashSales.endsAt, new Date(now.getTime() - lookbackMs)))
+  const report: ReconcileReport = { checked: 0, repaired: 0, inFlight: 0 }
+  for (const sale of sales) {
+    const keys = offerKeys(ctx.space, { kind: 'sale', id: sale.id })
+    const stream = streamKey(ctx.space, keys.partition, 'orders')
+    const watermark = await lastEntryId(ctx, stream)
+    if (!(await writerCaughtUp(ctx, stream, watermark))) {
+      report.inFlight++
+      continue
+    }
+    const [held] = await ctx.db
+      .select({ units: sql<string>`coalesce(sum(${orderItems.quantity}), 0)` })
+      .from(orders)
+      .innerJoin(orderItems, eq(orderItems.orderId, orders.id))
+      .where(and(eq(orders.saleId, sale.id), notInArray(orders.status, [...FINISHED])))
+    const expected = sale.quantity - Number(held?.units ?? 0)
+    const [code, before] = await ctx.redis.repairStock(keys.stock, stream, expected, watermark)
+    report.checked++
+    if (code === -1) report.inFlight++
+    if (code === 1) {
+      report.repaired++
+      ctx.log(
+        `[reconcile] sale ${sale.id}: Redis stock was ${before}, the record says ${expected}; repaired`,
+      )
+    }
+  }
+  return report
+}
+
+async function lastEntryId(ctx: WorkerContext, stream: string): Promise<string> {
+  const last = (await ctx.redis.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string, string[]][]
+  return last[0]?.[0] ?? ''
+}
+
+/** The order-writer has read everything up to `watermark` and acknowledged all of it. */
+async function writerCaughtUp(
+  ctx: WorkerContext,
+  stream: string,
+  watermark: string,
+): Promise<boolean> {
+  if (watermark === '') return true
+  const groups = (await ctx.redis.xinfo('GROUPS', stream).catch(() => [])) as (string | number)[][]
+  for (const flat of groups) {
+    const info = new Map<string, string | number>()
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      info.set(String(flat[i]), flat[i + 1] as string | number)
+    if (info.get('name') !== ORDER_WRITER_GROUP) continue
+    return info.get('last-delivered-id') === watermark && Number(info.get('pending')) === 0
+  }
+  return false
+}

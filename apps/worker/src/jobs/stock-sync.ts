@@ -1,0 +1,38 @@
+import { flashSales } from '@flash/db'
+import { offerKeys } from '@flash/redis'
+import { eq, gte } from 'drizzle-orm'
+import type { WorkerContext } from '../context.ts'
+
+/**
+ * Writes each recent sale's live Redis stock back to MySQL (`remaining`), so
+ * the record and reports stay close to the truth without touching the hot path.
+ *
+ * @example
+ * await syncStock(ctx, new Date()) // number of sales written
+ */
+export async function syncStock(
+  ctx: WorkerContext,
+  now: Date,
+  lookbackMs = 7 * 86_400_000,
+): Promise<number> {
+  const sales = await ctx.db
+    .select({ id: flashSales.id, remaining: flashSales.remaining })
+    .from(flashSales)
+    .where(gte(flashSales.endsAt, new Date(now.getTime() - lookbackMs)))
+  if (sales.length === 0) return 0
+  // One GET per sale rather than MGET: the keys may sit in different Cluster slots.
+  const live = await Promise.all(
+    sales.map((sale) => ctx.redis.get(offerKeys(ctx.space, { kind: 'sale', id: sale.id }).stock)),
+  )
+  let written = 0
+  for (const [i, sale] of sales.entries()) {
+    const value = live[i]
+    if (value === null || value === undefined || Number(value) === sale.remaining) continue
+    await ctx.db
+      .update(flashSales)
+      .set({ remaining: Math.max(0, Number(value)) })
+      .where(eq(flashSales.id, sale.id))
+    written++
+  }
+  return written
+}

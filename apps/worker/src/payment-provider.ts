@@ -1,0 +1,52 @@
+import { errAsync, okAsync, ResultAsync } from 'neverthrow'
+
+export type Charge = { id: string; status: 'succeeded' | 'declined' }
+export type ProviderError = { type: 'ProviderUnavailable'; detail: string }
+
+/**
+ * The payment provider's HTTP API (in development and tests, apps/sandbox).
+ * The order id is the idempotency key: asking twice never charges twice, and
+ * the second answer is the first one again. "Unavailable" means we do not
+ * know the outcome; the caller retries later and never guesses.
+ *
+ * @example
+ * const provider = paymentProvider('http://127.0.0.1:3010', 2000)
+ * await provider.charge(orderId, 49_000) // ok({ id, status: 'succeeded' })
+ */
+export function paymentProvider(baseUrl: string, timeoutMs: number) {
+  const call = (path: string, body: object, idempotencyKey: string) =>
+    ResultAsync.fromPromise(
+      fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      }),
+      (cause): ProviderError => ({ type: 'ProviderUnavailable', detail: String(cause) }),
+    ).andThen((response) =>
+      response.ok
+        ? ResultAsync.fromPromise(
+            response.json() as Promise<Record<string, unknown>>,
+            (cause): ProviderError => ({ type: 'ProviderUnavailable', detail: String(cause) }),
+          )
+        : errAsync<Record<string, unknown>, ProviderError>({
+            type: 'ProviderUnavailable',
+            detail: `${path} answered ${response.status}`,
+          }),
+    )
+
+  return {
+    charge(orderId: string, amount: number): ResultAsync<Charge, ProviderError> {
+      return call('/payments', { orderId, amount }, orderId).andThen((body) =>
+        (body.status === 'succeeded' || body.status === 'declined') && typeof body.id === 'string'
+          ? okAsync<Charge, ProviderError>({ id: body.id, status: body.status })
+          : errAsync({ type: 'ProviderUnavailable' as const, detail: 'unexpected charge answer' }),
+      )
+    },
+    refund(chargeId: string): ResultAsync<void, ProviderError> {
+      return call(`/payments/${chargeId}/refund`, {}, `refund:${chargeId}`).map(() => undefined)
+    },
+  }
+}
+
+export type PaymentProvider = ReturnType<typeof paymentProvider>

@@ -1,0 +1,75 @@
+import { Cron } from 'croner'
+import type { WorkerContext } from './context.ts'
+import { advanceOrderStatuses, type StatusTimings } from './jobs/order-statuses.ts'
+import { expireUnpaidOrders } from './jobs/payment-timeout.ts'
+import { reconcileSales } from './jobs/reconcile.ts'
+import { syncStock } from './jobs/stock-sync.ts'
+
+export type ScheduleConfig = {
+  /** Croner patterns (seconds field first). */
+  statusesEvery: string
+  paymentTimeoutEvery: string
+  reconcileEvery: string
+  stockSyncEvery: string
+  timings: StatusTimings
+  paymentTimeoutMs: number
+  /** Where payment-timeout rollbacks go (partition 0's stream; the rollback consumer finds any order). */
+  rollbacksStream: string
+  /** The clock; tests pass their own. */
+  now?: () => Date
+}
+
+/**
+ * Starts the worker's schedules. `protect` keeps a run from starting while
+ * the previous one is still going; every job is also safe to run twice.
+ *
+ * @example
+ * const schedules = startSchedules(ctx, config)
+ * schedules.stop()
+ */
+export function startSchedules(ctx: WorkerContext, config: ScheduleConfig): { stop: () => void } {
+  const now = config.now ?? (() => new Date())
+  const run = (name: string, job: () => Promise<unknown>) => async () => {
+    try {
+      const result = await job()
+      if (result && typeof result === 'object' && Object.values(result).some((n) => Number(n) > 0))
+        ctx.log(`[schedule] ${name}: ${JSON.stringify(result)}`)
+    } catch (error) {
+      ctx.log(`[schedule] ${name} failed: ${String(error)}`)
+    }
+  }
+  const jobs = [
+    new Cron(
+      config.statusesEvery,
+      { protect: true, name: 'order-statuses' },
+      run('order-statuses', () => advanceOrderStatuses(ctx, now(), config.timings)),
+    ),
+    new Cron(
+      config.paymentTimeoutEvery,
+      { protect: true, name: 'payment-timeout' },
+      run('payment-timeout', async () => ({
+        expired: await expireUnpaidOrders(
+          ctx,
+          now(),
+          config.paymentTimeoutMs,
+          config.rollbacksStream,
+        ),
+      })),
+    ),
+    new Cron(
+      config.reconcileEvery,
+      { protect: true, name: 'reconcile' },
+      run('reconcile', async () => ({
+        repaired: (await reconcileSales(ctx, now())).repaired,
+      })),
+    ),
+    new Cron(
+      config.stockSyncEvery,
+      { protect: true, name: 'stock-sync' },
+      run('stock-sync', async () => ({
+        synced: await syncStock(ctx, now()),
+      })),
+    ),
+  ]
+  return { stop: () => jobs.forEach((job) => job.stop()) }
+}

@@ -1,0 +1,35 @@
+--[[
+  Set an offer's stock to the value reconciliation computed, but only if no
+  order event has been written since the computation started: the last entry
+  of the partition's orders stream is still the watermark it read. Every
+  change to a sale's stock (reserve, cancel, failure, return) writes to that
+  stream in the same script, so an unchanged last entry means unchanged stock.
+
+  KEYS[1] stock   string  units left
+  KEYS[2] stream  stream  the partition's order events
+
+  ARGV[1] expected   units left according to the record (MySQL)
+  ARGV[2] watermark  id of the stream's last entry when the computation began ('' if empty)
+
+  Returns { code, before }
+    1  repaired        before = the value it had
+    0  already right   before = expected
+   -1  events arrived since the watermark: try again later
+]]
+local stockKey = KEYS[1]
+local streamKey = KEYS[2]
+
+local last = redis.call('XREVRANGE', streamKey, '+', '-', 'COUNT', 1)
+local lastId = ''
+if last[1] then lastId = last[1][1] end
+if lastId ~= ARGV[2] then
+  return { -1, 0 }
+end
+
+local before = tonumber(redis.call('GET', stockKey) or '0')
+local expected = tonumber(ARGV[1])
+if before == expected then
+  return { 0, before }
+end
+redis.call('SET', stockKey, expected)
+return { 1, before }
