@@ -14,6 +14,7 @@ const ports = {
   auth: Number(Bun.env.AUTH_PORT ?? defaults.ports.auth),
   catalog: Number(Bun.env.CATALOG_PORT ?? defaults.ports.catalog),
   checkout: Number(Bun.env.CHECKOUT_PORT ?? defaults.ports.checkout),
+  sandbox: Number(Bun.env.SANDBOX_PORT ?? defaults.ports.sandbox),
 }
 
 await refuseTakenPorts(Object.values(ports))
@@ -46,10 +47,11 @@ try {
     Object.entries(ports).map(([name, port]) => [name, `http://127.0.0.1:${port}`]),
   ) as Record<keyof typeof ports, string>
   const plan: [string, Record<string, string>][] = [
+    ['sandbox', { PORT: String(ports.sandbox) }],
     ['auth', { PORT: String(ports.auth) }],
     ['catalog', { PORT: String(ports.catalog) }],
     ['checkout', { PORT: String(ports.checkout) }],
-    ['worker', {}],
+    ['worker', { PAYMENT_URL: urls.sandbox, RESEND_BASE_URL: urls.sandbox }],
     [
       'gateway',
       {
@@ -83,7 +85,8 @@ Flash-sale shop is up.
 ${Object.entries(urls)
   .map(([name, url]) => `  ${name.padEnd(9)} ${url}`)
   .join('\n')}
-  worker    consuming order.placed
+  worker    consuming the order streams; schedules on
+  (sandbox is the stand-in payment provider and mail sink: ${urls.sandbox}/emails)
   redis     ${services.redisUrl}
   mysql     ${services.databaseUrl}
 
@@ -94,7 +97,8 @@ Place an order (copy and paste):
   curl -s ${gw}/sales/${saleId}
   ORDER=$(curl -s ${gw}/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
     -H "idempotency-key: $(date +%s%N)" -d '{"saleId":"${saleId}","quantity":1}' | sed -E 's/.*"orderId":"([^"]+)".*/\\1/')
-  curl -s ${gw}/orders/$ORDER -H "authorization: Bearer $TOKEN"
+  curl -s ${gw}/orders/$ORDER -H "authorization: Bearer $TOKEN"   # pending, then paid (or failed: the sandbox declines 20%)
+  curl -s ${urls.sandbox}/emails?to=buyer1@flash.local
 
 Ctrl-C stops everything.`)
 }

@@ -14,7 +14,14 @@ await Bun.file(report)
   .catch(() => {})
 
 const run = Bun.spawn(
-  ['bun', 'test', '--reporter=junit', `--reporter-outfile=${report}`, ...Bun.argv.slice(2)],
+  [
+    'bun',
+    'test',
+    '--timeout=120000',
+    '--reporter=junit',
+    `--reporter-outfile=${report}`,
+    ...Bun.argv.slice(2),
+  ],
   {
     cwd: repoRoot,
     env: { ...Bun.env, REDIS_URL: services.redisUrl, DATABASE_URL: services.databaseUrl },

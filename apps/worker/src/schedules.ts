@@ -71,5 +71,9 @@ export function startSchedules(ctx: WorkerContext, config: ScheduleConfig): { st
       })),
     ),
   ]
-  return { stop: () => jobs.forEach((job) => job.stop()) }
+  return {
+    stop: () => {
+      for (const job of jobs) job.stop()
+    },
+  }
 }

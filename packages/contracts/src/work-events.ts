@@ -31,7 +31,7 @@ export type EmailRequested = {
   kind: EmailKind
   /** One e-mail per key, however often the event is delivered: `${kind}:${orderId}` for orders. */
   key: string
-  /** Either a user to look up, or an address. */
+  /** Whom to write to: an address, a user, or the buyer of `orderId`. */
   userId?: string
   to?: string
   orderId?: string
@@ -94,8 +94,14 @@ export function parseWorkEvent(fields: Fields): Result<WorkEvent, string> {
       return ok({ type: 'shipping.requested', orderId: orderId as string })
     case 'email.requested': {
       const kind = fields.kind as EmailKind
-      if (!emailKinds.includes(kind) || !fields.key || (!fields.userId && !fields.to))
-        return err('email.requested needs a known kind, a key and a userId or an address')
+      if (
+        !emailKinds.includes(kind) ||
+        !fields.key ||
+        !(fields.userId || fields.to || fields.orderId)
+      )
+        return err(
+          'email.requested needs a known kind, a key, and a userId, an address or an order',
+        )
       return ok({
         type: 'email.requested',
         kind,

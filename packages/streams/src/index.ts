@@ -4,4 +4,13 @@ export {
   type ConsumerOptions,
   startConsumer,
 } from './consumer.ts'
+export type { ConsumerCounters } from './counters.ts'
+export {
+  type DeadLetter,
+  type DeadLetterKind,
+  readDeadLetters,
+  writeDeadLetters,
+} from './dead-letter.ts'
 export { ensureGroup, type StreamEntry, toEntries } from './entries.ts'
+export { type StreamStats, streamStats } from './stats.ts'
+export { trimAcknowledged } from './trim.ts'

@@ -11,7 +11,8 @@ export function spawnApp(app: string, env: Record<string, string>) {
   const child = Bun.spawn(['bun', `apps/${app}/src/index.ts`], {
     cwd: repoRoot,
     env: { ...Bun.env, ...env },
-    stdout: 'ignore',
+    // TEST_APP_LOGS=1 shows what the apps print, to debug a failing whole-system test.
+    stdout: Bun.env.TEST_APP_LOGS ? 'inherit' : 'ignore',
     stderr: 'inherit',
   })
   return {

@@ -1,0 +1,94 @@
+import { freePort } from '@flash/devstack'
+import { keySpace, reserve } from '@flash/redis'
+import {
+  createBuyers,
+  createSale,
+  spawnApp,
+  testDatabase,
+  testRedis,
+  waitFor,
+} from '@flash/testing'
+import type { WorkerContext } from '../src/context.ts'
+
+/**
+ * A private database and key prefix, the sandbox (payment provider and mail
+ * sink) as a real process, and a way to start the worker as a real process
+ * on them, as many times as a test needs (to kill and restart it).
+ */
+export async function pipeline(options: { declineRate?: number; seed?: string } = {}) {
+  const database = await testDatabase()
+  const r = await testRedis()
+  const sandboxPort = await freePort()
+  const sandbox = spawnApp('sandbox', {
+    PORT: String(sandboxPort),
+    SANDBOX_DECLINE_RATE: String(options.declineRate ?? 0),
+    SANDBOX_SEED: options.seed ?? 'tests',
+  })
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`
+  await waitFor(async () => (await fetch(`${sandboxUrl}/health`).catch(() => null))?.ok, {
+    what: 'the sandbox to start',
+  })
+  const workerEnv = {
+    DATABASE_URL: database.url,
+    REDIS_URL: r.url,
+    REDIS_PREFIX: r.prefix,
+    PAYMENT_URL: sandboxUrl,
+    RESEND_BASE_URL: sandboxUrl,
+    SCHEDULES: 'off',
+  }
+  const ctx: WorkerContext = {
+    redis: r.redis,
+    db: database.db,
+    space: keySpace(r.prefix),
+    log: () => {},
+    orderStateTtlSeconds: 3600,
+    finishedOrderTtlSeconds: 600,
+  }
+  return {
+    database,
+    r,
+    ctx,
+    sandboxUrl,
+    startWorker: (env: Record<string, string> = {}) => spawnApp('worker', { ...workerEnv, ...env }),
+    async sandbox<T>(path: string, init?: RequestInit): Promise<T> {
+      const response = await fetch(`${sandboxUrl}${path}`, {
+        ...init,
+        headers: { 'content-type': 'application/json' },
+      })
+      return (await response.json()) as T
+    },
+    async [Symbol.asyncDispose]() {
+      await sandbox[Symbol.asyncDispose]()
+      await r[Symbol.asyncDispose]()
+      await database[Symbol.asyncDispose]()
+    },
+  }
+}
+
+export type Pipeline = Awaited<ReturnType<typeof pipeline>>
+
+/** A live sale and `count` orders of one unit each, reserved as checkout would. */
+export async function placeOrders(p: Pipeline, count: number, quantity = count) {
+  const buyers = await createBuyers(p.database.db, count)
+  const { saleId } = await createSale(p.database.db, p.r.redis, p.r.space, {
+    quantity,
+    perUserLimit: 1,
+  })
+  const orderIds: string[] = []
+  for (const [i, userId] of buyers.entries()) {
+    const orderId = Bun.randomUUIDv7()
+    const placed = await reserve(p.r.redis, p.r.space, {
+      offer: { kind: 'sale', id: saleId },
+      orderId,
+      userId,
+      quantity: 1,
+      fingerprint: 'f',
+      idempotencyKey: `k${i}`,
+      idempotencyTtlSeconds: 600,
+      orderTtlSeconds: 3600,
+    })
+    if (placed.isErr()) throw new Error(`could not place order ${i}: ${placed.error.type}`)
+    orderIds.push(orderId)
+  }
+  return { saleId, buyers, orderIds }
+}
