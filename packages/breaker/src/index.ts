@@ -1,0 +1,9 @@
+export {
+  type BreakerOptions,
+  type BreakerSnapshot,
+  type BreakerState,
+  CircuitBreaker,
+  type Transition,
+} from './breaker.ts'
+export { type Clock, ManualClock, systemClock } from './clock.ts'
+export { BreakerOpenError, CallTimeoutError } from './errors.ts'
