@@ -7,6 +7,8 @@ import { Elysia } from 'elysia'
 import type Redis from 'ioredis'
 import { productsController } from './modules/products/index.ts'
 import { salesController } from './modules/sales/index.ts'
+import type { SaleFeedOptions } from './modules/sales/sale-feed.ts'
+import { defaultFeedOptions, SaleFeeds } from './modules/sales/sale-feeds.ts'
 import type { CatalogDeps } from './shared/deps.ts'
 import { schemaMessages } from './shared/schema-messages.ts'
 
@@ -19,10 +21,14 @@ export type CatalogConfig = {
   log?: (line: string) => void
   /** The clock sale windows are judged by; tests pass their own. */
   now?: () => Date
+  /** Timing of `GET /sales/:id/events` (poll every 250 ms, heartbeat every 15 s by default). */
+  saleEvents?: Partial<SaleFeedOptions>
 }
 
 /**
  * The catalog app, without listening: tests serve it on port 0, `index.ts` on its port.
+ * `app.decorator.saleFeeds` is the hub of the sale event streams: whoever
+ * stops the app closes it first (open streams would hold `stop()` forever).
  *
  * @example
  * const app = createCatalogApp({ redis, db, space, tokens, maxBodyBytes: 16384 })
@@ -37,7 +43,10 @@ export function createCatalogApp(config: CatalogConfig) {
     now: config.now ?? (() => new Date()),
     log,
   }
-  return new Elysia()
+  const saleFeeds = new SaleFeeds(deps, { ...defaultFeedOptions, ...config.saleEvents })
+  // normalize: false makes an unknown body field an error instead of silently dropping it.
+  return new Elysia({ normalize: false })
+    .decorate('saleFeeds', saleFeeds)
     .use(schemaMessages())
     .use(
       service({
@@ -51,7 +60,7 @@ export function createCatalogApp(config: CatalogConfig) {
       }),
     )
     .use(productsController(deps, config.tokens))
-    .use(salesController(deps, config.tokens))
+    .use(salesController(deps, config.tokens, saleFeeds))
 }
 
 export type CatalogApp = ReturnType<typeof createCatalogApp>

@@ -1,4 +1,5 @@
 import { ConfigError, defaults, readEnv } from '@flash/config'
+import { defaultFeedOptions } from './modules/sales/sale-feeds.ts'
 
 /** The only place catalog reads the environment (the seed script reads it through here too). */
 export const env = readEnv(Bun.env, {
@@ -12,6 +13,9 @@ export const env = readEnv(Bun.env, {
   JWT_ISSUER: { kind: 'string', default: defaults.jwtIssuer },
   JWT_AUDIENCE: { kind: 'string', default: defaults.jwtAudience },
   MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
+  /** How often a watched sale's Redis counter is read for its event stream. */
+  SALE_EVENTS_POLL_MS: { kind: 'int', default: defaultFeedOptions.pollMs, min: 20 },
+  SALE_EVENTS_HEARTBEAT_MS: { kind: 'int', default: defaultFeedOptions.heartbeatMs, min: 1_000 },
 })
 
 // Anyone can read the development secret in the repository, and mint admin tokens with it.

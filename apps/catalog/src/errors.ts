@@ -7,9 +7,13 @@ export type CatalogError =
   /** A sale names a product that does not exist: a mistake in the body, hence 400. */
   | { type: 'UnknownProduct'; productId: string }
   | { type: 'InsufficientStock'; requested: number; available: number }
+  /** A new stock below the units buyers took since MySQL last counted: the live counter would go negative. */
+  | { type: 'StockBelowSold'; requested: number; minimum: number }
   | { type: 'ProductNotFound' }
   | { type: 'SaleNotFound' }
   | { type: 'Unavailable'; cause: unknown }
+  /** The process is stopping: long-lived streams are refused so the stop is not held open. */
+  | { type: 'ShuttingDown' }
 
 /**
  * The one switch that turns a catalog error into the status and body of shared/API.md.
@@ -29,12 +33,20 @@ export function toHttp(error: CatalogError): { status: number; body: ApiErrorBod
         'invalid_request',
         `body.quantity: ${error.requested} requested but only ${error.available} in stock`,
       )
+    case 'StockBelowSold':
+      return http(
+        400,
+        'invalid_request',
+        `body.stock: ${error.requested} is too low; at least ${error.minimum} (units already sold since the stock was last counted)`,
+      )
     case 'ProductNotFound':
       return http(404, 'not_found', 'no such product')
     case 'SaleNotFound':
       return http(404, 'not_found', 'no such sale')
     case 'Unavailable':
       return http(503, 'unavailable', 'the catalog is unavailable right now; try again shortly')
+    case 'ShuttingDown':
+      return http(503, 'unavailable', 'the catalog is restarting; try again shortly')
   }
 }
 

@@ -19,6 +19,7 @@ const app = createCatalogApp({
     accessTtlSeconds: 0,
   }),
   maxBodyBytes: env.MAX_BODY_BYTES,
+  saleEvents: { pollMs: env.SALE_EVENTS_POLL_MS, heartbeatMs: env.SALE_EVENTS_HEARTBEAT_MS },
 }).listen({ port: env.PORT, hostname: env.HOST, maxRequestBodySize: env.MAX_BODY_BYTES * 4 })
 
 console.log(`catalog listening on http://${env.HOST}:${app.server?.port}`)
@@ -28,7 +29,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
     if (stopping) return
     stopping = true
-    // Finish the requests in hand (a sale mid-transaction) before closing what they use.
+    // Event streams never finish by themselves: end them (clients reconnect elsewhere),
+    // then finish the requests in hand (a sale mid-transaction) before closing what they use.
+    app.decorator.saleFeeds.close()
     await app.stop()
     redis.disconnect()
     await close()

@@ -1,6 +1,8 @@
-import { keySpace } from '@flash/redis'
+import { connectRedis, keySpace, offerKeys } from '@flash/redis'
 import { testDatabase, testRedis, testTokens } from '@flash/testing'
+import type Redis from 'ioredis'
 import { createCatalogApp } from '../src/app.ts'
+import type { SaleFeedOptions } from '../src/modules/sales/sale-feed.ts'
 import type { CatalogDeps } from '../src/shared/deps.ts'
 
 export type Caller = 'admin' | 'buyer' | 'anonymous'
@@ -8,35 +10,41 @@ export type Caller = 'admin' | 'buyer' | 'anonymous'
 /**
  * A catalog app on its own database and key prefix, listening on a free
  * port so tests go through real HTTP. `deps` are the ones the routes use,
- * for calling service functions (the seed) directly.
+ * for calling service functions (the seed) directly. The app has a Redis
+ * connection of its own, whose commands are recorded in `commands`
+ * (`"get <key>"`), so a test can count what the app asks of Redis apart
+ * from what the test itself does through `redis.redis`.
  */
-export async function startCatalog() {
+export async function startCatalog(
+  options: { now?: () => Date; saleEvents?: Partial<SaleFeedOptions> } = {},
+) {
   const database = await testDatabase()
   const redis = await testRedis()
+  const appRedis = connectRedis(redis.url, { name: 'catalog-under-test' })
+  const commands = recordCommands(appRedis)
   const errors: string[] = []
   const log = (line: string) => errors.push(line)
   const space = keySpace(redis.prefix)
+  const now = options.now ?? (() => new Date())
   const app = createCatalogApp({
-    redis: redis.redis,
+    redis: appRedis,
     db: database.db,
     space,
     tokens: testTokens,
     maxBodyBytes: 16 * 1024,
     log,
+    now,
+    saleEvents: options.saleEvents,
   }).listen({ port: 0, hostname: '127.0.0.1' })
-  const deps: CatalogDeps = {
-    db: database.db,
-    redis: redis.redis,
-    space,
-    now: () => new Date(),
-    log,
-  }
+  const deps: CatalogDeps = { db: database.db, redis: appRedis, space, now, log }
   const url = `http://127.0.0.1:${app.server?.port}`
   return {
     url,
+    app,
     deps,
     database,
     redis,
+    commands,
     errors,
     /** One HTTP call as `caller`; the body is parsed JSON (or null when there is none). */
     async call(method: string, path: string, caller: Caller, body?: unknown) {
@@ -56,7 +64,9 @@ export async function startCatalog() {
       return { status: response.status, body: (text ? JSON.parse(text) : null) as any }
     },
     async [Symbol.asyncDispose]() {
+      app.decorator.saleFeeds.close()
       await app.stop(true)
+      appRedis.disconnect()
       await redis[Symbol.asyncDispose]()
       await database[Symbol.asyncDispose]()
     },
@@ -88,4 +98,29 @@ export async function adminCreatesProduct(
   if (created.status !== 201)
     throw new Error(`creating a product failed: ${JSON.stringify(created)}`)
   return created.body as { id: string; name: string; price: number; stock: number }
+}
+
+/** POST /sales as an admin, for a fresh product with plenty of stock; returns the created sale. */
+export async function adminCreatesSale(catalog: Catalog, overrides: Record<string, unknown> = {}) {
+  const product = await adminCreatesProduct(catalog, { stock: 1_000 })
+  const created = await catalog.call('POST', '/sales', 'admin', saleBody(product.id, overrides))
+  if (created.status !== 201) throw new Error(`creating a sale failed: ${JSON.stringify(created)}`)
+  return created.body as { id: string; productId: string }
+}
+
+/** The key of a sale's live counter. */
+export function saleStock(catalog: Catalog, id: string): string {
+  return offerKeys(catalog.redis.space, { kind: 'sale', id }).stock
+}
+
+/** Every command sent on `redis` from now on, as `"<name> <first argument>"`. */
+function recordCommands(redis: Redis): string[] {
+  const commands: string[] = []
+  const send = redis.sendCommand.bind(redis)
+  redis.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
+    const [command] = args
+    commands.push(`${command.name} ${String(command.args[0] ?? '')}`)
+    return send(...args)
+  }
+  return commands
 }

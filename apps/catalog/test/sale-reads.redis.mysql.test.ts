@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'bun:test'
 import { flashSales } from '@flash/db'
-import { offerKeys } from '@flash/redis'
 import { createSale } from '@flash/testing'
 import { eq } from 'drizzle-orm'
 import { publishSale } from '../src/modules/sales/service.ts'
-import { adminCreatesProduct, type Catalog, saleBody, startCatalog } from './helpers.ts'
-
-async function adminCreatesSale(catalog: Catalog, overrides: Record<string, unknown> = {}) {
-  const product = await adminCreatesProduct(catalog, { stock: 1_000 })
-  const created = await catalog.call('POST', '/sales', 'admin', saleBody(product.id, overrides))
-  if (created.status !== 201) throw new Error(`creating a sale failed: ${JSON.stringify(created)}`)
-  return created.body as { id: string; productId: string }
-}
-
-const saleStock = (catalog: Catalog, id: string) =>
-  offerKeys(catalog.redis.space, { kind: 'sale', id }).stock
+import { adminCreatesSale, saleStock, startCatalog } from './helpers.ts'
 
 const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3_600_000)
 

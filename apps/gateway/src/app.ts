@@ -9,6 +9,7 @@ export type GatewayConfig = {
   tokens: TokenService
   maxBodyBytes: number
   timeoutMs: number
+  breakerOpenMs?: number
   log?: (line: string) => void
 }
 
@@ -46,6 +47,7 @@ export function createGatewayApp(config: GatewayConfig) {
         upstreams: config.upstreams,
         tokens: config.tokens,
         timeoutMs: config.timeoutMs,
+        breakerOpenMs: config.breakerOpenMs ?? 10_000,
         log,
       }),
     )

@@ -13,5 +13,7 @@ export const env = readEnv(Bun.env, {
   JWT_ISSUER: { kind: 'string', default: defaults.jwtIssuer },
   JWT_AUDIENCE: { kind: 'string', default: defaults.jwtAudience },
   MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
+  /** How long the gateway waits for an app's answer headers (streamed bodies may last longer). */
   UPSTREAM_TIMEOUT_MS: { kind: 'int', default: 10_000, min: 1 },
+  BREAKER_OPEN_MS: { kind: 'int', default: 10_000, min: 1 },
 })

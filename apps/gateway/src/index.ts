@@ -12,6 +12,7 @@ const app = createGatewayApp({
   }),
   maxBodyBytes: env.MAX_BODY_BYTES,
   timeoutMs: env.UPSTREAM_TIMEOUT_MS,
+  breakerOpenMs: env.BREAKER_OPEN_MS,
 }).listen({ port: env.PORT, hostname: env.HOST, maxRequestBodySize: env.MAX_BODY_BYTES * 4 })
 
 console.log(`gateway listening on http://${env.HOST}:${app.server?.port}`)

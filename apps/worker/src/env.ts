@@ -14,6 +14,8 @@ export const env = readEnv(Bun.env, {
   PAYMENT_BATCH: { kind: 'int', default: 100, min: 1 },
   PAYMENT_URL: { kind: 'url', default: `http://127.0.0.1:${defaults.ports.sandbox}` },
   PAYMENT_TIMEOUT_MS: { kind: 'int', default: 2_000, min: 1 },
+  /** How long the payment provider's breaker stays open before trying again. */
+  BREAKER_OPEN_MS: { kind: 'int', default: 10_000, min: 1 },
   RESEND_BASE_URL: { kind: 'url', default: `http://127.0.0.1:${defaults.ports.sandbox}` },
   RESEND_API_KEY: { kind: 'string', default: 're_development_sandbox' },
   EMAIL_FROM: { kind: 'string', default: 'Flash Sale <orders@flash.local>' },

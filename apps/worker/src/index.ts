@@ -1,3 +1,4 @@
+import { CircuitBreaker } from '@flash/breaker'
 import { connectDb } from '@flash/db/client'
 import { connectRedis, keySpace, loadScripts, streamKey } from '@flash/redis'
 import { Resend } from 'resend'
@@ -20,6 +21,13 @@ const ctx: WorkerContext = {
   finishedOrderTtlSeconds: env.FINISHED_ORDER_TTL_SECONDS,
 }
 
+const paymentBreaker = new CircuitBreaker({
+  name: 'payment-provider',
+  timeoutMs: env.PAYMENT_TIMEOUT_MS,
+  openDurationMs: env.BREAKER_OPEN_MS,
+})
+paymentBreaker.onTransition((t) => console.log(`[breaker] ${t.breaker}: ${t.from} -> ${t.to}`))
+
 /** Crash on purpose at the named point, to prove that nothing read is lost (tests only). */
 const crash = (point: string) => () => {
   if (env.WORKER_FAULT === point) {
@@ -33,7 +41,7 @@ const worker = startWorker({
   name: env.WORKER_NAME,
   orderWriterBatch: env.ORDER_WRITER_BATCH,
   paymentBatch: env.PAYMENT_BATCH,
-  provider: paymentProvider(env.PAYMENT_URL, env.PAYMENT_TIMEOUT_MS),
+  provider: paymentProvider(env.PAYMENT_URL, paymentBreaker),
   resend: new Resend(env.RESEND_API_KEY, { baseUrl: env.RESEND_BASE_URL }),
   emailFrom: env.EMAIL_FROM,
   hooks: { afterRead: crash('exit-after-read'), afterHandle: crash('exit-after-write') },
@@ -65,6 +73,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true
     console.log(`worker ${env.WORKER_NAME} stopping: finishing the batches in hand`)
     schedules.stop()
+    paymentBreaker.close()
     await worker.stop()
     redis.disconnect()
     await close()

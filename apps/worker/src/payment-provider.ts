@@ -1,26 +1,35 @@
+import type { CircuitBreaker } from '@flash/breaker'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 
 export type Charge = { id: string; status: 'succeeded' | 'declined' }
 export type ProviderError = { type: 'ProviderUnavailable'; detail: string }
 
 /**
- * The payment provider's HTTP API (in development and tests, apps/sandbox).
+ * The payment provider's HTTP API (in development and tests, apps/sandbox),
+ * every call through a circuit breaker: while the provider is down, calls
+ * are refused at once instead of piling up, and the events wait.
  * The order id is the idempotency key: asking twice never charges twice, and
- * the second answer is the first one again. "Unavailable" means we do not
- * know the outcome; the caller retries later and never guesses.
+ * the second answer is the first one again. "Unavailable" (down, timed out,
+ * breaker open) means we do not know the outcome; the caller retries later
+ * and never guesses.
  *
  * @example
- * const provider = paymentProvider('http://127.0.0.1:3010', 2000)
+ * const provider = paymentProvider('http://127.0.0.1:3010', new CircuitBreaker({ name: 'payment-provider', timeoutMs: 2000 }))
  * await provider.charge(orderId, 49_000) // ok({ id, status: 'succeeded' })
  */
-export function paymentProvider(baseUrl: string, timeoutMs: number) {
+export function paymentProvider(baseUrl: string, breaker: CircuitBreaker) {
   const call = (path: string, body: object, idempotencyKey: string) =>
     ResultAsync.fromPromise(
-      fetch(`${baseUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+      breaker.run(async (signal) => {
+        const response = await fetch(`${baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+          body: JSON.stringify(body),
+          signal,
+        })
+        // A 5xx is the provider failing; the breaker counts it. A 4xx is our mistake.
+        if (response.status >= 500) throw new Error(`${path} answered ${response.status}`)
+        return response
       }),
       (cause): ProviderError => ({ type: 'ProviderUnavailable', detail: String(cause) }),
     ).andThen((response) =>

@@ -126,6 +126,33 @@ describe('payments through the worker', () => {
   })
 })
 
+describe('a payment provider outage', () => {
+  it('marks no order paid or failed while the provider is down, then charges each exactly once', async () => {
+    await using p = await pipeline({ declineRate: 0.2, seed: 'outage' })
+    await p.sandbox('/control', { method: 'POST', body: JSON.stringify({ outage: true }) })
+    const { saleId, orderIds } = await placeOrders(p, 200)
+    await using _worker = p.startWorker({ BREAKER_OPEN_MS: '300' })
+
+    const paymentsStream = streamKey(p.r.space, 0, 'payments')
+    await waitFor(
+      async () =>
+        ((await p.r.redis.xpending(paymentsStream, 'payment')) as [number])[0] === orderIds.length,
+      { what: 'every payment read and left pending' },
+    )
+    const during = await statuses(p, orderIds)
+    expect({
+      pending: during.get('pending')?.length,
+      paid: during.get('paid')?.length ?? 0,
+      failed: during.get('failed')?.length ?? 0,
+      charges: (await p.sandbox<Stats>('/payments/stats')).charges,
+    }).toEqual({ pending: orderIds.length, paid: 0, failed: 0, charges: 0 })
+
+    await p.sandbox('/control', { method: 'POST', body: JSON.stringify({ outage: false }) })
+    await waitUntilSettled(p, orderIds)
+    await expectConsistent(p, saleId, orderIds, orderIds.length)
+  })
+})
+
 describe('races between payment and the order changing', () => {
   async function slowPaymentOrder(p: Pipeline) {
     await p.sandbox('/control', { method: 'POST', body: JSON.stringify({ latencyMs: 1_500 }) })

@@ -1,8 +1,8 @@
 import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
+import adjustStockLua from './lua/adjust-stock-1.lua' with { type: 'text' }
 import repairStockLua from './lua/repair-stock-2.lua' with { type: 'text' }
 import reserveLua from './lua/reserve-8.lua' with { type: 'text' }
-import takeStockLua from './lua/take-stock-1.lua' with { type: 'text' }
 import transitionLua from './lua/transition-4.lua' with { type: 'text' }
 
 /** Raw reply of reserve-8.lua: [code, orderId, remaining, nowMs]. */
@@ -33,8 +33,8 @@ declare module 'ioredis' {
       clientRateLimit: number,
       rateWindowSeconds: number,
     ): Result<ReserveReply, Context>
-    /** take-stock-1.lua: [1, remaining] taken, [-1, 0] no counter, [-2, remaining] not enough. */
-    takeStock(stock: string, quantity: number): Result<[number, number], Context>
+    /** adjust-stock-1.lua: [1, remaining] moved, [-1, 0] no counter, [-2, remaining] would go below 0. */
+    adjustStock(stock: string, delta: number): Result<[number, number], Context>
     /** repair-stock-2.lua: [1, before] repaired, [0, before] already right, [-1, 0] events arrived. */
     repairStock(
       stock: string,
@@ -74,7 +74,7 @@ export function registerCommands(redis: Redis): void {
 const scripts = {
   reserve: { numberOfKeys: 8, lua: reserveLua },
   transition: { numberOfKeys: 4, lua: transitionLua },
-  takeStock: { numberOfKeys: 1, lua: takeStockLua },
+  adjustStock: { numberOfKeys: 1, lua: adjustStockLua },
   repairStock: { numberOfKeys: 2, lua: repairStockLua },
 }
 

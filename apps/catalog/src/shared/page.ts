@@ -19,9 +19,25 @@ export const pageQueryFields = {
       minimum: 1,
       maximum: limits.pageSize.max,
       default: limits.pageSize.default,
-      ...rule('query.limit', `must be an integer from 1 to ${limits.pageSize.max}`),
+      ...rule(
+        'query.limit',
+        `must be an integer from 1 to ${limits.pageSize.max} (pages are capped at ${limits.pageSize.max})`,
+      ),
     }),
   ),
+}
+
+/**
+ * The query schema of a list route. With `normalize: false` an object
+ * refuses properties it does not name; that is wanted for bodies, but a URL
+ * collects parameters the API never sees (cache busters, tracking tags),
+ * so a query ignores the ones it does not know.
+ *
+ * @example
+ * const listQuery = listQueryOf({ status: t.Optional(t.String()), ...pageQueryFields })
+ */
+export function listQueryOf<P extends Parameters<typeof t.Object>[0]>(properties: P) {
+  return t.Object(properties, { additionalProperties: true })
 }
 
 /**

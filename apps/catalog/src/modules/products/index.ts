@@ -4,9 +4,10 @@ import { refuse } from '../../errors.ts'
 import type { CatalogDeps } from '../../shared/deps.ts'
 import { ProductModel } from './model.ts'
 import { createProduct, getProduct, listProducts } from './service.ts'
+import { updateProduct } from './update.ts'
 
 /**
- * `/products`: anyone may browse; only admins list new products.
+ * `/products`: anyone may browse; only admins list new products and change them.
  *
  * @example
  * new Elysia().use(productsController(deps, tokens))
@@ -33,6 +34,22 @@ export function productsController(deps: CatalogDeps, tokens: TokenService) {
           refusal,
         ),
       { query: ProductModel.listQuery, detail: { summary: 'Products, newest first' } },
+    )
+    .patch(
+      '/:id',
+      async ({ params, body }) =>
+        (await updateProduct(deps, params.id, body)).match((product) => product, refusal),
+      {
+        admin: true,
+        params: ProductModel.params,
+        body: ProductModel.updateBody,
+        detail: {
+          summary: 'Change a product (admin)',
+          description:
+            'Any of name, description, price, stock. `stock` is the count MySQL keeps; the live ' +
+            'counter checkout sells from moves by the difference, so units sold meanwhile stay sold.',
+        },
+      },
     )
     .get(
       '/:id',

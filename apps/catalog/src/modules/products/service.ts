@@ -1,5 +1,5 @@
 import { products } from '@flash/db'
-import { type Offer, offerKeys, publishOffer } from '@flash/redis'
+import { offerKeys } from '@flash/redis'
 import { asc, desc, eq, lt } from 'drizzle-orm'
 import { errAsync, ResultAsync } from 'neverthrow'
 import type { CatalogError } from '../../errors.ts'
@@ -9,8 +9,7 @@ import { liveCount } from '../../shared/live-count.ts'
 import { type Page, pageOf } from '../../shared/page.ts'
 import { type Compensations, fromDb, inTransaction } from '../../shared/transaction.ts'
 import type { CreateProductBody, ProductView } from './model.ts'
-
-type ProductRow = typeof products.$inferSelect
+import { type ProductRow, productOffer, publishProduct } from './offer.ts'
 
 /**
  * Lists a product and puts it on sale at its list price: the MySQL row and
@@ -110,20 +109,7 @@ export function republishProduct(
   id: string,
 ): ResultAsync<{ created: boolean }, CatalogError> {
   return fromDb(deps.db.select().from(products).where(eq(products.id, id))).andThen(([row]) =>
-    row ? publish(deps, row) : notFound(),
-  )
-}
-
-/** The offer checkout sells a product from at its list price. */
-export function productOffer(id: string): Offer {
-  return { kind: 'product', id }
-}
-
-function publish(deps: CatalogDeps, row: ProductRow) {
-  const meta = { productId: row.id, saleId: '', price: row.price, perUserLimit: 0 }
-  return ResultAsync.fromPromise(
-    publishOffer(deps.redis, deps.space, productOffer(row.id), meta, row.stock),
-    (cause): CatalogError => ({ type: 'Unavailable', cause }),
+    row ? publishProduct(deps, row) : notFound(),
   )
 }
 
@@ -131,7 +117,7 @@ function publish(deps: CatalogDeps, row: ProductRow) {
 function publishProductOffer(deps: CatalogDeps, row: ProductRow, compensations: Compensations) {
   const keys = offerKeys(deps.space, productOffer(row.id))
   compensations.add(`unpublish product ${row.id}`, () => deps.redis.unlink(keys.stock, keys.meta))
-  return publish(deps, row)
+  return publishProduct(deps, row)
 }
 
 function withLiveStock(deps: CatalogDeps, rows: ProductRow[]) {
@@ -140,7 +126,13 @@ function withLiveStock(deps: CatalogDeps, rows: ProductRow[]) {
   )
 }
 
-function toView(row: ProductRow, live: number | null): ProductView {
+/**
+ * A product as clients see it: the live count when Redis has one, else MySQL's.
+ *
+ * @example
+ * toView(row, 42) // { id, name, description, price, stock: 42 }
+ */
+export function toView(row: ProductRow, live: number | null): ProductView {
   const { id, name, description, price } = row
   return { id, name, description, price, stock: live ?? row.stock }
 }

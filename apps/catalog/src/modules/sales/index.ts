@@ -2,17 +2,19 @@ import { bearer, type TokenService } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { refuse } from '../../errors.ts'
 import type { CatalogDeps } from '../../shared/deps.ts'
+import { saleEventStream } from './event-stream.ts'
 import { SaleModel } from './model.ts'
 import { getSale, listSales } from './read.ts'
+import type { SaleFeeds } from './sale-feeds.ts'
 import { createSale } from './service.ts'
 
 /**
- * `/sales`: anyone may browse; only admins create sales.
+ * `/sales`: anyone may browse and watch a sale live; only admins create sales.
  *
  * @example
- * new Elysia().use(salesController(deps, tokens))
+ * new Elysia().use(salesController(deps, tokens, new SaleFeeds(deps, defaultFeedOptions)))
  */
-export function salesController(deps: CatalogDeps, tokens: TokenService) {
+export function salesController(deps: CatalogDeps, tokens: TokenService, feeds: SaleFeeds) {
   const refusal = refuse(deps.log)
   return new Elysia({ prefix: '/sales' })
     .use(bearer(tokens))
@@ -44,6 +46,24 @@ export function salesController(deps: CatalogDeps, tokens: TokenService) {
       {
         params: SaleModel.params,
         detail: { summary: 'One sale with its live remaining count' },
+      },
+    )
+    .get(
+      '/:id/events',
+      async ({ params, request }) =>
+        (await saleEventStream(feeds, params.id, request.signal)).match(
+          (stream) => stream,
+          refusal,
+        ),
+      {
+        params: SaleModel.params,
+        detail: {
+          summary: 'Live remaining count and status of a sale, as server-sent events',
+          description:
+            'text/event-stream; each `data:` line is `{remaining, status}` JSON, sent at once ' +
+            'and on every change; a `:` comment every ~15 s; the stream ends after the event ' +
+            'with status `ended`.',
+        },
       },
     )
 }

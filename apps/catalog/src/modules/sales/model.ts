@@ -1,11 +1,12 @@
 import { t } from 'elysia'
+import { jsonInteger } from '../../shared/json-integer.ts'
 import { limits } from '../../shared/limits.ts'
-import { pageQueryFields } from '../../shared/page.ts'
+import { listQueryOf, pageQueryFields } from '../../shared/page.ts'
 import { rule } from '../../shared/schema-messages.ts'
 import { type SaleStatus, windowFilters } from './status.ts'
 
 const units = (field: string, description: string) =>
-  t.Integer({
+  jsonInteger({
     minimum: 1,
     maximum: limits.maxUnits,
     description,
@@ -23,7 +24,7 @@ export const SaleModel = {
   /** Rules that need more than one field, the clock or the database are checked by the service. */
   createBody: t.Object({
     productId: t.String({ format: 'uuid', ...rule('body.productId', 'must be a product id') }),
-    price: t.Integer({
+    price: jsonInteger({
       minimum: 1,
       maximum: limits.maxPrice,
       description: 'minor units (won, cents)',
@@ -36,7 +37,7 @@ export const SaleModel = {
   }),
   /** Any string: ids are opaque, so one that cannot exist is a 404, not a 400. */
   params: t.Object({ id: t.String({ maxLength: 64 }) }),
-  listQuery: t.Object({
+  listQuery: listQueryOf({
     // A union of literals, not t.UnionEnum: Elysia fills an absent optional UnionEnum with its first value.
     status: t.Optional(
       t.Union(

@@ -5,7 +5,7 @@ import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import type { CatalogError } from '../../errors.ts'
 import type { CatalogDeps } from '../../shared/deps.ts'
 import { type Compensations, fromDb, type Tx } from '../../shared/transaction.ts'
-import { productOffer } from '../products/service.ts'
+import { productOffer } from '../products/offer.ts'
 
 /**
  * Units promised to a sale leave the product's general stock, in both places
@@ -60,7 +60,7 @@ export function takeLiveProductStock(
   compensations: Compensations,
 ): ResultAsync<void, CatalogError> {
   const { stock } = offerKeys(deps.space, productOffer(productId))
-  const reply = deps.redis.takeStock(stock, quantity)
+  const reply = deps.redis.adjustStock(stock, -quantity)
   return ResultAsync.fromPromise(
     reply,
     (cause): CatalogError => ({ type: 'Unavailable', cause }),

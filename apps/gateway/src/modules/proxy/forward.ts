@@ -17,15 +17,18 @@ const DROPPED_RESPONSE_HEADERS = [
 
 /**
  * Forwards a request to `upstream` as it came (method, path, query, headers,
- * streamed body), adding the request id and the client's address.
+ * streamed body), adding the request id and the client's address. `signal`
+ * (the breaker's) bounds the wait for the answer's headers only, so a
+ * long-lived body such as a server-sent event stream is not cut.
  *
  * @example
- * const response = await forward(request, 'http://127.0.0.1:3003', { requestId, clientIp, timeoutMs })
+ * const response = await forward(request, 'http://127.0.0.1:3003', { requestId, clientIp }, signal)
  */
 export async function forward(
   request: Request,
   upstream: string,
-  context: { requestId: string; clientIp: string | undefined; timeoutMs: number },
+  context: { requestId: string; clientIp: string | undefined },
+  signal: AbortSignal,
 ): Promise<Response> {
   const url = new URL(request.url)
   const headers = new Headers(request.headers)
@@ -41,7 +44,7 @@ export async function forward(
     headers,
     body: hasBody ? request.body : undefined,
     redirect: 'manual',
-    signal: AbortSignal.timeout(context.timeoutMs),
+    signal,
     decompress: false,
   })
   const out = new Headers(response.headers)
