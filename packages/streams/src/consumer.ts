@@ -9,6 +9,7 @@ import { startStatsLog } from './stats-log.ts'
 /** Takes a batch of decoded events; its durable effect must be done when it resolves ok. */
 export type BatchHandler<T> = (events: { id: string; event: T }[]) => ResultAsync<void, Error>
 
+/** How one consumer of a group runs; only the first seven are required. */
 export type ConsumerOptions<T> = {
   /** Used for XACK and dead letters; blocking reads get a connection of their own. */
   redis: Redis
@@ -40,7 +41,11 @@ export type ConsumerOptions<T> = {
   isTransient?: (error: Error) => boolean
   /** Another consumer's unacknowledged entry is reclaimed once idle this long (default 30 s). */
   claimIdleMs?: number
-  /** How often the janitor looks for such entries (default 5 s; 0 turns the janitor off). */
+  /**
+   * How often the janitor looks for such entries (default 5 s; 0 turns it off). It runs
+   * between reads, once this consumer's own pending entries are done, so a busy consumer
+   * does not take on more than it can handle; an idle one checks within blockMs.
+   */
   claimEveryMs?: number
   /** One stats line through `log` this often (default 30 s; 0 turns it off). */
   statsEveryMs?: number
@@ -52,6 +57,7 @@ export type ConsumerOptions<T> = {
   }
 }
 
+/** A running consumer, as startConsumer returns it. */
 export type Consumer = {
   /** Stops reading, lets the batch in hand finish and be acknowledged, then resolves. */
   stop: () => Promise<void>

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { type TestRedis, testRedis, waitFor } from '@flash/testing'
+import { okAsync } from 'neverthrow'
 import { readDeadLetters } from '../src/index.ts'
 import {
   addNumbers,
@@ -100,5 +101,29 @@ describe('poison events', () => {
     })
     expect(await r.redis.xlen(keys.deadLetterStream)).toBe(0)
     expect(consumer.counters().deadLettered).toBe(0)
+  })
+  it('isolates an event that makes the handler throw, like one it returns an error for', async () => {
+    const keys = keysOf(r, 'throws')
+    await addNumbers(r.redis, keys.stream, [1, 2, 3])
+    const handled: number[] = []
+    await using _consumer = startTestConsumer(r, {
+      ...keys,
+      maxDeliveries: 2,
+      handle: (batch) => {
+        if (batch.some(({ event }) => event.n === 2)) throw new TypeError('cannot read n of 2')
+        handled.push(...batch.map(({ event }) => event.n))
+        return okAsync(undefined)
+      },
+    })
+
+    await waitFor(async () => (await r.redis.xlen(keys.deadLetterStream)) === 1, {
+      what: 'the throwing event dead-lettered',
+    })
+    await waitFor(async () => (await pendingCount(r.redis, keys.stream, 'g')) === 0, {
+      what: 'nothing pending',
+    })
+    expect(handled).toEqual([1, 3])
+    const [letter] = await readDeadLetters(r.redis, keys.deadLetterStream)
+    expect(letter).toMatchObject({ kind: 'poison', reason: 'cannot read n of 2', deliveries: 2 })
   })
 })

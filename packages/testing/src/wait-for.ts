@@ -15,6 +15,7 @@ export async function waitFor<T>(
     try {
       const value = await check()
       if (value !== undefined && value !== false) return value
+      last = undefined
     } catch (error) {
       last = error
     }

@@ -5,6 +5,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import { ResultAsync } from 'neverthrow'
 import type { Resend } from 'resend'
 import type { WorkerContext } from '../context.ts'
+import { isTransientError } from '../transient.ts'
 import { render } from './email-templates.ts'
 
 export const EMAIL_GROUP = 'email'
@@ -74,6 +75,7 @@ export function startEmail(
 ) {
   return startConsumer<EmailRequested>({
     ...options,
+    isTransient: isTransientError,
     redis: ctx.redis,
     group: EMAIL_GROUP,
     decode: onlyOf('email.requested'),

@@ -4,6 +4,7 @@ import type { Db } from '@flash/db/client'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { and, eq, sql } from 'drizzle-orm'
 import { okAsync, ResultAsync } from 'neverthrow'
+import { isTransientError } from '../transient.ts'
 
 export const ORDER_WRITER_GROUP = 'order-writer'
 
@@ -93,6 +94,7 @@ export function startOrderWriter(
   const write = writeOrders(db)
   return startConsumer({
     ...rest,
+    isTransient: isTransientError,
     group: ORDER_WRITER_GROUP,
     decode: parseOrderEvent,
     handle: (batch) =>

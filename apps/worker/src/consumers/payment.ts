@@ -100,6 +100,8 @@ export function startPayment(
   const { rollbacksStream, ...rest } = options
   return startConsumer<PaymentRequested>({
     ...rest,
+    // Never dead-letter a payment because the provider or a database is down: wait and retry.
+    isTransient: () => true,
     redis: ctx.redis,
     group: PAYMENT_GROUP,
     decode: onlyOf('payment.requested'),

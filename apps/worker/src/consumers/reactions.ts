@@ -2,6 +2,7 @@ import { type EmailKind, type OrderEvent, parseOrderEvent, toFields } from '@fla
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { okAsync, ResultAsync } from 'neverthrow'
 import type { WorkerContext } from '../context.ts'
+import { isTransientError } from '../transient.ts'
 
 export const REACTIONS_GROUP = 'reactions'
 
@@ -34,6 +35,7 @@ export function startReactions(
   const { shippingStream, emailsStream, ...rest } = options
   return startConsumer({
     ...rest,
+    isTransient: isTransientError,
     redis: ctx.redis,
     group: REACTIONS_GROUP,
     decode: parseOrderEvent,

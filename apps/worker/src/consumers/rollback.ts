@@ -3,6 +3,7 @@ import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { ResultAsync } from 'neverthrow'
 import type { WorkerContext } from '../context.ts'
 import { moveOrder } from '../order-moves.ts'
+import { isTransientError } from '../transient.ts'
 
 export const ROLLBACK_GROUP = 'rollback'
 
@@ -35,6 +36,7 @@ export function startRollback(
 ) {
   return startConsumer<RollbackRequested>({
     ...options,
+    isTransient: isTransientError,
     redis: ctx.redis,
     group: ROLLBACK_GROUP,
     decode: onlyOf('rollback.requested'),

@@ -4,6 +4,7 @@ import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { sql } from 'drizzle-orm'
 import { ResultAsync } from 'neverthrow'
 import type { WorkerContext } from '../context.ts'
+import { isTransientError } from '../transient.ts'
 
 export const SHIPPING_GROUP = 'shipping'
 
@@ -20,6 +21,7 @@ export function startShipping(
 ) {
   return startConsumer<ShippingRequested>({
     ...options,
+    isTransient: isTransientError,
     redis: ctx.redis,
     group: SHIPPING_GROUP,
     decode: onlyOf('shipping.requested'),

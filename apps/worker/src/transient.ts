@@ -1,0 +1,32 @@
+import { BreakerOpenError, CallTimeoutError } from '@flash/breaker'
+
+const CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ConnectionRefused',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+])
+
+/**
+ * A failure that is a dependency's fault (a database, Redis or a provider
+ * down or busy), not the event's: the stream runtime retries it without
+ * counting it towards dead-lettering, so an outage never turns good events
+ * into dead letters.
+ *
+ * @example
+ * startConsumer({ ..., isTransient: isTransientError })
+ */
+export function isTransientError(error: unknown): boolean {
+  if (error instanceof BreakerOpenError || error instanceof CallTimeoutError) return true
+  if (!(error instanceof Error)) return false
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string' && CODES.has(code)) return true
+  if (/Connection is closed|fetch failed|Unable to connect|socket hang up/i.test(error.message))
+    return true
+  return error.cause !== undefined && isTransientError(error.cause)
+}
