@@ -12,6 +12,7 @@ export type CheckoutError =
   | { type: 'LimitReached' }
   | { type: 'SoldOut'; offer: Offer; remaining?: number }
   | { type: 'RateLimited'; retryAfterSeconds: number }
+  | { type: 'TokenRevoked' }
   | { type: 'OrderNotFound' }
   | { type: 'NotCancellable'; status: string }
   | { type: 'NotReturnable'; status: string }
@@ -49,6 +50,8 @@ export function toHttp(error: CheckoutError): {
         ...http(429, 'rate_limited', `too many orders; retry in ${error.retryAfterSeconds} s`),
         headers: { 'retry-after': String(error.retryAfterSeconds) },
       }
+    case 'TokenRevoked':
+      return http(401, 'unauthorized', 'this session has ended; sign in again')
     case 'OrderNotFound':
       return http(404, 'not_found', 'no such order')
     case 'NotCancellable':

@@ -2,10 +2,10 @@ import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
 import adjustStockLua from './lua/adjust-stock-1.lua' with { type: 'text' }
 import repairStockLua from './lua/repair-stock-2.lua' with { type: 'text' }
-import reserveLua from './lua/reserve-8.lua' with { type: 'text' }
+import reserveLua from './lua/reserve-10.lua' with { type: 'text' }
 import transitionLua from './lua/transition-4.lua' with { type: 'text' }
 
-/** Raw reply of reserve-8.lua: [code, orderId, remaining, nowMs]. */
+/** Raw reply of reserve-10.lua: [code, orderId, remaining, nowMs]. */
 export type ReserveReply = [number, string, number, number]
 
 /** Raw reply of transition-4.lua: [code, status, updatedAtMs]. */
@@ -22,6 +22,8 @@ declare module 'ioredis' {
       stream: string,
       buyerRate: string,
       clientRate: string,
+      revokedToken: string,
+      revokedUser: string,
       orderId: string,
       userId: string,
       quantity: number,
@@ -32,6 +34,7 @@ declare module 'ioredis' {
       buyerRateLimit: number,
       clientRateLimit: number,
       rateWindowSeconds: number,
+      tokenIssuedAt: number,
     ): Result<ReserveReply, Context>
     /** adjust-stock-1.lua: [1, remaining] moved, [-1, 0] no counter, [-2, remaining] would go below 0. */
     adjustStock(stock: string, delta: number): Result<[number, number], Context>
@@ -72,7 +75,7 @@ export function registerCommands(redis: Redis): void {
 }
 
 const scripts = {
-  reserve: { numberOfKeys: 8, lua: reserveLua },
+  reserve: { numberOfKeys: 10, lua: reserveLua },
   transition: { numberOfKeys: 4, lua: transitionLua },
   adjustStock: { numberOfKeys: 1, lua: adjustStockLua },
   repairStock: { numberOfKeys: 2, lua: repairStockLua },

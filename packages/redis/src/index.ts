@@ -23,3 +23,4 @@ export {
   transitionOrder,
 } from './order-state.ts'
 export { type ReserveInput, type ReserveOutcome, reserve } from './reserve.ts'
+export { isRevoked, revocationKeys, revokeToken, revokeUserTokens } from './revocation.ts'

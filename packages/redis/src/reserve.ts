@@ -10,6 +10,7 @@ import {
   rateKey,
   streamKey,
 } from './keys.ts'
+import { revocationKeys } from './revocation.ts'
 
 export type ReserveInput = {
   offer: Offer
@@ -22,6 +23,8 @@ export type ReserveInput = {
   idempotencyTtlSeconds: number
   orderTtlSeconds: number
   /** Who is calling from where, and how many attempts a window allows each (0 = no limit; the default). */
+  /** The caller's access token, checked against logout in the same call (omit for trusted callers). */
+  token?: { tokenId: string; issuedAt: number }
   rate?: { clientId: string; perBuyer: number; perClient: number; windowSeconds: number }
 }
 
@@ -37,10 +40,11 @@ export type ReserveRefusal =
   | { type: 'SoldOut'; remaining: number }
   | { type: 'IdempotencyKeyReused' }
   | { type: 'RateLimited'; retryAfterSeconds: number }
+  | { type: 'TokenRevoked' }
   | { type: 'RedisUnavailable'; cause: unknown }
 
 /**
- * Runs reserve-8.lua: the whole decision of the hot path in one round trip.
+ * Runs reserve-10.lua: the whole decision of the hot path in one round trip.
  *
  * @example
  * const result = await reserve(redis, space, { offer: { kind: 'sale', id }, ... })
@@ -53,6 +57,7 @@ export function reserve(
 ): ResultAsync<ReserveOutcome, ReserveRefusal> {
   const keys = offerKeys(space, input.offer)
   const rate = input.rate ?? NO_RATE_LIMIT
+  const revoked = revocationKeys(space, keys.partition, input.token?.tokenId ?? '-', input.userId)
   const call = redis.reserve(
     keys.stock,
     keys.meta,
@@ -62,6 +67,8 @@ export function reserve(
     streamKey(space, keys.partition, 'orders'),
     rateKey(space, keys.partition, 'buyer', input.userId),
     rateKey(space, keys.partition, 'client', rate.clientId),
+    revoked.token,
+    revoked.user,
     input.orderId,
     input.userId,
     input.quantity,
@@ -72,6 +79,7 @@ export function reserve(
     rate.perBuyer,
     rate.perClient,
     rate.windowSeconds,
+    input.token?.issuedAt ?? 0,
   )
   return ResultAsync.fromPromise(
     call,
@@ -81,7 +89,7 @@ export function reserve(
 
 const NO_RATE_LIMIT = { clientId: '-', perBuyer: 0, perClient: 0, windowSeconds: 1 }
 
-/** The one place reserve-8.lua's return codes are given meaning. */
+/** The one place reserve-10.lua's return codes are given meaning. */
 function fromReply([code, orderId, remaining]: ReserveReply): ResultAsync<
   ReserveOutcome,
   ReserveRefusal
@@ -105,6 +113,8 @@ function fromReply([code, orderId, remaining]: ReserveReply): ResultAsync<
       return errAsync({ type: 'IdempotencyKeyReused' })
     case -7:
       return errAsync({ type: 'RateLimited', retryAfterSeconds: remaining })
+    case -8:
+      return errAsync({ type: 'TokenRevoked' })
     default:
       throw new Error(`reserve-6.lua returned an unknown code ${code}`)
   }

@@ -16,6 +16,8 @@ export type Identity = {
   tokenId: string
   /** Epoch seconds. */
   expiresAt: number
+  /** Epoch seconds; logout-all revokes every token issued up to a moment. */
+  issuedAt: number
 }
 
 export type TokenService = {
@@ -64,8 +66,14 @@ export function createTokenService(config: TokenConfig): TokenService {
       if (!claims || claims.typ !== 'access') return null
       if (claims.role !== 'admin' && claims.role !== 'buyer') return null
       if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string') return null
-      if (typeof claims.exp !== 'number') return null
-      return { userId: claims.sub, role: claims.role, tokenId: claims.jti, expiresAt: claims.exp }
+      if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return null
+      return {
+        userId: claims.sub,
+        role: claims.role,
+        tokenId: claims.jti,
+        expiresAt: claims.exp,
+        issuedAt: claims.iat,
+      }
     },
   }
 }

@@ -33,6 +33,8 @@ export function ordersController(
       async ({ identity, body, headers, status, request, server }) => {
         const caller = {
           userId: identity.userId,
+          tokenId: identity.tokenId,
+          tokenIssuedAt: identity.issuedAt,
           clientId: clientAddress(request, server, trustedProxies),
         }
         return (await placeOrder(deps, caller, body, headers['idempotency-key'])).match(

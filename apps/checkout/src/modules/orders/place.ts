@@ -13,7 +13,7 @@ import type { PlaceBody } from './model.ts'
  */
 export function placeOrder(
   deps: OrdersDeps,
-  caller: { userId: string; clientId: string },
+  caller: { userId: string; clientId: string; tokenId: string; tokenIssuedAt: number },
   body: PlaceBody,
   idempotencyKey: string | undefined,
 ): ResultAsync<{ orderId: string; replayed: boolean }, CheckoutError> {
@@ -26,6 +26,7 @@ export function placeOrder(
     offer,
     orderId: Bun.randomUUIDv7(),
     userId: caller.userId,
+    token: { tokenId: caller.tokenId, issuedAt: caller.tokenIssuedAt },
     quantity: body.quantity,
     fingerprint: fingerprintOf(offer, body.quantity),
     idempotencyKey,

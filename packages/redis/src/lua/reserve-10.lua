@@ -14,6 +14,8 @@
   KEYS[6] stream       stream  the partition's order events (order.placed here)
   KEYS[7] buyer rate   string  attempts by this buyer in the current window
   KEYS[8] client rate  string  attempts from this client address in the current window
+  KEYS[9] revoked token  string  present once the caller's access token was logged out
+  KEYS[10] revoked user  string  epoch seconds: the buyer's tokens issued up to then are revoked
 
   ARGV[1] orderId      minted by the app, used only if the order is placed
   ARGV[2] userId
@@ -25,6 +27,7 @@
   ARGV[8] attempts allowed per buyer per window (0 = no limit)
   ARGV[9] attempts allowed per client address per window (0 = no limit)
   ARGV[10] rate window, seconds
+  ARGV[11] when the caller's access token was issued (iat), epoch seconds
 
   Returns { code, orderId, remaining, nowMs }
     1  placed                    orderId = ARGV[1]
@@ -36,6 +39,7 @@
    -5  not enough stock          remaining tells how many are left
    -6  idempotency key reused with another body
    -7  rate limited              remaining = seconds until the window resets
+   -8  the access token was revoked (logout): the caller must sign in again
 ]]
 local stockKey = KEYS[1]
 local metaKey = KEYS[2]
@@ -45,6 +49,8 @@ local orderKey = KEYS[5]
 local streamKey = KEYS[6]
 local buyerRateKey = KEYS[7]
 local clientRateKey = KEYS[8]
+local revokedTokenKey = KEYS[9]
+local revokedUserKey = KEYS[10]
 
 local orderId = ARGV[1]
 local userId = ARGV[2]
@@ -53,6 +59,13 @@ local fingerprint = ARGV[4]
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+-- Logout takes effect on the very next request, checked here so that it costs no extra round trip.
+local revokedUpTo = redis.call('GET', revokedUserKey)
+local issuedAt = tonumber(ARGV[11])
+if redis.call('EXISTS', revokedTokenKey) == 1 or (revokedUpTo and issuedAt > 0 and issuedAt <= tonumber(revokedUpTo)) then
+  return { -8, '', -1, nowMs }
+end
 
 -- Fixed-window counters: the first attempt in a window starts its clock.
 local function overLimit(key, limit)
