@@ -30,6 +30,12 @@ async function waitUntilSettled(p: Pipeline, orderIds: string[], timeoutMs = 60_
     },
     { what: 'every order to be paid or failed', timeoutMs },
   )
+  // A batch's payment rows are written once all its charges are settled.
+  await waitFor(
+    async () =>
+      (await p.database.db.select({ n: count() }).from(payments))[0]?.n === orderIds.length,
+    { what: 'a payment row per order', timeoutMs },
+  )
   await waitFor(
     async () => (await p.sandbox<{ items: Email[] }>('/emails')).items.length >= orderIds.length,
     {

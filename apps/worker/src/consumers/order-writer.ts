@@ -1,8 +1,14 @@
-import { type OrderEvent, type OrderPlaced, parseOrderEvent, toFields } from '@flash/contracts'
+import {
+  type OrderEvent,
+  type OrderPlaced,
+  type OrderStatusChanged,
+  parseOrderEvent,
+  toFields,
+} from '@flash/contracts'
 import { orderItems, orders } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import { okAsync, ResultAsync } from 'neverthrow'
 import { isTransientError } from '../transient.ts'
 
@@ -23,25 +29,65 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 export function writeOrders(db: Db) {
   return (batch: { id: string; event: OrderEvent }[]): ResultAsync<void, Error> => {
     const write = db.transaction(async (tx) => {
-      let placed: OrderPlaced[] = []
-      for (const { event } of batch) {
-        if (event.type === 'order.placed') {
-          placed.push(event)
-          continue
-        }
-        await insertPlaced(tx, placed)
-        placed = []
-        await tx
-          .update(orders)
-          .set({ status: event.to, updatedAt: event.at })
-          .where(and(eq(orders.id, event.orderId), eq(orders.status, event.from)))
+      for (const run of runsOf(batch.map(({ event }) => event))) {
+        if (run.kind === 'placed') await insertPlaced(tx, run.events)
+        else await applyStatus(tx, run.events)
       }
-      await insertPlaced(tx, placed)
     })
     return ResultAsync.fromPromise(write, (cause) =>
       cause instanceof Error ? cause : new Error(String(cause)),
     )
   }
+}
+
+type Run =
+  | { kind: 'placed'; events: OrderPlaced[] }
+  | { kind: 'status'; events: OrderStatusChanged[] }
+
+/**
+ * Cuts the batch into runs that can each be one statement without changing
+ * the outcome: consecutive placed orders, and consecutive changes with the
+ * same from and to for distinct orders (an order changing twice in a batch
+ * starts a new run, so its changes apply in order).
+ */
+function runsOf(events: OrderEvent[]): Run[] {
+  const runs: Run[] = []
+  for (const event of events) {
+    const last = runs.at(-1)
+    if (event.type === 'order.placed') {
+      if (last?.kind === 'placed') last.events.push(event)
+      else runs.push({ kind: 'placed', events: [event] })
+      continue
+    }
+    const first = last?.kind === 'status' ? last.events[0] : undefined
+    const joins =
+      last?.kind === 'status' &&
+      first?.from === event.from &&
+      first.to === event.to &&
+      !last.events.some((e) => e.orderId === event.orderId)
+    if (joins) last.events.push(event)
+    else runs.push({ kind: 'status', events: [event] })
+  }
+  return runs
+}
+
+/** One conditional UPDATE for a run: only orders still in `from` move, so a replay moves nothing. */
+async function applyStatus(tx: Tx, events: OrderStatusChanged[]): Promise<void> {
+  const [first] = events
+  if (!first) return
+  const latest = events.reduce((at, e) => (e.at > at ? e.at : at), first.at)
+  await tx
+    .update(orders)
+    .set({ status: first.to, updatedAt: latest })
+    .where(
+      and(
+        inArray(
+          orders.id,
+          events.map((e) => e.orderId),
+        ),
+        eq(orders.status, first.from),
+      ),
+    )
 }
 
 async function insertPlaced(tx: Tx, placed: OrderPlaced[]): Promise<void> {

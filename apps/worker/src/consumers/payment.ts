@@ -2,12 +2,20 @@ import { onlyOf, type PaymentRequested, toFields } from '@flash/contracts'
 import { payments } from '@flash/db'
 import { findOrderState } from '@flash/redis'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
+import { sql } from 'drizzle-orm'
 import { ResultAsync } from 'neverthrow'
 import type { WorkerContext } from '../context.ts'
 import { moveOrder } from '../order-moves.ts'
 import type { PaymentProvider } from '../payment-provider.ts'
 
 export const PAYMENT_GROUP = 'payment'
+
+/** What a charge settled to, recorded in MySQL with the rest of its batch. */
+export type PaymentRecord = {
+  event: PaymentRequested
+  providerRef: string
+  status: 'succeeded' | 'declined' | 'refunded'
+}
 
 /**
  * Charges one order, with the order id as the provider's idempotency key:
@@ -20,65 +28,72 @@ export const PAYMENT_GROUP = 'payment'
  *   retried later. We never guess an outcome.
  *
  * @example
- * await chargeOrder(ctx, provider, rollbacksStream, event)
+ * const record = await chargeOrder(ctx, provider, rollbacksStream, event)
  */
 export async function chargeOrder(
   ctx: WorkerContext,
   provider: PaymentProvider,
   rollbacksStream: string,
   event: PaymentRequested,
-): Promise<void> {
+): Promise<PaymentRecord | null> {
   const state = await findOrderState(ctx.redis, ctx.space, event.orderId)
-  if (!state || (state.status !== 'pending' && state.status !== 'paid')) return
+  if (!state || (state.status !== 'pending' && state.status !== 'paid')) return null
 
   const charge = await provider.charge(event.orderId, event.amount)
   if (charge.isErr()) throw new Error(charge.error.detail)
   const { id, status } = charge.value
 
   if (status === 'declined') {
-    await recordPayment(ctx, event, id, 'declined')
     await ctx.redis.xadd(
       rollbacksStream,
       '*',
       ...toFields({ type: 'rollback.requested', orderId: event.orderId, reason: 'declined' }),
     )
-    return
+    return { event, providerRef: id, status: 'declined' }
   }
   const moved = await moveOrder(ctx, event.orderId, {
     from: ['pending'],
     to: 'paid',
     restore: false,
   })
-  if (moved === 'Moved' || moved === 'AlreadyThere') {
-    await recordPayment(ctx, event, id, 'succeeded')
-    return
-  }
+  if (moved === 'Moved' || moved === 'AlreadyThere')
+    return { event, providerRef: id, status: 'succeeded' }
   // The order was cancelled or timed out while we were charging: give the money back.
   const refund = await provider.refund(id)
   if (refund.isErr()) throw new Error(refund.error.detail)
-  await recordPayment(ctx, event, id, 'refunded')
   ctx.log(`[payment] order ${event.orderId} was no longer payable; charge ${id} refunded`)
+  return { event, providerRef: id, status: 'refunded' }
 }
 
-async function recordPayment(
-  ctx: WorkerContext,
-  event: PaymentRequested,
-  providerRef: string,
-  status: 'succeeded' | 'declined' | 'refunded',
-): Promise<void> {
+/**
+ * One multi-row upsert for a batch's outcomes (one row per order).
+ *
+ * @example
+ * await recordPayments(ctx, records)
+ */
+export async function recordPayments(ctx: WorkerContext, records: PaymentRecord[]): Promise<void> {
+  if (records.length === 0) return
   const now = new Date()
   await ctx.db
     .insert(payments)
-    .values({
-      id: Bun.randomUUIDv7(),
-      orderId: event.orderId,
-      amount: event.amount,
-      status,
-      providerRef,
-      createdAt: now,
-      updatedAt: now,
+    .values(
+      records.map(({ event, providerRef, status }) => ({
+        id: Bun.randomUUIDv7(),
+        orderId: event.orderId,
+        amount: event.amount,
+        status,
+        providerRef,
+        createdAt: now,
+        updatedAt: now,
+      })),
+    )
+    .onDuplicateKeyUpdate({
+      set: {
+        status: sql`values(status)`,
+        providerRef: sql`values(provider_ref)`,
+        updatedAt: now,
+      },
     })
-    .onDuplicateKeyUpdate({ set: { status, providerRef, updatedAt: now } })
 }
 
 /**
@@ -107,8 +122,16 @@ export function startPayment(
     decode: onlyOf('payment.requested'),
     handle: (batch) =>
       ResultAsync.fromPromise(
-        Promise.all(batch.map(({ event }) => chargeOrder(ctx, provider, rollbacksStream, event))),
+        (async () => {
+          const records = await Promise.all(
+            batch.map(({ event }) => chargeOrder(ctx, provider, rollbacksStream, event)),
+          )
+          await recordPayments(
+            ctx,
+            records.filter((r): r is PaymentRecord => r !== null),
+          )
+        })(),
         (cause) => (cause instanceof Error ? cause : new Error(String(cause))),
-      ).map(() => undefined),
+      ),
   })
 }

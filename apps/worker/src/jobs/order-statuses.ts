@@ -49,21 +49,28 @@ export async function advanceOrderStatuses(
   timings: StatusTimings,
   batch = 500,
 ): Promise<Record<string, number>> {
+  // Every step's due orders are read before any moves, so one run advances
+  // an order one step at most (a move written back quickly cannot cascade).
+  const due = await Promise.all(
+    STEPS.map((step) =>
+      ctx.db
+        .select({ id: orders.id })
+        .from(orders)
+        .where(
+          and(
+            eq(orders.status, step.from),
+            lte(orders.updatedAt, new Date(now.getTime() - timings[step.timing])),
+          ),
+        )
+        .orderBy(asc(orders.updatedAt))
+        .limit(batch),
+    ),
+  )
   const moved: Record<string, number> = {}
-  for (const step of STEPS) {
-    const due = await ctx.db
-      .select({ id: orders.id })
-      .from(orders)
-      .where(
-        and(
-          eq(orders.status, step.from),
-          lte(orders.updatedAt, new Date(now.getTime() - timings[step.timing])),
-        ),
-      )
-      .orderBy(asc(orders.updatedAt))
-      .limit(batch)
+  for (const [i, step] of STEPS.entries()) {
     let count = 0
-    for (const { id } of due) if ((await moveOrder(ctx, id, step.move)) === 'Moved') count++
+    for (const { id } of due[i] ?? [])
+      if ((await moveOrder(ctx, id, step.move)) === 'Moved') count++
     moved[step.move.to] = count
   }
   return moved
