@@ -55,6 +55,23 @@ describe('the whole service, as separate processes', () => {
     const authorization = `Bearer ${accessToken}`
 
     const sale = (await (await fetch(`${base}/sales/${saleId}`)).json()) as { remaining: number }
+    // Watch the sale through the gateway while buying: the event stream must pass through it.
+    const events = await fetch(`${base}/sales/${saleId}/events`)
+    expect(events.headers.get('content-type')).toContain('text/event-stream')
+    const seen: number[] = []
+    const reader = events.body?.getReader()
+    const watching = (async () => {
+      const decoder = new TextDecoder()
+      let buffer = ''
+      while (reader && !seen.includes(sale.remaining - 1)) {
+        const { value, done } = await reader.read()
+        if (done) break
+        buffer += decoder.decode(value, { stream: true })
+        for (const match of buffer.matchAll(/data: (\{.*\})\n/g))
+          seen.push((JSON.parse(match[1] as string) as { remaining: number }).remaining)
+        buffer = buffer.slice(buffer.lastIndexOf('\n') + 1)
+      }
+    })()
     const placed = await fetch(`${base}/orders`, {
       method: 'POST',
       headers: { authorization, 'content-type': 'application/json', 'idempotency-key': 'e2e-1' },
@@ -78,5 +95,9 @@ describe('the whole service, as separate processes', () => {
     })
     const after = (await (await fetch(`${base}/sales/${saleId}`)).json()) as { remaining: number }
     expect(after.remaining).toBe(sale.remaining - 1)
+    await waitFor(() => seen.includes(sale.remaining - 1), { what: 'the stream to show the sale' })
+    await reader?.cancel()
+    await watching
+    expect(seen[0]).toBe(sale.remaining)
   })
 })
