@@ -30,6 +30,7 @@ export const env = readEnv(Bun.env, {
   SCHEDULE_PAYMENT_TIMEOUT: { kind: 'string', default: '*/30 * * * * *' },
   SCHEDULE_RECONCILE: { kind: 'string', default: '0 * * * * *' },
   SCHEDULE_STOCK_SYNC: { kind: 'string', default: '*/10 * * * * *' },
+  SCHEDULE_TRIM: { kind: 'string', default: '30 * * * * *' },
   /** 'off' runs consumers only (tests drive the jobs themselves). */
   SCHEDULES: { kind: 'string', default: 'on' },
   /** Test-only fault injection: 'exit-after-read' or 'exit-after-write' kills the process mid-batch. */

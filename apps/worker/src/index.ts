@@ -54,6 +54,7 @@ const schedules =
         paymentTimeoutEvery: env.SCHEDULE_PAYMENT_TIMEOUT,
         reconcileEvery: env.SCHEDULE_RECONCILE,
         stockSyncEvery: env.SCHEDULE_STOCK_SYNC,
+        trimEvery: env.SCHEDULE_TRIM,
         timings: {
           shipAfterMs: env.SHIP_AFTER_SECONDS * 1000,
           deliverAfterMs: env.DELIVER_AFTER_SECONDS * 1000,

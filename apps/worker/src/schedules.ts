@@ -4,6 +4,7 @@ import { advanceOrderStatuses, type StatusTimings } from './jobs/order-statuses.
 import { expireUnpaidOrders } from './jobs/payment-timeout.ts'
 import { reconcileSales } from './jobs/reconcile.ts'
 import { syncStock } from './jobs/stock-sync.ts'
+import { trimStreams } from './jobs/trim-streams.ts'
 
 export type ScheduleConfig = {
   /** Croner patterns (seconds field first). */
@@ -11,6 +12,7 @@ export type ScheduleConfig = {
   paymentTimeoutEvery: string
   reconcileEvery: string
   stockSyncEvery: string
+  trimEvery: string
   timings: StatusTimings
   paymentTimeoutMs: number
   /** Where payment-timeout rollbacks go (partition 0's stream; the rollback consumer finds any order). */
@@ -62,6 +64,11 @@ export function startSchedules(ctx: WorkerContext, config: ScheduleConfig): { st
       run('reconcile', async () => ({
         repaired: (await reconcileSales(ctx, now())).repaired,
       })),
+    ),
+    new Cron(
+      config.trimEvery,
+      { protect: true, name: 'trim-streams' },
+      run('trim-streams', async () => ({ trimmed: await trimStreams(ctx) })),
     ),
     new Cron(
       config.stockSyncEvery,
