@@ -1,3 +1,4 @@
+import { isRevoked } from '@flash/redis'
 import { bearer, type TokenService } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { type CheckoutError, toHttp } from '../../errors.ts'
@@ -26,8 +27,12 @@ export function ordersController(
     return Response.json(body, { status, headers })
   }
 
+  // Every route checks logout in Redis; POST / does it inside its reserve script (authInScript).
+  const auth = bearer(tokens, {
+    isRevoked: (identity) => isRevoked(deps.redis, deps.space, identity),
+  })
   return new Elysia({ prefix: '/orders' })
-    .use(bearer(tokens))
+    .use(auth)
     .post(
       '/',
       async ({ identity, body, headers, status, request, server }) => {
@@ -35,7 +40,8 @@ export function ordersController(
           userId: identity.userId,
           tokenId: identity.tokenId,
           tokenIssuedAt: identity.issuedAt,
-          clientId: clientAddress(request, server, trustedProxies),
+          // Only rate limits need the address; finding it costs a syscall per request.
+          clientId: deps.rateLimits ? clientAddress(request, server, trustedProxies) : '-',
         }
         return (await placeOrder(deps, caller, body, headers['idempotency-key'])).match(
           ({ orderId }) => status(202, { orderId, status: 'pending' as const }),
@@ -43,7 +49,7 @@ export function ordersController(
         )
       },
       {
-        auth: true,
+        authInScript: true,
         body: OrderModel.placeBody,
         headers: OrderModel.placeHeaders,
         detail: { summary: 'Place an order for a flash sale or a product' },

@@ -1,0 +1,66 @@
+/**
+ * Profiles one checkout process under the stampede: starts it with
+ * `bun --cpu-prof`, drives it with wrk for a few seconds, stops it, and prints
+ * where its CPU went, by function and by file.
+ *
+ *   bun bench/stampede/profile.ts [seconds=5] [sold-out]
+ */
+import { freePort } from '@flash/devstack'
+import { offerKeys } from '@flash/redis'
+import { createBuyers, createSale, testDatabase, testRedis, testTokens, waitFor } from '@flash/testing'
+import { findOrStartServices, repoRoot } from '../../scripts/lib/services.ts'
+
+const seconds = Number(Bun.argv[2] ?? 5)
+const soldOut = Bun.argv[3] === 'sold-out'
+const services = await findOrStartServices(() => {})
+Bun.env.DATABASE_URL = services.databaseUrl
+Bun.env.REDIS_URL = services.redisUrl
+await using database = await testDatabase()
+await using r = await testRedis()
+const buyers = await createBuyers(database.db, 2_000)
+const tokensFile = `/tmp/profile-tokens-${process.pid}.txt`
+await Bun.write(tokensFile, `${(await Promise.all(buyers.map(async (id) => (await testTokens.signAccess({ id, role: 'buyer' })).token))).join('\n')}\n`)
+const { saleId } = await createSale(database.db, r.redis, r.space, { quantity: soldOut ? 1 : 10_000_000, perUserLimit: 0 })
+if (soldOut) await r.redis.set(offerKeys(r.space, { kind: 'sale', id: saleId }).stock, 0)
+
+const port = await freePort()
+const dir = `/tmp/checkout-profile-${process.pid}`
+const checkout = Bun.spawn(['bun', '--cpu-prof', `--cpu-prof-dir=${dir}`, 'apps/checkout/src/index.ts'], {
+  cwd: repoRoot,
+  env: { ...Bun.env, DATABASE_URL: database.url, REDIS_URL: r.url, REDIS_PREFIX: r.prefix, PORT: String(port), RATE_LIMITS: 'off' },
+  stdout: 'ignore',
+  stderr: 'inherit',
+})
+await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok)
+const wrk = Bun.spawn(['wrk', '-t2', '-c64', `-d${seconds}s`, '-s', 'bench/lib/orders.lua', `http://127.0.0.1:${port}`], {
+  cwd: repoRoot,
+  env: { ...Bun.env, BENCH_TOKENS: tokensFile, BENCH_BODY: JSON.stringify({ saleId, quantity: 1 }), BENCH_RUN: crypto.randomUUID() },
+  stdout: 'pipe',
+})
+console.log((await new Response(wrk.stdout).text()).split('\n').filter((l) => /RPS|STATUS|LATENCY/.test(l)).join('\n'))
+checkout.kill('SIGINT')
+await checkout.exited
+await Bun.file(tokensFile).delete()
+
+const [file] = [...new Bun.Glob('*.cpuprofile').scanSync(dir)]
+const profile = (await Bun.file(`${dir}/${file}`).json()) as {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]
+  samples: number[]
+  timeDeltas: number[]
+}
+const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]))
+const byFunction = new Map<string, number>()
+const byFile = new Map<string, number>()
+profile.samples.forEach((id, i) => {
+  const frame = byId.get(id)
+  const delta = profile.timeDeltas[i] ?? 0
+  const name = `${frame?.functionName || '(anonymous)'} ${frame?.url.split('/').slice(-2).join('/')}:${frame?.lineNumber}`
+  byFunction.set(name, (byFunction.get(name) ?? 0) + delta)
+  const url = frame?.url.replace(/.*node_modules\//, '').split('/').slice(0, 2).join('/') || '(native)'
+  byFile.set(url, (byFile.get(url) ?? 0) + delta)
+})
+const total = profile.timeDeltas.reduce((a, b) => a + b, 0)
+const top = (map: Map<string, number>, n: number) =>
+  [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`).join('\n')
+console.log(`\nby file:\n${top(byFile, 12)}\n\nby function:\n${top(byFunction, 25)}`)
+await services.stop()
