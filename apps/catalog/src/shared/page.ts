@@ -1,3 +1,4 @@
+import { idString } from '@flash/http'
 import { t } from 'elysia'
 import { limits } from './limits.ts'
 import { rule } from './schema-messages.ts'
@@ -8,8 +9,7 @@ export type Page<T> = { items: T[]; nextCursor: string | null }
 /** `?cursor&limit` of every list route. */
 export const pageQueryFields = {
   cursor: t.Optional(
-    t.String({
-      format: 'uuid',
+    idString({
       description: 'nextCursor of the previous page',
       ...rule('query.cursor', 'must be the nextCursor of a previous page'),
     }),

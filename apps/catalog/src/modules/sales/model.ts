@@ -1,3 +1,4 @@
+import { idString } from '@flash/http'
 import { t } from 'elysia'
 import { jsonInteger } from '../../shared/json-integer.ts'
 import { limits } from '../../shared/limits.ts'
@@ -23,7 +24,7 @@ const instant = (field: string, description: string) =>
 export const SaleModel = {
   /** Rules that need more than one field, the clock or the database are checked by the service. */
   createBody: t.Object({
-    productId: t.String({ format: 'uuid', ...rule('body.productId', 'must be a product id') }),
+    productId: idString(rule('body.productId', 'must be a product id')),
     price: jsonInteger({
       minimum: 1,
       maximum: limits.maxPrice,

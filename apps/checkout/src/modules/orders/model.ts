@@ -1,11 +1,9 @@
+import { idString } from '@flash/http'
 import { t } from 'elysia'
 
 // t.Number with multipleOf, not t.Integer: Elysia's t.Integer also accepts numeric strings.
 const quantity = t.Number({ multipleOf: 1, minimum: 1, maximum: 1000, description: 'units to buy' })
-// A pattern, not format: 'uuid': importing @elysiajs/openapi swaps TypeBox's uuid format
-// for one that builds a zod schema on every check, a fifth of the hot path's CPU.
-const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
-const id = t.String({ pattern: UUID, description: 'an id from the catalog' })
+const id = idString({ description: 'an id from the catalog' })
 
 export const OrderModel = {
   /** One of saleId or productId; the handler checks that exactly one is there. */
@@ -18,9 +16,9 @@ export const OrderModel = {
       t.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' }),
     ),
   }),
-  orderParams: t.Object({ id: t.String({ pattern: UUID }) }),
+  orderParams: t.Object({ id: idString() }),
   listQuery: t.Object({
-    cursor: t.Optional(t.String({ pattern: UUID })),
+    cursor: t.Optional(idString()),
     limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
   }),
   placed: t.Object({ orderId: t.String(), status: t.Literal('pending') }),
