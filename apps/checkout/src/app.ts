@@ -5,15 +5,18 @@ import type { TokenService } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
 import type Redis from 'ioredis'
+import { internalController } from './modules/internal/index.ts'
 import type { OrdersDeps } from './modules/orders/deps.ts'
 import { ordersController } from './modules/orders/index.ts'
-import { SoldOutFlags } from './modules/orders/sold-out-flags.ts'
+import { refuseSoldOut, SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
 export type CheckoutConfig = Omit<OrdersDeps, 'soldOut'> & {
   tokens: TokenService
   maxBodyBytes: number
   soldOutFlagMs: number
   trustedProxies: readonly string[]
+  /** The credential other apps present to `/internal` routes; unset refuses them all. */
+  serviceToken?: string
   log?: (line: string) => void
 }
 
@@ -27,7 +30,15 @@ export type CheckoutConfig = Omit<OrdersDeps, 'soldOut'> & {
  */
 export function createCheckoutApp(config: CheckoutConfig) {
   const log = config.log ?? ((line: string) => console.error(line))
-  const { tokens, maxBodyBytes, soldOutFlagMs, trustedProxies, log: _, ...rest } = config
+  const {
+    tokens,
+    maxBodyBytes,
+    soldOutFlagMs,
+    trustedProxies,
+    serviceToken,
+    log: _,
+    ...rest
+  } = config
   const deps: OrdersDeps = { ...rest, soldOut: new SoldOutFlags(soldOutFlagMs) }
   const answers = (check: Promise<unknown>) =>
     check.then(
@@ -40,6 +51,7 @@ export function createCheckoutApp(config: CheckoutConfig) {
       service({
         name: 'checkout',
         maxBodyBytes,
+        answerEarly: (request, body) => refuseSoldOut(deps.soldOut, request, body),
         log,
         ready: async () => ({
           redis: await answers(config.redis.ping()),
@@ -49,6 +61,7 @@ export function createCheckoutApp(config: CheckoutConfig) {
       }),
     )
     .use(ordersController(deps, tokens, trustedProxies, log))
+    .use(internalController(deps, serviceToken, log))
 }
 
 export type CheckoutApp = ReturnType<typeof createCheckoutApp>

@@ -186,5 +186,18 @@ describe('the rules of a flash sale under load', () => {
     // ...and the rest never ask it.
     expect(later.every((a) => a.status === 409 && a.body.error.code === 'sold_out')).toBe(true)
     expect(commands.sent).toBe(0)
+
+    // The answer comes before the token is even checked: it says nothing GET /sales/:id does not.
+    const anonymous = await fetch(`${checkout.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k' },
+      body: JSON.stringify({ saleId, quantity: 1 }),
+    })
+    const otherSale = await fetch(`${checkout.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k' },
+      body: JSON.stringify({ saleId: crypto.randomUUID(), quantity: 1 }),
+    })
+    expect([anonymous.status, otherSale.status]).toEqual([409, 401])
   })
 })

@@ -1,3 +1,5 @@
+import { type ApiErrorBody, errorBody } from '@flash/contracts'
+
 /**
  * Remembers, in this process only, which offers Redis last reported empty, so
  * the stampede after a sell-out is answered without a round trip. A flag
@@ -28,4 +30,29 @@ export class SoldOutFlags {
   markSoldOut(offerId: string): void {
     if (this.ttlMs > 0) this.#until.set(offerId, this.now() + this.ttlMs)
   }
+}
+
+const SOLD_OUT = { status: 409, body: errorBody('sold_out', 'this sale is sold out') }
+
+/**
+ * The sold-out answer before anything else runs: a POST /orders whose body
+ * names an offer this process knows is empty gets 409 without verifying the
+ * token or touching Redis. Telling anyone that a sale is sold out gives
+ * nothing away (GET /sales/:id says as much); anything unusual in the body
+ * goes the normal way, to be validated and answered properly.
+ *
+ * @example
+ * refuseSoldOut(flags, request, { saleId, quantity: 1 }) // { status: 409, body } or undefined
+ */
+export function refuseSoldOut(
+  flags: SoldOutFlags,
+  request: Request,
+  body: unknown,
+): { status: number; body: ApiErrorBody } | undefined {
+  if (request.method !== 'POST' || !body || typeof body !== 'object') return undefined
+  const { saleId, productId } = body as { saleId?: unknown; productId?: unknown }
+  const offerId =
+    typeof saleId === 'string' ? saleId : typeof productId === 'string' ? productId : null
+  if (offerId === null || !flags.isSoldOut(offerId)) return undefined
+  return new URL(request.url).pathname === '/orders' ? SOLD_OUT : undefined
 }
