@@ -1,15 +1,37 @@
 import type { Db } from '@flash/db/client'
 import { service } from '@flash/http'
-import type { TokenService } from '@flash/tokens'
+import { isRevoked, type KeySpace } from '@flash/redis'
+import { bearer, type TokenService } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
+import type Redis from 'ioredis'
+import type { AuthDeps } from './deps.ts'
+import { meController } from './modules/me/index.ts'
+import type { RecentOrders } from './modules/me/recent-orders.ts'
 import { sessionsController } from './modules/sessions/index.ts'
+import { signupController } from './modules/signup/index.ts'
 import { hashPassword } from './password.ts'
+import type { Keyring } from './pii/keyring.ts'
+import type { AuthRateLimits } from './rate-limit.ts'
 
 export type AuthConfig = {
   db: Db
+  redis: Redis
+  space: KeySpace
   /** Signs access tokens; its TTL is the `expiresIn` logins answer with. */
   tokens: TokenService
+  /** The access token TTL the token service signs with (how long a logout-all is kept). */
+  accessTtlSeconds: number
+  refreshTtlSeconds?: number
+  pii: Keyring
+  /** null turns rate limiting off. */
+  rateLimits: AuthRateLimits | null
+  /** Peers whose X-Forwarded-For names the client (the gateway). */
+  trustedProxies: readonly string[]
+  /** The buyer's recent orders for `/auth/me` (checkout through a breaker, in production). */
+  recentOrders: RecentOrders
+  /** How long a signup code lives and how often it may be tried. */
+  verification?: { ttlSeconds: number; maxTries: number }
   maxBodyBytes: number
   log?: (line: string) => void
 }
@@ -18,17 +40,34 @@ export type AuthConfig = {
  * The auth app, without listening: tests serve it on port 0, `index.ts` on its port.
  *
  * @example
- * const app = createAuthApp({ db, tokens, maxBodyBytes: 16384 }).listen({ port: 0 })
+ * const app = createAuthApp({ db, redis, space, tokens, pii, ... }).listen({ port: 0 })
  * await fetch(`http://127.0.0.1:${app.server?.port}/auth/login`, { method: 'POST', body })
  */
 export function createAuthApp(config: AuthConfig) {
   const log = config.log ?? ((line: string) => console.error(line))
-  const deps = {
+  const deps: AuthDeps = {
     db: config.db,
+    redis: config.redis,
+    space: config.space,
     tokens: config.tokens,
+    pii: config.pii,
+    accessTtlSeconds: config.accessTtlSeconds,
+    refreshTtlSeconds: config.refreshTtlSeconds ?? 14 * 24 * 60 * 60,
+    verification: config.verification ?? { ttlSeconds: 10 * 60, maxTries: 5 },
+    rateLimits: config.rateLimits,
+    recentOrders: config.recentOrders,
     // Hashed now, not on the first unknown e-mail, so that login is not the slow one.
     dummyHash: hashPassword(crypto.randomUUID()),
   }
+  // One bearer for every controller (Elysia keeps one plugin per name).
+  const auth = bearer(config.tokens, {
+    isRevoked: (identity) => isRevoked(config.redis, config.space, identity),
+  })
+  const answers = (check: Promise<unknown>) =>
+    check.then(
+      () => true,
+      () => false,
+    )
   return new Elysia({
     // A hard ceiling for Bun, above the API's limit on purpose: bodies up to it
     // reach service(), which counts them (chunked ones too) and answers
@@ -41,14 +80,14 @@ export function createAuthApp(config: AuthConfig) {
         maxBodyBytes: config.maxBodyBytes,
         log,
         ready: async () => ({
-          mysql: await config.db.execute(sql`select 1`).then(
-            () => true,
-            () => false,
-          ),
+          mysql: await answers(config.db.execute(sql`select 1`)),
+          redis: await answers(config.redis.ping()),
         }),
       }),
     )
-    .use(sessionsController(deps, config.maxBodyBytes, log))
+    .use(signupController(deps, config.trustedProxies, log))
+    .use(sessionsController(deps, auth, config.trustedProxies, log))
+    .use(meController(deps, auth, log))
 }
 
 export type AuthApp = ReturnType<typeof createAuthApp>

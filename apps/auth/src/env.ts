@@ -1,30 +1,89 @@
 import { ConfigError, defaults, readEnv } from '@flash/config'
+import { DEV_PII_KEYS, type Keyring, parseKeyring } from './pii/keyring.ts'
+import type { AuthRateLimits } from './rate-limit.ts'
 
 type Source = Record<string, string | undefined>
 
 /**
+ * The service credential auth presents to checkout's internal routes in
+ * development. Checkout's env.ts has the same default; both refuse it in
+ * production.
+ */
+export const DEV_SERVICE_TOKEN = 'dev-only-service-token-change-me-0123456789'
+
+const MINUTE = 60
+const DAY = 24 * 60 * MINUTE
+
+/**
  * The server's settings; `index.ts` reads them once at start-up. Refuses the
- * development signing secret in production: auth is the app that signs.
+ * development secrets (token signing, PII keys, service credential) in production.
  *
  * @example
- * const env = readServerEnv() // { HOST: '127.0.0.1', PORT: 3001, ... }
+ * const env = readServerEnv() // { HOST: '127.0.0.1', PORT: 3001, ..., piiKeyring, rateLimits }
  */
 export function readServerEnv(source: Source = Bun.env) {
   const env = readEnv(source, {
     HOST: { kind: 'string', default: '127.0.0.1' },
     PORT: { kind: 'int', default: defaults.ports.auth, min: 0 },
     DATABASE_URL: { kind: 'url', default: defaults.databaseUrl },
-    // Not used by login yet; logout's token blacklist (a later issue) lives there.
     REDIS_URL: { kind: 'url', default: defaults.redisUrl },
+    REDIS_PREFIX: { kind: 'string', default: 'fs:' },
+    REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
     JWT_SECRET: { kind: 'string', default: defaults.devJwtSecret, secret: true },
     JWT_ISSUER: { kind: 'string', default: defaults.jwtIssuer },
     JWT_AUDIENCE: { kind: 'string', default: defaults.jwtAudience },
     ACCESS_TOKEN_TTL_SECONDS: { kind: 'int', default: defaults.accessTokenTtlSeconds, min: 60 },
+    /** A login session ends when its refresh token has not been used for this long. */
+    REFRESH_TOKEN_TTL_SECONDS: { kind: 'int', default: 14 * DAY, min: 60 },
     MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
+    /** 'off' turns every rate limit off (load tests from one address). */
+    RATE_LIMITS: { kind: 'string', default: 'on' },
+    LOGIN_RATE_LIMIT: { kind: 'int', default: 10, min: 1 },
+    LOGIN_RATE_WINDOW_SECONDS: { kind: 'int', default: 15 * MINUTE, min: 1 },
+    SIGNUP_RATE_LIMIT: { kind: 'int', default: 10, min: 1 },
+    SIGNUP_RATE_WINDOW_SECONDS: { kind: 'int', default: 60 * MINUTE, min: 1 },
+    VERIFY_RATE_LIMIT: { kind: 'int', default: 30, min: 1 },
+    VERIFY_RATE_WINDOW_SECONDS: { kind: 'int', default: 60 * MINUTE, min: 1 },
+    /** Peers whose X-Forwarded-For is believed (the gateway); anyone else is the client. */
+    TRUSTED_PROXIES: { kind: 'string', default: '127.0.0.1,::1,::ffff:127.0.0.1' },
+    CHECKOUT_URL: { kind: 'url', default: `http://127.0.0.1:${defaults.ports.checkout}` },
+    SERVICE_TOKEN: { kind: 'string', default: DEV_SERVICE_TOKEN, secret: true },
+    /** How long the breaker in front of checkout stays open before trial calls. */
+    BREAKER_OPEN_MS: { kind: 'int', default: 10_000, min: 1 },
+    CHECKOUT_TIMEOUT_MS: { kind: 'int', default: 1_000, min: 1 },
   })
-  if (source.NODE_ENV === 'production' && env.JWT_SECRET === defaults.devJwtSecret)
+  const production = source.NODE_ENV === 'production'
+  if (production && env.JWT_SECRET === defaults.devJwtSecret)
     throw new ConfigError('JWT_SECRET must be set to a secret of your own in production')
-  return env
+  if (production && env.SERVICE_TOKEN === DEV_SERVICE_TOKEN)
+    throw new ConfigError('SERVICE_TOKEN must be set to a secret of your own in production')
+  if (!['on', 'off'].includes(env.RATE_LIMITS))
+    throw new ConfigError(`RATE_LIMITS must be on or off, got "${env.RATE_LIMITS}"`)
+  const rateLimits: AuthRateLimits | null =
+    env.RATE_LIMITS === 'off'
+      ? null
+      : {
+          login: { limit: env.LOGIN_RATE_LIMIT, windowSeconds: env.LOGIN_RATE_WINDOW_SECONDS },
+          signup: { limit: env.SIGNUP_RATE_LIMIT, windowSeconds: env.SIGNUP_RATE_WINDOW_SECONDS },
+          verify: { limit: env.VERIFY_RATE_LIMIT, windowSeconds: env.VERIFY_RATE_WINDOW_SECONDS },
+        }
+  return { ...env, piiKeyring: readPiiKeys(source), rateLimits }
+}
+
+/**
+ * `PII_KEYS` as a keyring: `id:base64key,...`, the first one current. The
+ * development default is refused in production, like every development secret.
+ *
+ * @example
+ * readPiiKeys({ PII_KEYS: 'k2:...,k1:...' }).current.id // 'k2'
+ */
+export function readPiiKeys(source: Source = Bun.env): Keyring {
+  const spec = source.PII_KEYS || DEV_PII_KEYS
+  if (source.NODE_ENV === 'production' && spec === DEV_PII_KEYS)
+    throw new ConfigError('PII_KEYS must be set to keys of your own in production')
+  const keyring = parseKeyring(spec)
+  if (keyring.isErr()) throw new ConfigError(`PII_KEYS is malformed: ${keyring.error}`)
+  return keyring.value
 }
 
 /** What `bun apps/auth/src/seed.ts` reads; the defaults are for development only. */
@@ -59,5 +118,16 @@ export function readSeedEnv(source: Source = Bun.env) {
         'DEMO_BUYERS must be 0 in production: demo buyers share a public password',
       )
   }
-  return { env, defaulted }
+  return { env, defaulted, piiKeyring: readPiiKeys(source) }
+}
+
+/**
+ * The rotation command's settings.
+ *
+ * @example
+ * const { DATABASE_URL, piiKeyring } = readRotateEnv()
+ */
+export function readRotateEnv(source: Source = Bun.env) {
+  const env = readEnv(source, { DATABASE_URL: { kind: 'url', default: defaults.databaseUrl } })
+  return { ...env, piiKeyring: readPiiKeys(source) }
 }

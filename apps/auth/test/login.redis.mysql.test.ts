@@ -1,12 +1,20 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, spyOn } from 'bun:test'
 import { refreshTokenFamilies, users } from '@flash/db'
 import { connectDb } from '@flash/db/client'
-import { testTokens } from '@flash/testing'
+import { keySpace } from '@flash/redis'
+import { testRedis, testTokens } from '@flash/testing'
 import { asc, eq } from 'drizzle-orm'
 import { createAuthApp } from '../src/app.ts'
 import { refreshTokenId } from '../src/modules/sessions/refresh-token.ts'
 import { DEMO_BUYER_PASSWORD, seedAccounts } from '../src/seed.ts'
-import { createUser, MAX_BODY_BYTES, postLogin, sessionOf, startAuth } from './helpers.ts'
+import {
+  createUser,
+  MAX_BODY_BYTES,
+  postLogin,
+  sessionOf,
+  startAuth,
+  testKeyring,
+} from './helpers.ts'
 
 let auth: Awaited<ReturnType<typeof startAuth>>
 
@@ -27,7 +35,7 @@ const invalidCredentials = {
 
 describe('POST /auth/login', () => {
   it('signs a buyer in with an access token naming them and a refresh token of a new family', async () => {
-    const user = await createUser(auth.database.db)
+    const user = await createUser(auth)
     const before = Date.now()
 
     const reply = await postLogin(auth.url, { email: user.email, password: user.password })
@@ -39,13 +47,15 @@ describe('POST /auth/login', () => {
       refreshToken: expect.stringMatching(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/),
       expiresIn: 3600,
     })
+    const [familyId = '', secret = ''] = session.refreshToken.split('.')
     expect(await testTokens.verifyAccess(session.accessToken)).toEqual({
       userId: user.id,
       role: 'buyer',
       tokenId: expect.any(String),
       expiresAt: expect.any(Number),
+      issuedAt: expect.any(Number),
+      familyId,
     })
-    const [familyId = '', secret = ''] = session.refreshToken.split('.')
     const families = await auth.database.db
       .select()
       .from(refreshTokenFamilies)
@@ -66,7 +76,7 @@ describe('POST /auth/login', () => {
   })
 
   it('opens a separate session for every login', async () => {
-    const user = await createUser(auth.database.db)
+    const user = await createUser(auth)
     const credentials = { email: user.email, password: user.password }
 
     const first = await postLogin(auth.url, credentials)
@@ -81,7 +91,7 @@ describe('POST /auth/login', () => {
   })
 
   it('matches the e-mail whatever its letter case', async () => {
-    const user = await createUser(auth.database.db)
+    const user = await createUser(auth)
 
     const reply = await postLogin(auth.url, {
       email: user.email.toUpperCase(),
@@ -92,7 +102,7 @@ describe('POST /auth/login', () => {
   })
 
   it('refuses a wrong password with invalid_credentials and opens no session', async () => {
-    const user = await createUser(auth.database.db)
+    const user = await createUser(auth)
 
     const response = await postLogin(auth.url, { email: user.email, password: 'not it' })
 
@@ -191,9 +201,17 @@ describe('when MySQL does not answer', () => {
   it('answers 503 unavailable to a login, logs why, and reports itself not ready', async () => {
     const errors: string[] = []
     const unreachable = connectDb('mysql://root@127.0.0.1:1/nowhere', { connectionLimit: 1 })
+    await using redis = await testRedis()
     const app = createAuthApp({
       db: unreachable.db,
+      redis: redis.redis,
+      space: keySpace(redis.prefix),
       tokens: testTokens,
+      accessTtlSeconds: 3600,
+      pii: testKeyring(),
+      rateLimits: null,
+      trustedProxies: ['127.0.0.1'],
+      recentOrders: async () => ({ orders: [], available: true }),
       maxBodyBytes: MAX_BODY_BYTES,
       log: (line) => errors.push(line),
     }).listen({ port: 0, hostname: '127.0.0.1' })
@@ -214,7 +232,7 @@ describe('when MySQL does not answer', () => {
       expect(errors).toEqual([expect.stringContaining('[auth] dependency failed')])
       expect({ status: ready.status, body: await ready.json() }).toEqual({
         status: 503,
-        body: { ready: false, checks: { mysql: false } },
+        body: { ready: false, checks: { mysql: false, redis: true } },
       })
     } finally {
       await app.stop(true)
@@ -224,14 +242,14 @@ describe('when MySQL does not answer', () => {
 })
 
 describe('GET /health and /ready', () => {
-  it('reports the process up and MySQL answering', async () => {
+  it('reports the process up and MySQL and Redis answering', async () => {
     const health = await fetch(`${auth.url}/health`)
     const ready = await fetch(`${auth.url}/ready`)
 
     expect(await health.json()).toEqual({ status: 'ok', service: 'auth' })
     expect({ status: ready.status, body: await ready.json() }).toEqual({
       status: 200,
-      body: { ready: true, checks: { mysql: true } },
+      body: { ready: true, checks: { mysql: true, redis: true } },
     })
   })
 })
@@ -244,9 +262,9 @@ describe('seedAccounts', () => {
     await using own = await startAuth()
     const snapshot = () => own.database.db.select().from(users).orderBy(asc(users.email))
 
-    const first = await seedAccounts(own.database.db, options)
+    const first = await seedAccounts({ db: own.database.db, pii: own.pii }, options)
     const afterFirst = await snapshot()
-    const second = await seedAccounts(own.database.db, options)
+    const second = await seedAccounts({ db: own.database.db, pii: own.pii }, options)
 
     expect(first).toEqual([
       { email: 'root@flash.local', password: 'admin-secret', role: 'admin', outcome: 'created' },
@@ -273,7 +291,7 @@ describe('seedAccounts', () => {
 
   it('lets the seeded admin sign in with role admin and a demo buyer with role buyer', async () => {
     await using own = await startAuth()
-    await seedAccounts(own.database.db, options)
+    await seedAccounts({ db: own.database.db, pii: own.pii }, options)
 
     const admin = await postLogin(own.url, { email: 'root@flash.local', password: 'admin-secret' })
     const buyer = await postLogin(own.url, {
@@ -287,13 +305,16 @@ describe('seedAccounts', () => {
 
   it('brings the admin back to the configured password and role when they drifted', async () => {
     await using own = await startAuth()
-    await seedAccounts(own.database.db, options)
+    await seedAccounts({ db: own.database.db, pii: own.pii }, options)
     await own.database.db
       .update(users)
       .set({ role: 'buyer' })
       .where(eq(users.email, 'root@flash.local'))
 
-    const [changed] = await seedAccounts(own.database.db, { ...options, adminPassword: 'rotated' })
+    const [changed] = await seedAccounts(
+      { db: own.database.db, pii: own.pii },
+      { ...options, adminPassword: 'rotated' },
+    )
     const oldPassword = await postLogin(own.url, {
       email: 'root@flash.local',
       password: 'admin-secret',

@@ -40,7 +40,7 @@ describe('bun apps/auth/src/index.ts', () => {
 
     expect({ status: ready.status, body: await ready.json() }).toEqual({
       status: 200,
-      body: { ready: true, checks: { mysql: true } },
+      body: { ready: true, checks: { mysql: true, redis: true } },
     })
     expect(await server.exited).toBe(0)
   })

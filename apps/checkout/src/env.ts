@@ -1,6 +1,7 @@
 import { ConfigError, defaults, readEnv } from '@flash/config'
 
 const DAY = 24 * 60 * 60
+const DEV_SERVICE_TOKEN = 'dev-only-service-token-change-me-0123456789'
 
 /** The only place checkout reads the environment. */
 export const env = readEnv(Bun.env, {
@@ -28,9 +29,13 @@ export const env = readEnv(Bun.env, {
   ORDER_RATE_WINDOW_SECONDS: { kind: 'int', default: 10, min: 1 },
   /** Peers whose X-Forwarded-For is believed (the gateway); anyone else is the client. */
   TRUSTED_PROXIES: { kind: 'string', default: '127.0.0.1,::1,::ffff:127.0.0.1' },
+  /** What other apps (auth) present to `/internal` routes; auth's env.ts has the same default. */
+  SERVICE_TOKEN: { kind: 'string', default: DEV_SERVICE_TOKEN },
 })
 
 if (!['on', 'off'].includes(env.RATE_LIMITS))
   throw new ConfigError(`RATE_LIMITS must be on or off, got "${env.RATE_LIMITS}"`)
 if (Bun.env.NODE_ENV === 'production' && env.JWT_SECRET === defaults.devJwtSecret)
   throw new ConfigError('JWT_SECRET must be set to a secret of your own in production')
+if (Bun.env.NODE_ENV === 'production' && env.SERVICE_TOKEN === DEV_SERVICE_TOKEN)
+  throw new ConfigError('SERVICE_TOKEN must be set to a secret of your own in production')

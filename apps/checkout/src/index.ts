@@ -33,6 +33,7 @@ const app = createCheckoutApp({
           windowSeconds: env.ORDER_RATE_WINDOW_SECONDS,
         },
   trustedProxies: env.TRUSTED_PROXIES.split(',').map((address) => address.trim()),
+  serviceToken: env.SERVICE_TOKEN,
 }).listen({ port: env.PORT, hostname: env.HOST, maxRequestBodySize: env.MAX_BODY_BYTES * 4 })
 
 console.log(`checkout listening on http://${env.HOST}:${app.server?.port}`)

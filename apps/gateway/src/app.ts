@@ -1,5 +1,5 @@
 import { service } from '@flash/http'
-import type { TokenService } from '@flash/tokens'
+import type { Identity, TokenService } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { proxyController } from './modules/proxy/index.ts'
 import type { Upstreams } from './modules/proxy/routes.ts'
@@ -10,6 +10,8 @@ export type GatewayConfig = {
   maxBodyBytes: number
   timeoutMs: number
   breakerOpenMs?: number
+  /** Refuses revoked tokens (logout) at the gateway; see ProxyConfig. */
+  isRevoked?: (identity: Identity) => Promise<boolean>
   log?: (line: string) => void
 }
 
@@ -48,6 +50,7 @@ export function createGatewayApp(config: GatewayConfig) {
         tokens: config.tokens,
         timeoutMs: config.timeoutMs,
         breakerOpenMs: config.breakerOpenMs ?? 10_000,
+        isRevoked: config.isRevoked,
         log,
       }),
     )

@@ -16,4 +16,8 @@ export const env = readEnv(Bun.env, {
   /** How long the gateway waits for an app's answer headers (streamed bodies may last longer). */
   UPSTREAM_TIMEOUT_MS: { kind: 'int', default: 10_000, min: 1 },
   BREAKER_OPEN_MS: { kind: 'int', default: 10_000, min: 1 },
+  /** Where logout marks revoked tokens (the prefix and partitions the apps use). */
+  REDIS_URL: { kind: 'url', default: defaults.redisUrl },
+  REDIS_PREFIX: { kind: 'string', default: 'fs:' },
+  REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
 })

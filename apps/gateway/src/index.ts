@@ -1,6 +1,10 @@
+import { connectRedis, isRevoked, keySpace } from '@flash/redis'
 import { createTokenService } from '@flash/tokens'
 import { createGatewayApp } from './app.ts'
 import { env } from './env.ts'
+
+const redis = connectRedis(env.REDIS_URL, { name: 'gateway' })
+const space = keySpace(env.REDIS_PREFIX, env.REDIS_PARTITIONS)
 
 const app = createGatewayApp({
   upstreams: { auth: env.AUTH_URL, catalog: env.CATALOG_URL, checkout: env.CHECKOUT_URL },
@@ -13,6 +17,7 @@ const app = createGatewayApp({
   maxBodyBytes: env.MAX_BODY_BYTES,
   timeoutMs: env.UPSTREAM_TIMEOUT_MS,
   breakerOpenMs: env.BREAKER_OPEN_MS,
+  isRevoked: (identity) => isRevoked(redis, space, identity),
 }).listen({ port: env.PORT, hostname: env.HOST, maxRequestBodySize: env.MAX_BODY_BYTES * 4 })
 
 console.log(`gateway listening on http://${env.HOST}:${app.server?.port}`)
@@ -20,6 +25,7 @@ console.log(`gateway listening on http://${env.HOST}:${app.server?.port}`)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
     await app.stop()
+    redis.disconnect()
     process.exit(0)
   })
 }

@@ -31,7 +31,15 @@ export const users = mysqlTable('users', {
   email: varchar('email', { length: 254 }).notNull().unique(),
   passwordHash: varchar('password_hash', { length: 255 }).notNull(),
   role: mysqlEnum('role', roles).notNull().default('buyer'),
-  name: varchar('name', { length: 200 }).notNull(),
+  /**
+   * Personal data, each AES-256-GCM encrypted by apps/auth under a key that
+   * never reaches the database: `v1.<keyId>.<iv>.<ciphertext+tag>`, bound to
+   * the row and column. Nullable because only apps/auth's account creation
+   * writes them: a row made any other way (test fixtures) has no name.
+   */
+  nameEnc: text('name_enc'),
+  phoneEnc: text('phone_enc'),
+  addressEnc: text('address_enc'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 })

@@ -59,6 +59,7 @@ describe('access tokens', () => {
     ['another audience', () => resign({ alg: 'HS256' }, { ...base(), aud: 'other-api' })],
     ['a refresh token', () => resign({ alg: 'HS256' }, { ...base(), typ: 'refresh' })],
     ['an unknown role', () => resign({ alg: 'HS256' }, { ...base(), role: 'root' })],
+    ['a family id that is not a string', () => resign({ alg: 'HS256' }, { ...base(), fid: 42 })],
     ['alg HS512 in the header', () => resign({ alg: 'HS512' }, base())],
     ['alg RS256 in the header', () => resign({ alg: 'RS256' }, base())],
     ['a crit header', () => resign({ alg: 'HS256', crit: ['exp'] }, base())],

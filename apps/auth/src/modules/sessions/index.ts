@@ -1,35 +1,65 @@
+import type { bearer } from '@flash/tokens'
 import { Elysia } from 'elysia'
-import { type AuthError, toHttp } from '../../errors.ts'
+import { clientAddress } from '../../client-address.ts'
+import type { AuthDeps } from '../../deps.ts'
+import { refuseWith } from '../../errors.ts'
+import { logout, logoutAll } from './logout.ts'
 import { SessionModel } from './model.ts'
-import { login, type SessionsDeps } from './service.ts'
+import { refresh } from './refresh.ts'
+import { login } from './service.ts'
 
 /**
- * `/auth` sessions: login (refresh and logout come in later issues).
+ * `/auth` sessions: login, refresh (rotating), logout and logout-all.
  *
  * @example
- * new Elysia().use(sessionsController(deps, 16384, console.error))
+ * new Elysia().use(sessionsController(deps, bearer(tokens, { isRevoked }), ['127.0.0.1'], console.error))
  */
 export function sessionsController(
-  deps: SessionsDeps,
-  maxBodyBytes: number,
+  deps: AuthDeps,
+  auth: ReturnType<typeof bearer>,
+  trustedProxies: readonly string[],
   log: (line: string) => void,
 ) {
-  const refuse = (error: AuthError) => {
-    if (error.type === 'Unavailable') log(`[auth] dependency failed: ${String(error.cause)}`)
-    const { status, body } = toHttp(error)
-    return Response.json(body, { status, headers: { 'cache-control': 'no-store' } })
-  }
+  const refuse = refuseWith(log)
 
-  return new Elysia({ prefix: '/auth' }).post(
-    '/login',
-    async ({ body, set }) => {
-      // Tokens must never sit in a shared cache (RFC 6749, section 5.1).
-      set.headers['cache-control'] = 'no-store'
-      return (await login(deps, body)).match((session) => session, refuse)
-    },
-    {
-      body: SessionModel.loginBody,
-      detail: { summary: 'Sign in with e-mail and password' },
-    },
-  )
+  return new Elysia({ prefix: '/auth' })
+    .use(auth)
+    .post(
+      '/login',
+      async ({ body, set, request, server }) => {
+        // Tokens must never sit in a shared cache (RFC 6749, section 5.1).
+        set.headers['cache-control'] = 'no-store'
+        const clientIp = clientAddress(request, server, trustedProxies)
+        return (await login(deps, body, clientIp)).match((session) => session, refuse)
+      },
+      {
+        body: SessionModel.loginBody,
+        detail: { summary: 'Sign in with e-mail and password' },
+      },
+    )
+    .post(
+      '/refresh',
+      async ({ body, set }) => {
+        set.headers['cache-control'] = 'no-store'
+        return (await refresh(deps, body.refreshToken)).match((session) => session, refuse)
+      },
+      {
+        body: SessionModel.refreshBody,
+        detail: {
+          summary: 'Trade the refresh token for new tokens; each refresh token works once',
+        },
+      },
+    )
+    .post(
+      '/logout',
+      async ({ identity, status }) =>
+        (await logout(deps, identity)).match(() => status(204, undefined), refuse),
+      { auth: true, detail: { summary: 'End this session: its tokens stop working at once' } },
+    )
+    .post(
+      '/logout-all',
+      async ({ identity, status }) =>
+        (await logoutAll(deps, identity)).match(() => status(204, undefined), refuse),
+      { auth: true, detail: { summary: 'End every session of the caller' } },
+    )
 }

@@ -1,7 +1,7 @@
 /**
  * Refresh tokens are opaque: `<familyId>.<secret>`, where the secret is 32
  * random bytes in base64url. A family is one login session
- * (`refresh_token_families`); rotation (a later issue) replaces its secret.
+ * (`refresh_token_families`); every refresh replaces its secret.
  *
  * The table has no column for a token hash, so `current_token_id` holds the
  * token's id, defined as the SHA-256 of the secret (base64url, cut to the
@@ -41,4 +41,20 @@ export function mintRefreshToken(familyId: string): { token: string; tokenId: st
  */
 export function refreshTokenId(secret: string): string {
   return new Bun.CryptoHasher('sha256').update(secret).digest('base64url').slice(0, TOKEN_ID_LENGTH)
+}
+
+const REFRESH_TOKEN =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/
+
+/**
+ * Splits a presented refresh token into its family and the id of its
+ * secret; null for anything that is not shaped like one of ours.
+ *
+ * @example
+ * parseRefreshToken(token) // { familyId: '0190c3d2-...', tokenId: 'Xq3v...' }
+ */
+export function parseRefreshToken(token: string): { familyId: string; tokenId: string } | null {
+  const match = REFRESH_TOKEN.exec(token)
+  if (!match?.[1] || !match[2]) return null
+  return { familyId: match[1], tokenId: refreshTokenId(match[2]) }
 }

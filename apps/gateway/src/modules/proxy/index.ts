@@ -1,6 +1,6 @@
 import { BreakerOpenError, CircuitBreaker } from '@flash/breaker'
 import { apiError } from '@flash/http'
-import type { TokenService } from '@flash/tokens'
+import type { Identity, TokenService } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { forward } from './forward.ts'
 import { routeOf, type Upstreams } from './routes.ts'
@@ -11,6 +11,12 @@ export type ProxyConfig = {
   timeoutMs: number
   /** How long an upstream's breaker stays open before trial calls. */
   breakerOpenMs: number
+  /**
+   * Whether a verified token was revoked since (logout, logout-all): the
+   * gateway refuses it on the very next request, before any app sees it.
+   * Given `(identity) => isRevoked(redis, space, identity)` from @flash/redis.
+   */
+  isRevoked?: (identity: Identity) => Promise<boolean>
   log: (line: string) => void
 }
 
@@ -52,8 +58,10 @@ export function proxyController(config: ProxyConfig) {
     const path = new URL(request.url).pathname
     const route = routeOf(request.method, path)
     if (!route) return apiError(404, 'not_found', `no route ${request.method} ${path}`)
-    if (route.needsToken && !(await hasValidToken(config.tokens, request)))
-      return apiError(401, 'unauthorized', 'a valid bearer token is required')
+    if (route.needsToken) {
+      const refusal = await tokenRefusal(config, request)
+      if (refusal) return refusal
+    }
 
     const requestId = request.headers.get('x-request-id') ?? Bun.randomUUIDv7()
     const context = { requestId, clientIp: server?.requestIP(request)?.address }
@@ -88,8 +96,28 @@ export function proxyController(config: ProxyConfig) {
     .all('/orders/*', handle, { parse: 'none' })
 }
 
-async function hasValidToken(tokens: TokenService, request: Request): Promise<boolean> {
+/**
+ * null when the request carries a valid, unrevoked access token; otherwise
+ * the answer. A revocation check that cannot be made (Redis down) lets
+ * nothing through: a token that might be revoked is not forwarded.
+ */
+async function tokenRefusal(
+  config: Pick<ProxyConfig, 'tokens' | 'isRevoked' | 'log'>,
+  request: Request,
+): Promise<Response | null> {
   const authorization = request.headers.get('authorization')
-  if (!authorization?.startsWith('Bearer ')) return false
-  return (await tokens.verifyAccess(authorization.slice('Bearer '.length).trim())) !== null
+  const identity = authorization?.startsWith('Bearer ')
+    ? await config.tokens.verifyAccess(authorization.slice('Bearer '.length).trim())
+    : null
+  if (!identity) return apiError(401, 'unauthorized', 'a valid bearer token is required')
+  if (!config.isRevoked) return null
+  try {
+    if (!(await config.isRevoked(identity))) return null
+    return apiError(401, 'unauthorized', 'this session has ended; sign in again')
+  } catch (error) {
+    config.log(`[gateway] cannot check token revocation: ${String(error)}`)
+    return apiError(503, 'unavailable', 'sessions cannot be checked right now; try again', {
+      'retry-after': '1',
+    })
+  }
 }

@@ -1,0 +1,45 @@
+import { Elysia } from 'elysia'
+import { clientAddress } from '../../client-address.ts'
+import type { AuthDeps } from '../../deps.ts'
+import { refuseWith } from '../../errors.ts'
+import { SignupModel } from './model.ts'
+import { signUp, verifySignup } from './service.ts'
+
+/**
+ * `/auth/signup` and `/auth/verify`: an account exists once its e-mailed code came back.
+ *
+ * @example
+ * new Elysia().use(signupController(deps, ['127.0.0.1'], console.error))
+ */
+export function signupController(
+  deps: AuthDeps,
+  trustedProxies: readonly string[],
+  log: (line: string) => void,
+) {
+  const refuse = refuseWith(log)
+  return new Elysia({ prefix: '/auth' })
+    .post(
+      '/signup',
+      async ({ body, request, server, status }) =>
+        (await signUp(deps, body, clientAddress(request, server, trustedProxies))).match(
+          () => status(202, { status: 'verification_sent' as const }),
+          refuse,
+        ),
+      {
+        body: SignupModel.signupBody,
+        detail: { summary: 'Start a signup; a 6-digit code is e-mailed (valid 10 min, 5 tries)' },
+      },
+    )
+    .post(
+      '/verify',
+      async ({ body, request, server, status }) =>
+        (await verifySignup(deps, body, clientAddress(request, server, trustedProxies))).match(
+          (account) => status(201, account),
+          refuse,
+        ),
+      {
+        body: SignupModel.verifyBody,
+        detail: { summary: 'Create the account with the e-mailed code' },
+      },
+    )
+}

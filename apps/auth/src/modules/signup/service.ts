@@ -1,0 +1,86 @@
+import { err, ok, type ResultAsync, safeTry } from 'neverthrow'
+import type { AuthDeps } from '../../deps.ts'
+import { normalizeEmail } from '../../email.ts'
+import type { AuthError } from '../../errors.ts'
+import { hashPassword } from '../../password.ts'
+import { limitAttempt } from '../../rate-rules.ts'
+import { createAccount, emailTaken } from '../accounts/service.ts'
+import { codeDigest, codeMatches, newCode, newSalt } from './code.ts'
+import type { SignupBody, VerifyBody } from './model.ts'
+import { countTry, removePendingSignup, storePendingSignup } from './pending.ts'
+
+/**
+ * Starts a signup: refuses a taken e-mail, hashes the password at once (the
+ * plaintext is not kept, not even encrypted) and e-mails a fresh 6-digit
+ * code, replacing any code sent before to that address.
+ *
+ * @example
+ * await signUp(deps, { email: 'Jane@Shop.Example', password: 'long enough', name: 'Jane' }, '203.0.113.7')
+ * // ok() — the worker e-mails the code to jane@shop.example
+ */
+export function signUp(
+  deps: AuthDeps,
+  body: SignupBody,
+  clientIp: string,
+): ResultAsync<void, AuthError> {
+  return safeTry(async function* () {
+    yield* limitAttempt(deps, 'signup', clientIp)
+    const email = normalizeEmail(body.email)
+    if (yield* emailTaken(deps.db, email)) return err({ type: 'EmailTaken' as const })
+
+    const code = newCode()
+    const salt = newSalt()
+    const pending = {
+      email,
+      passwordHash: await hashPassword(body.password),
+      name: body.name,
+      phone: body.phone ?? null,
+      address: body.address ?? null,
+      salt,
+      codeDigest: codeDigest(salt, code),
+    }
+    yield* storePendingSignup(deps, pending, code)
+    return ok(undefined)
+  })
+}
+
+/**
+ * Checks a code and creates the account it was sent for. A wrong code uses
+ * up one of `verification.maxTries`; after the last one, the signup is gone
+ * and even the right code is refused. A right code works once.
+ *
+ * @example
+ * await verifySignup(deps, { email: 'jane@shop.example', code: '048213' }, '203.0.113.7')
+ * // ok({ userId }) or err({ type: 'InvalidCode' })
+ */
+export function verifySignup(
+  deps: AuthDeps,
+  body: VerifyBody,
+  clientIp: string,
+): ResultAsync<{ userId: string }, AuthError> {
+  return safeTry(async function* () {
+    yield* limitAttempt(deps, 'verify', clientIp)
+    const email = normalizeEmail(body.email)
+    const attempt = yield* countTry(deps, email)
+    if (!attempt) return err({ type: 'InvalidCode' as const })
+
+    const { tries, pending } = attempt
+    const right =
+      tries <= deps.verification.maxTries &&
+      codeMatches(pending.salt, body.code, pending.codeDigest)
+    // Whoever removes the signup owns it: a used-up code is dropped, a right one is taken, once.
+    if (!right && tries < deps.verification.maxTries) return err({ type: 'InvalidCode' as const })
+    const taken = yield* removePendingSignup(deps, email)
+    if (!right || !taken) return err({ type: 'InvalidCode' as const })
+
+    const account = yield* createAccount(deps, {
+      email,
+      passwordHash: pending.passwordHash,
+      role: 'buyer',
+      name: pending.name,
+      phone: pending.phone,
+      address: pending.address,
+    })
+    return ok(account)
+  })
+}

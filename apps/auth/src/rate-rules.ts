@@ -1,0 +1,22 @@
+import { okAsync, type ResultAsync } from 'neverthrow'
+import type { AuthDeps } from './deps.ts'
+import type { AuthError } from './errors.ts'
+import { authRateKey } from './keys.ts'
+import { type AuthRateLimits, hitRateLimit } from './rate-limit.ts'
+
+/**
+ * Counts one attempt at `rule` for `subject` (an address; for login, the
+ * e-mail and the address) and refuses past the configured limit. Always
+ * allows when rate limits are off.
+ *
+ * @example
+ * yield* limitAttempt(deps, 'login', `${email}|${clientIp}`)
+ */
+export function limitAttempt(
+  deps: Pick<AuthDeps, 'redis' | 'space' | 'rateLimits'>,
+  rule: keyof AuthRateLimits,
+  subject: string,
+): ResultAsync<void, AuthError> {
+  if (!deps.rateLimits) return okAsync(undefined)
+  return hitRateLimit(deps.redis, authRateKey(deps.space, rule, subject), deps.rateLimits[rule])
+}
