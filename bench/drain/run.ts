@@ -1,87 +1,77 @@
 /**
- * Drain rate: K orders already placed (reserved in Redis as checkout does),
- * then one worker process and the sandbox provider; the time until every
- * order is paid or failed in MySQL is the pipeline's throughput.
- *
- *   bun bench/drain/run.ts [orders=5000]
+ * `drain`: K orders already reserved in Redis (as checkout does), then one
+ * worker process and the payment sandbox; the time from the worker's start
+ * until every order is paid or failed in MySQL is the pipeline's rate.
  */
-import { orders } from '@flash/db'
-import { freePort } from '@flash/devstack'
 import { reserve } from '@flash/redis'
-import {
-  createBuyers,
-  createSale,
-  spawnApp,
-  testDatabase,
-  testRedis,
-  waitFor,
-} from '@flash/testing'
-import { inArray, sql } from 'drizzle-orm'
-import { findOrStartServices } from '../../scripts/lib/services.ts'
+import { createSale } from '@flash/testing'
+import { judge } from '../lib/correctness.ts'
+import { prepareFixture } from '../lib/fixture.ts'
+import { paymentStats, persistedOrders, startPipeline, waitSettled } from '../lib/pipeline.ts'
+import { redisTally } from '../lib/sale-tally.ts'
+import type { ScenarioContext, ScenarioResult } from '../lib/scenario.ts'
+import { sharedServers, watchUsage } from '../lib/usage.ts'
 
-const count = Number(Bun.argv[2] ?? 5_000)
-const services = await findOrStartServices(() => {})
-Bun.env.DATABASE_URL = services.databaseUrl
-Bun.env.REDIS_URL = services.redisUrl
+/**
+ * @example
+ * const [drain] = await runDrain(ctx)
+ */
+export async function runDrain(ctx: ScenarioContext): Promise<ScenarioResult[]> {
+  const count = ctx.options.drainOrders
+  await using fixture = await prepareFixture({ buyers: count })
+  const { redis, space } = fixture.redis
+  const { db } = fixture.database
+  const { saleId } = await createSale(db, redis, space, { quantity: count, perUserLimit: 1 })
+  let placed = 0
+  // In slices: all at once would hold every reply in memory and swamp the shared Redis.
+  for (let from = 0; from < count; from += 1_000) {
+    const slice = fixture.buyers.slice(from, from + 1_000)
+    const outcomes = await Promise.all(
+      slice.map((userId, i) =>
+        reserve(redis, space, {
+          offer: { kind: 'sale', id: saleId },
+          orderId: Bun.randomUUIDv7(),
+          userId,
+          quantity: 1,
+          fingerprint: 'f',
+          idempotencyKey: `drain-${from + i}`,
+          idempotencyTtlSeconds: 600,
+          orderTtlSeconds: 3600,
+        }),
+      ),
+    )
+    placed += outcomes.filter((outcome) => outcome.isOk()).length
+  }
+  const tally = await redisTally(fixture.redis, saleId, count, placed)
+  console.log(`  drain: ${placed.toLocaleString('en-US')} orders queued; starting the worker`)
 
-await using database = await testDatabase()
-await using r = await testRedis()
-const buyers = await createBuyers(database.db, count)
-const { saleId } = await createSale(database.db, r.redis, r.space, {
-  quantity: count,
-  perUserLimit: 1,
-})
-await Promise.all(
-  buyers.map((userId, i) =>
-    reserve(r.redis, r.space, {
-      offer: { kind: 'sale', id: saleId },
-      orderId: Bun.randomUUIDv7(),
-      userId,
-      quantity: 1,
-      fingerprint: 'f',
-      idempotencyKey: `k${i}`,
-      idempotencyTtlSeconds: 600,
-      orderTtlSeconds: 3600,
-    }),
-  ),
-)
-
-const port = await freePort()
-await using _sandbox = spawnApp('sandbox', {
-  PORT: String(port),
-  SANDBOX_DECLINE_RATE: '0.2',
-  SANDBOX_SEED: 'drain',
-})
-const sandbox = `http://127.0.0.1:${port}`
-await waitFor(async () => (await fetch(`${sandbox}/health`).catch(() => null))?.ok)
-
-const started = performance.now()
-await using _worker = spawnApp('worker', {
-  DATABASE_URL: database.url,
-  REDIS_URL: r.url,
-  REDIS_PREFIX: r.prefix,
-  PAYMENT_URL: sandbox,
-  RESEND_BASE_URL: sandbox,
-  SCHEDULES: 'off',
-})
-let last = 0
-await waitFor(
-  async () => {
-    const [row] = await database.db
-      .select({ n: sql<number>`count(*)` })
-      .from(orders)
-      .where(inArray(orders.status, ['paid', 'failed']))
-    const settled = Number(row?.n ?? 0)
-    if (settled - last >= count / 10) {
-      process.stdout.write(`  ${settled}/${count} settled\n`)
-      last = settled
-    }
-    return settled === count
-  },
-  { timeoutMs: 300_000, intervalMs: 100, what: 'every order paid or failed' },
-)
-const seconds = (performance.now() - started) / 1000
-console.log(
-  `drain: ${count} orders placed -> paid/failed in ${seconds.toFixed(2)} s = ${(count / seconds).toFixed(0)} orders/s (one worker process, worker start-up included)`,
-)
-await services.stop()
+  const spawned = performance.now()
+  await using pipeline = await startPipeline(fixture, ctx.logDir)
+  const usage = watchUsage([...pipeline.watched, ...(await sharedServers(redis, db))])
+  const ready = await pipeline.ready
+  const { at } = await waitSettled(db, tally.orders, { timeoutMs: 300_000 })
+  const processes = usage.stop()
+  const verdict = judge({
+    ...tally,
+    persisted: await persistedOrders(db, saleId),
+    payments: await paymentStats(pipeline.sandboxUrl),
+  })
+  const ops = Math.round(tally.orders / ((at - ready) / 1000))
+  const withStartUp = Math.round(tally.orders / ((at - spawned) / 1000))
+  console.log(
+    `  drain: ${ops.toLocaleString('en-US')} orders/s (${withStartUp.toLocaleString('en-US')} counting the worker's start-up); ${verdict.ok ? 'correct' : verdict.problems.join('; ')}`,
+  )
+  return [
+    {
+      name: 'drain',
+      summary: `${count} queued orders through one worker to paid/failed in MySQL`,
+      processes,
+      verdict,
+      facts: {
+        drain_ops: ops,
+        'orders/s counting worker start-up': withStartUp,
+      },
+      commands: [],
+    },
+  ]
+}

@@ -7,7 +7,14 @@
  */
 import { freePort } from '@flash/devstack'
 import { offerKeys } from '@flash/redis'
-import { createBuyers, createSale, testDatabase, testRedis, testTokens, waitFor } from '@flash/testing'
+import {
+  createBuyers,
+  createSale,
+  testDatabase,
+  testRedis,
+  testTokens,
+  waitFor,
+} from '@flash/testing'
 import { findOrStartServices, repoRoot } from '../../scripts/lib/services.ts'
 
 const seconds = Number(Bun.argv[2] ?? 5)
@@ -19,25 +26,54 @@ await using database = await testDatabase()
 await using r = await testRedis()
 const buyers = await createBuyers(database.db, 2_000)
 const tokensFile = `/tmp/profile-tokens-${process.pid}.txt`
-await Bun.write(tokensFile, `${(await Promise.all(buyers.map(async (id) => (await testTokens.signAccess({ id, role: 'buyer' })).token))).join('\n')}\n`)
-const { saleId } = await createSale(database.db, r.redis, r.space, { quantity: soldOut ? 1 : 10_000_000, perUserLimit: 0 })
+await Bun.write(
+  tokensFile,
+  `${(await Promise.all(buyers.map(async (id) => (await testTokens.signAccess({ id, role: 'buyer' })).token))).join('\n')}\n`,
+)
+const { saleId } = await createSale(database.db, r.redis, r.space, {
+  quantity: soldOut ? 1 : 10_000_000,
+  perUserLimit: 0,
+})
 if (soldOut) await r.redis.set(offerKeys(r.space, { kind: 'sale', id: saleId }).stock, 0)
 
 const port = await freePort()
 const dir = `/tmp/checkout-profile-${process.pid}`
-const checkout = Bun.spawn(['bun', '--cpu-prof', `--cpu-prof-dir=${dir}`, 'apps/checkout/src/index.ts'], {
-  cwd: repoRoot,
-  env: { ...Bun.env, DATABASE_URL: database.url, REDIS_URL: r.url, REDIS_PREFIX: r.prefix, PORT: String(port), RATE_LIMITS: 'off' },
-  stdout: 'ignore',
-  stderr: 'inherit',
-})
+const checkout = Bun.spawn(
+  ['bun', '--cpu-prof', `--cpu-prof-dir=${dir}`, 'apps/checkout/src/index.ts'],
+  {
+    cwd: repoRoot,
+    env: {
+      ...Bun.env,
+      DATABASE_URL: database.url,
+      REDIS_URL: r.url,
+      REDIS_PREFIX: r.prefix,
+      PORT: String(port),
+      RATE_LIMITS: 'off',
+    },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  },
+)
 await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok)
-const wrk = Bun.spawn(['wrk', '-t2', '-c64', `-d${seconds}s`, '-s', 'bench/lib/orders.lua', `http://127.0.0.1:${port}`], {
-  cwd: repoRoot,
-  env: { ...Bun.env, BENCH_TOKENS: tokensFile, BENCH_BODY: JSON.stringify({ saleId, quantity: 1 }), BENCH_RUN: crypto.randomUUID() },
-  stdout: 'pipe',
-})
-console.log((await new Response(wrk.stdout).text()).split('\n').filter((l) => /RPS|STATUS|LATENCY/.test(l)).join('\n'))
+const wrk = Bun.spawn(
+  ['wrk', '-t2', '-c64', `-d${seconds}s`, '-s', 'bench/lib/orders.lua', `http://127.0.0.1:${port}`],
+  {
+    cwd: repoRoot,
+    env: {
+      ...Bun.env,
+      BENCH_TOKENS: tokensFile,
+      BENCH_BODY: JSON.stringify({ saleId, quantity: 1 }),
+      BENCH_RUN: crypto.randomUUID(),
+    },
+    stdout: 'pipe',
+  },
+)
+console.log(
+  (await new Response(wrk.stdout).text())
+    .split('\n')
+    .filter((l) => /RPS|STATUS|LATENCY/.test(l))
+    .join('\n'),
+)
 checkout.kill('SIGINT')
 await checkout.exited
 await Bun.file(tokensFile).delete()
@@ -56,11 +92,20 @@ profile.samples.forEach((id, i) => {
   const delta = profile.timeDeltas[i] ?? 0
   const name = `${frame?.functionName || '(anonymous)'} ${frame?.url.split('/').slice(-2).join('/')}:${frame?.lineNumber}`
   byFunction.set(name, (byFunction.get(name) ?? 0) + delta)
-  const url = frame?.url.replace(/.*node_modules\//, '').split('/').slice(0, 2).join('/') || '(native)'
+  const url =
+    frame?.url
+      .replace(/.*node_modules\//, '')
+      .split('/')
+      .slice(0, 2)
+      .join('/') || '(native)'
   byFile.set(url, (byFile.get(url) ?? 0) + delta)
 })
 const total = profile.timeDeltas.reduce((a, b) => a + b, 0)
 const top = (map: Map<string, number>, n: number) =>
-  [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`).join('\n')
+  [...map]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`)
+    .join('\n')
 console.log(`\nby file:\n${top(byFile, 12)}\n\nby function:\n${top(byFunction, 25)}`)
 await services.stop()

@@ -1,0 +1,43 @@
+/**
+ * `durability`: the stampede against a private redis-server with
+ * `appendfsync always`, `everysec`, and no AOF, so the price of each is
+ * visible. The shared Redis is never reconfigured.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { type Fsync, startPrivateRedis } from '../lib/processes.ts'
+import type { ScenarioContext, ScenarioResult } from '../lib/scenario.ts'
+import { stampede } from '../stampede/run.ts'
+
+const settings: { fsync: Fsync; summary: string }[] = [
+  {
+    fsync: 'always',
+    summary: 'AOF, fsync before every write is acknowledged: nothing lost on a crash',
+  },
+  {
+    fsync: 'everysec',
+    summary: 'AOF, fsync once a second: up to a second of orders lost on a crash',
+  },
+  { fsync: 'off', summary: 'no AOF, no snapshots: everything since start lost on a crash' },
+]
+
+/**
+ * @example
+ * const [always, everysec, off] = await runDurability(ctx)
+ */
+export async function runDurability(ctx: ScenarioContext): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = []
+  for (const { fsync, summary } of settings) {
+    const logDir = join(ctx.logDir, fsync)
+    mkdirSync(logDir, { recursive: true })
+    await using redis = await startPrivateRedis(fsync, logDir)
+    results.push(
+      await stampede(ctx, {
+        name: `durability/${fsync}`,
+        summary: `the stampede on a private Redis: ${summary}`,
+        stack: { logDir, redis: { url: redis.url, proc: redis } },
+      }),
+    )
+  }
+  return results
+}

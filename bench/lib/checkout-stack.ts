@@ -1,0 +1,102 @@
+import { freePort } from '@flash/devstack'
+import { offerKeys } from '@flash/redis'
+import { createSale, type SaleFixture } from '@flash/testing'
+import { type Fixture, prepareFixture } from './fixture.ts'
+import { type Proc, startApp, waitHealthy } from './processes.ts'
+import { sharedServers, type Watched } from './usage.ts'
+
+/**
+ * One checkout process (and a gateway in front of it when asked) on a
+ * fixture of its own, with rate limits off: the load comes from one address.
+ *
+ * @example
+ * await using stack = await startCheckoutStack({ buyers: 5000, logDir })
+ * const saleId = await stack.sale({ quantity: 1000, perUserLimit: 1 })
+ */
+export type CheckoutStack = {
+  fixture: Fixture
+  /** Where the load goes: the gateway when there is one, else checkout. */
+  url: string
+  checkoutUrl: string
+  /** Every process serving the load, for memory and CPU figures. */
+  watched: Watched[]
+  /** A live sale on this stack's data; `stock` overrides the Redis counter (0 = empty sale). */
+  sale: (input: SaleFixture & { stock?: number }) => Promise<string>
+  [Symbol.asyncDispose]: () => Promise<void>
+}
+
+/** Options: who buys, where logs go, and which Redis (a private one for durability). */
+export type StackOptions = {
+  buyers: number
+  logDir: string
+  gateway?: boolean
+  /** A private Redis the caller started (its process is watched too). */
+  redis?: { url: string; proc: Proc }
+}
+
+/**
+ * @example
+ * await using stack = await startCheckoutStack({ buyers: 2000, logDir, gateway: true })
+ */
+export async function startCheckoutStack(options: StackOptions): Promise<CheckoutStack> {
+  const fixture = await prepareFixture({ buyers: options.buyers, redisUrl: options.redis?.url })
+  const procs: Proc[] = []
+  const dispose = async () => {
+    for (const proc of procs.reverse()) await proc.stop()
+    await fixture[Symbol.asyncDispose]()
+  }
+  try {
+    const { redis, database } = fixture
+    const checkoutPort = await freePort()
+    const checkoutUrl = `http://127.0.0.1:${checkoutPort}`
+    const checkout = startApp(
+      'checkout',
+      {
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: redis.prefix,
+        PORT: String(checkoutPort),
+        RATE_LIMITS: 'off',
+      },
+      options.logDir,
+    )
+    procs.push(checkout)
+    await waitHealthy(checkout, checkoutUrl)
+    let url = checkoutUrl
+    if (options.gateway) {
+      const port = await freePort()
+      url = `http://127.0.0.1:${port}`
+      // Auth and catalog are never called on this path; nothing listens at their URLs.
+      // RATE_LIMITS is for the day the gateway limits rates itself: the load comes from one address.
+      const gateway = startApp(
+        'gateway',
+        { PORT: String(port), CHECKOUT_URL: checkoutUrl, RATE_LIMITS: 'off' },
+        options.logDir,
+      )
+      procs.push(gateway)
+      await waitHealthy(gateway, url)
+    }
+    const servers = await sharedServers(redis.redis, database.db)
+    const watched: Watched[] = [
+      ...procs.map((p) => ({ name: p.name, pid: p.pid })),
+      ...(options.redis ? [{ name: options.redis.proc.name, pid: options.redis.proc.pid }] : []),
+      ...servers.filter((s) => !(options.redis && s.name.startsWith('redis'))),
+    ]
+    const stockKey = (saleId: string) => offerKeys(redis.space, { kind: 'sale', id: saleId }).stock
+    return {
+      fixture,
+      url,
+      checkoutUrl,
+      watched,
+      async sale({ stock, ...input }) {
+        const { saleId } = await createSale(database.db, redis.redis, redis.space, input)
+        if (stock !== undefined) await redis.redis.set(stockKey(saleId), stock)
+        return saleId
+      },
+      [Symbol.asyncDispose]: dispose,
+    }
+  } catch (error) {
+    await dispose()
+    throw error
+  }
+}

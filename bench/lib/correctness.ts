@@ -1,0 +1,117 @@
+/**
+ * The correctness judgement, as a pure function of counts the scenarios read
+ * from Redis, MySQL, the payment sandbox and the load driver, so a test can
+ * feed it an oversell or a lost order and watch it object.
+ */
+
+/**
+ * What one sale looked like after the load (each order is one unit).
+ *
+ * @example
+ * const tally: SaleTally = { quantity: 100, stockLeft: 0, orders: 100, accepted: 97 }
+ */
+export type SaleTally = {
+  /** Units the sale started with. */
+  quantity: number
+  /** Units left on the counter the hot path decrements (Redis, or MySQL for the lock baseline). */
+  stockLeft: number
+  /** Lowest value of that counter seen while the load ran, when it was sampled. */
+  lowestStock?: number
+  /** Orders recorded: `order.placed` entries, or order rows for the lock baseline. */
+  orders: number
+  /** 202 answers the driver counted; it misses those still in flight at its deadline. */
+  accepted: number
+  /** Orders in MySQL once the worker drained the stream; absent when not drained. */
+  persisted?: number
+  /** The payment sandbox's ledger after the drain. */
+  payments?: { charges: number; distinctOrders: number }
+}
+
+/**
+ * The judgement: `ok` only when nothing was oversold, lost or charged twice.
+ *
+ * @example
+ * judge(tally) // { tally, sold: 100, cutOff: 3, oversold: 0, lost: 0, doubleCharges: 0, problems: [], ok: true }
+ */
+export type Verdict = {
+  /** The counts judged, for the report. */
+  tally: SaleTally
+  sold: number
+  /** Orders the driver never saw answered (wrk's deadline); not a fault. */
+  cutOff: number
+  oversold: number
+  lost: number
+  doubleCharges: number
+  problems: string[]
+  ok: boolean
+}
+
+/**
+ * Judges one sale: every unit sold has exactly one order, stock never went
+ * below zero nor sold past the quantity, every 202 has its order, every
+ * order reached MySQL, and no order was charged twice.
+ *
+ * @example
+ * judge({ quantity: 10, stockLeft: -1, orders: 11, accepted: 11 }).oversold // 1
+ */
+export function judge(t: SaleTally): Verdict {
+  const problems: string[] = []
+  const sold = t.quantity - t.stockLeft
+  const flag = (count: number, message: string) => {
+    if (count > 0) problems.push(message)
+    return Math.max(0, count)
+  }
+
+  const oversold = Math.max(
+    flag(-t.stockLeft, `stock ended at ${t.stockLeft}, below zero`),
+    flag(-(t.lowestStock ?? 0), `stock was seen at ${t.lowestStock}, below zero`),
+    flag(t.orders - t.quantity, `${t.orders} orders for ${t.quantity} units`),
+    flag(t.orders - sold, `${t.orders - sold} orders without a unit taken from stock`),
+    flag(
+      (t.persisted ?? 0) - t.orders,
+      `${(t.persisted ?? 0) - t.orders} orders in MySQL that were never placed`,
+    ),
+  )
+
+  const unrecorded = Math.max(
+    flag(sold - t.orders, `${sold - t.orders} units left stock without an order`),
+    flag(t.accepted - t.orders, `${t.accepted - t.orders} answers 202 without an order`),
+  )
+  const persisted = t.persisted ?? t.orders
+  const charged = t.payments?.distinctOrders ?? 0
+  const unpersisted = Math.max(
+    flag(t.orders - persisted, `${t.orders - persisted} orders never reached MySQL`),
+    flag(charged - persisted, `${charged - persisted} orders charged but missing from MySQL`),
+  )
+
+  const doubleCharges = flag(
+    (t.payments?.charges ?? 0) - charged,
+    `${(t.payments?.charges ?? 0) - charged} charges beyond one per order`,
+  )
+
+  return {
+    tally: t,
+    sold,
+    cutOff: Math.max(0, t.orders - t.accepted),
+    oversold,
+    lost: unrecorded + unpersisted,
+    doubleCharges,
+    problems,
+    ok: problems.length === 0,
+  }
+}
+
+/**
+ * Adds verdicts up for the summary line.
+ *
+ * @example
+ * totals([judge(a), judge(b)]) // { oversold: 0, lost: 0, doubleCharges: 0, ok: true }
+ */
+export function totals(verdicts: readonly Verdict[]) {
+  return {
+    oversold: verdicts.reduce((n, v) => n + v.oversold, 0),
+    lost: verdicts.reduce((n, v) => n + v.lost, 0),
+    doubleCharges: verdicts.reduce((n, v) => n + v.doubleCharges, 0),
+    ok: verdicts.every((v) => v.ok),
+  }
+}

@@ -1,0 +1,77 @@
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connectRedis, type KeySpace, keySpace } from '@flash/redis'
+import {
+  createBuyers,
+  type TestDatabase,
+  testDatabase,
+  testRedis,
+  testTokens,
+} from '@flash/testing'
+import type Redis from 'ioredis'
+
+/**
+ * A scenario's own data: a fresh migrated database with `buyers` buyers, a
+ * key prefix of its own, and a file of one access token per buyer for wrk.
+ *
+ * @example
+ * await using fixture = await prepareFixture({ buyers: 5000 })
+ * fixture.tokensFile // '/tmp/bench-tokens-....txt'
+ */
+export type Fixture = {
+  database: TestDatabase
+  redis: { url: string; redis: Redis; prefix: string; space: KeySpace }
+  buyers: string[]
+  tokens: string[]
+  tokensFile: string
+  [Symbol.asyncDispose]: () => Promise<void>
+}
+
+/**
+ * Buyers are inserted in bulk through @flash/testing (one password hash for
+ * all) and tokens are signed directly: what is measured is ordering, not
+ * signing up. `redisUrl` picks a private Redis; the default is REDIS_URL.
+ *
+ * @example
+ * await using fixture = await prepareFixture({ buyers: 2000, redisUrl: privateRedis.url })
+ */
+export async function prepareFixture(input: {
+  buyers: number
+  redisUrl?: string
+}): Promise<Fixture> {
+  const database = await testDatabase()
+  const redis = input.redisUrl ? privateSpace(input.redisUrl) : await testRedis()
+  const buyers = await createBuyers(database.db, input.buyers)
+  const tokens = await Promise.all(
+    buyers.map(async (id) => (await testTokens.signAccess({ id, role: 'buyer' })).token),
+  )
+  const tokensFile = join(tmpdir(), `bench-tokens-${process.pid}-${crypto.randomUUID()}.txt`)
+  await Bun.write(tokensFile, `${tokens.join('\n')}\n`)
+  return {
+    database,
+    redis,
+    buyers,
+    tokens,
+    tokensFile,
+    async [Symbol.asyncDispose]() {
+      await Bun.file(tokensFile).delete()
+      await (redis as Partial<AsyncDisposable>)[Symbol.asyncDispose]?.()
+      await database[Symbol.asyncDispose]()
+    },
+  }
+}
+
+/** A server the bench throws away afterwards needs no clean-up of its keys. */
+function privateSpace(url: string) {
+  const prefix = 'bench:'
+  const redis = connectRedis(url, { name: 'bench' })
+  return {
+    url,
+    redis,
+    prefix,
+    space: keySpace(prefix),
+    async [Symbol.asyncDispose]() {
+      redis.disconnect()
+    },
+  }
+}

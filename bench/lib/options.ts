@@ -1,0 +1,99 @@
+/**
+ * What one `bun run bench` does: how long each load runs, how many
+ * connections, how much data. `--quick` shrinks everything so the whole suite
+ * stays under two minutes; the full run gives steadier figures.
+ */
+
+/** The scenarios, in the order they run (the report keeps this order). */
+export const scenarioNames = [
+  'bare',
+  'stampede',
+  'sold-out',
+  'sellout',
+  'lock-baseline',
+  'drain',
+  'durability',
+  'gateway',
+] as const
+
+export type ScenarioName = (typeof scenarioNames)[number]
+
+export type BenchOptions = {
+  quick: boolean
+  /** Length of each measured load run. */
+  seconds: number
+  /** Unmeasured load first, so the JIT and connection pools are warm. */
+  warmupSeconds: number
+  connections: number
+  threads: number
+  /** Buyers (and tokens) behind the stampede-like scenarios. */
+  buyers: number
+  /** The sellout: units on sale and buyers fighting for them. */
+  selloutUnits: number
+  selloutBuyers: number
+  /** Orders the drain scenario puts through the worker. */
+  drainOrders: number
+  only: ReadonlySet<ScenarioName>
+  /** Also run oha where it is installed and can drive the scenario. */
+  oha: boolean
+}
+
+const full = {
+  seconds: 10,
+  warmupSeconds: 2,
+  buyers: 10_000,
+  selloutUnits: 5_000,
+  selloutBuyers: 25_000,
+  drainOrders: 20_000,
+}
+const quick = {
+  seconds: 3,
+  warmupSeconds: 1,
+  buyers: 2_000,
+  selloutUnits: 1_000,
+  selloutBuyers: 5_000,
+  drainOrders: 3_000,
+}
+
+/**
+ * Reads `--quick`, `--seconds=N`, `--connections=N`, `--only=a,b` and `--no-oha`.
+ *
+ * @example
+ * parseOptions(['--quick', '--only=bare,stampede']).seconds // 3
+ */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const flags = new Map(
+    argv.map((arg) => {
+      const [name = '', value = 'true'] = arg.replace(/^--/, '').split('=')
+      return [name, value] as const
+    }),
+  )
+  for (const name of flags.keys())
+    if (!['quick', 'seconds', 'connections', 'only', 'no-oha'].includes(name))
+      throw new Error(
+        `unknown option --${name} (known: --quick --seconds= --connections= --only= --no-oha)`,
+      )
+  const isQuick = flags.has('quick')
+  const base = isQuick ? quick : full
+  const only = (flags.get('only')?.split(',') ?? [...scenarioNames]) as ScenarioName[]
+  for (const name of only)
+    if (!scenarioNames.includes(name))
+      throw new Error(`unknown scenario "${name}" (known: ${scenarioNames.join(', ')})`)
+  const connections = positive(flags.get('connections') ?? '64', 'connections')
+  return {
+    ...base,
+    quick: isQuick,
+    seconds: positive(flags.get('seconds') ?? String(base.seconds), 'seconds'),
+    connections,
+    // One wrk thread per core of this 2-core target; never more threads than connections.
+    threads: Math.min(2, connections),
+    only: new Set(only),
+    oha: !flags.has('no-oha'),
+  }
+}
+
+function positive(raw: string, name: string): number {
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`)
+  return n
+}

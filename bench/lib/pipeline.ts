@@ -1,0 +1,145 @@
+import { join } from 'node:path'
+import { orders } from '@flash/db'
+import type { Db } from '@flash/db/client'
+import { freePort } from '@flash/devstack'
+import { and, count, eq, inArray, type SQL } from 'drizzle-orm'
+import type { Fixture } from './fixture.ts'
+import { type Proc, startApp, startProcess, waitHealthy } from './processes.ts'
+import { startTicker } from './progress.ts'
+import type { Watched } from './usage.ts'
+
+/**
+ * The order pipeline behind checkout: the payment/e-mail sandbox and one
+ * worker process (schedules off: only the stream consumers run).
+ *
+ * @example
+ * await using pipeline = await startPipeline(fixture, logDir)
+ * await pipeline.ready // the worker is consuming
+ */
+export type Pipeline = {
+  sandboxUrl: string
+  watched: Watched[]
+  /** Resolves with performance.now() once the worker says it is consuming. */
+  ready: Promise<number>
+  [Symbol.asyncDispose]: () => Promise<void>
+}
+
+/**
+ * Starts the sandbox (declining 20% of payments, seeded, so the failure path
+ * runs too) and then the worker on the fixture's database and prefix.
+ *
+ * @example
+ * await using pipeline = await startPipeline(fixture, logDir)
+ */
+export async function startPipeline(fixture: Fixture, logDir: string): Promise<Pipeline> {
+  const port = await freePort()
+  const sandboxUrl = `http://127.0.0.1:${port}`
+  const sandbox = startProcess(
+    'sandbox',
+    ['bun', 'apps/sandbox/src/index.ts'],
+    { PORT: String(port), SANDBOX_DECLINE_RATE: '0.2', SANDBOX_SEED: 'bench' },
+    join(logDir, 'sandbox.log'),
+  )
+  const procs: Proc[] = [sandbox]
+  const dispose = async () => {
+    for (const proc of procs.reverse()) await proc.stop()
+  }
+  try {
+    await waitHealthy(sandbox, sandboxUrl)
+    const worker = startApp(
+      'worker',
+      {
+        DATABASE_URL: fixture.database.url,
+        REDIS_URL: fixture.redis.url,
+        REDIS_PREFIX: fixture.redis.prefix,
+        PAYMENT_URL: sandboxUrl,
+        RESEND_BASE_URL: sandboxUrl,
+        SCHEDULES: 'off',
+      },
+      logDir,
+    )
+    procs.push(worker)
+    return {
+      sandboxUrl,
+      watched: procs.map((p) => ({ name: p.name, pid: p.pid })),
+      ready: whenLogged(worker, 'consuming'),
+      [Symbol.asyncDispose]: dispose,
+    }
+  } catch (error) {
+    await dispose()
+    throw error
+  }
+}
+
+/** Polls the process's log for a line; the worker prints one when its consumers run. */
+async function whenLogged(proc: Proc, text: string): Promise<number> {
+  for (;;) {
+    if ((await Bun.file(proc.logFile).text()).includes(text)) return performance.now()
+    if (proc.exitReason()) throw new Error(`${proc.name} ${proc.exitReason()} before "${text}"`)
+    await Bun.sleep(10)
+  }
+}
+
+/**
+ * Waits until `expected` orders are paid or failed in MySQL, printing
+ * progress; gives up after `timeoutMs` and says how far it got, so a stuck
+ * pipeline shows up as lost orders rather than a hang.
+ *
+ * @example
+ * const { settled, at } = await waitSettled(db, 5000, { saleId })
+ */
+export async function waitSettled(
+  db: Db,
+  expected: number,
+  { saleId, timeoutMs = 120_000 }: { saleId?: string; timeoutMs?: number } = {},
+): Promise<{ settled: number; at: number }> {
+  const where = (extra?: SQL) => and(saleId ? eq(orders.saleId, saleId) : undefined, extra)
+  const settledNow = async () => {
+    const [row] = await db
+      .select({ n: count() })
+      .from(orders)
+      .where(where(inArray(orders.status, ['paid', 'failed'])))
+    return row?.n ?? 0
+  }
+  let settled = 0
+  const ticker = startTicker(
+    'drain',
+    0,
+    async () => `settled ${settled.toLocaleString('en-US')}/${expected.toLocaleString('en-US')}`,
+  )
+  const deadline = performance.now() + timeoutMs
+  try {
+    while (settled < expected && performance.now() < deadline) {
+      settled = await settledNow()
+      if (settled < expected) await Bun.sleep(25)
+    }
+  } finally {
+    ticker.stop()
+  }
+  return { settled, at: performance.now() }
+}
+
+/**
+ * Order rows for a sale (any status): what MySQL holds.
+ *
+ * @example
+ * await persistedOrders(db, saleId) // 1000
+ */
+export async function persistedOrders(db: Db, saleId: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(orders).where(eq(orders.saleId, saleId))
+  return row?.n ?? 0
+}
+
+/**
+ * The sandbox's payment ledger: one charge per order is correct.
+ *
+ * @example
+ * const { charges, distinctOrders } = await paymentStats(sandboxUrl)
+ */
+export async function paymentStats(
+  sandboxUrl: string,
+): Promise<{ charges: number; distinctOrders: number; declines: number }> {
+  const response = await fetch(`${sandboxUrl}/payments/stats`)
+  if (!response.ok) throw new Error(`GET /payments/stats answered ${response.status}`)
+  return (await response.json()) as { charges: number; distinctOrders: number; declines: number }
+}

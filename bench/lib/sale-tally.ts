@@ -1,0 +1,86 @@
+import { type KeySpace, offerKeys, streamKey } from '@flash/redis'
+import type Redis from 'ioredis'
+import type { SaleTally } from './correctness.ts'
+import { countStatus } from './load.ts'
+import type { Measurement } from './measure.ts'
+import { rateOf } from './progress.ts'
+
+/** A connection and the key prefix a scenario's data lives under. */
+export type RedisSpace = { redis: Redis; space: KeySpace }
+
+/**
+ * Reads a sale's Redis counter once a second for the progress line, and
+ * remembers the lowest value seen (stock must never go below zero).
+ *
+ * @example
+ * const probe = stockProbe(fixture.redis, saleId, 1000)
+ * await measure(ctx, { ..., progress: probe.progress })
+ * probe.lowest() // 0
+ */
+export function stockProbe(at: RedisSpace, saleId: string, quantity: number) {
+  const stockKey = offerKeys(at.space, { kind: 'sale', id: saleId }).stock
+  let lowest: number | undefined
+  const sold = async () => {
+    const left = Number(await at.redis.get(stockKey))
+    lowest = Math.min(lowest ?? left, left)
+    return quantity - left
+  }
+  return { progress: rateOf(sold, 'sold'), lowest: () => lowest }
+}
+
+/**
+ * The sale's counts for the correctness check. Stock and the order stream are
+ * read in one MULTI, so a reservation landing in between cannot make them
+ * disagree, once the stream has stopped growing.
+ *
+ * @example
+ * const tally = await redisTally(fixture.redis, saleId, 1000, acceptedOf(m), probe.lowest())
+ */
+export async function redisTally(
+  { redis, space }: RedisSpace,
+  saleId: string,
+  quantity: number,
+  accepted: number,
+  lowestStock?: number,
+): Promise<SaleTally> {
+  const keys = offerKeys(space, { kind: 'sale', id: saleId })
+  const stream = streamKey(space, keys.partition, 'orders')
+  const snapshot = async () => {
+    const replies = (await redis.multi().get(keys.stock).xlen(stream).exec()) ?? []
+    return { stockLeft: Number(replies[0]?.[1]), orders: Number(replies[1]?.[1]) }
+  }
+  const last = await settle(snapshot, (a, b) => a.orders === b.orders)
+  return { quantity, ...last, lowestStock, accepted }
+}
+
+/**
+ * 202 answers over the warm-up and the measured run: both placed real orders.
+ *
+ * @example
+ * acceptedOf(measurement) // 104120
+ */
+export function acceptedOf(m: Pick<Measurement, 'load' | 'warmup'>): number {
+  return countStatus(m.load.statuses, 202) + (m.warmup ? countStatus(m.warmup.statuses, 202) : 0)
+}
+
+/**
+ * Reads until two reads `quietMs` apart agree (or two seconds pass): requests
+ * wrk abandoned at its deadline may still be finishing on the server.
+ *
+ * @example
+ * const counts = await settle(readCounts, (a, b) => a.orders === b.orders)
+ */
+export async function settle<T>(
+  read: () => Promise<T>,
+  same: (a: T, b: T) => boolean,
+  quietMs = 100,
+): Promise<T> {
+  let last = await read()
+  for (let waited = 0; waited < 2_000; waited += quietMs) {
+    await Bun.sleep(quietMs)
+    const now = await read()
+    if (same(now, last)) return now
+    last = now
+  }
+  return last
+}

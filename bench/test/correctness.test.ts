@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'bun:test'
+import { judge, type SaleTally, totals } from '../lib/correctness.ts'
+import { headline, headlineLine } from '../lib/summary.ts'
+
+/** A sellout that went right: 100 units, 97 answers seen before wrk's deadline, all drained. */
+const clean: SaleTally = {
+  quantity: 100,
+  stockLeft: 0,
+  lowestStock: 0,
+  orders: 100,
+  accepted: 97,
+  persisted: 100,
+  payments: { charges: 100, distinctOrders: 100 },
+}
+
+/** The same sale with `extra` units sold past zero, each with its order, drained and charged. */
+const oversold = (extra: number): SaleTally => ({
+  ...clean,
+  stockLeft: -extra,
+  lowestStock: -extra,
+  orders: 100 + extra,
+  persisted: 100 + extra,
+  payments: { charges: 100 + extra, distinctOrders: 100 + extra },
+})
+
+describe('judge', () => {
+  it('passes a correct sale, counting the answers cut off by the deadline as no fault', () => {
+    expect(judge(clean)).toEqual({
+      tally: clean,
+      sold: 100,
+      cutOff: 3,
+      oversold: 0,
+      lost: 0,
+      doubleCharges: 0,
+      problems: [],
+      ok: true,
+    })
+  })
+
+  it('catches an oversell: stock below zero and more orders than units', () => {
+    const verdict = judge(oversold(2))
+    expect(verdict.ok).toBe(false)
+    expect(verdict.oversold).toBe(2)
+    expect(verdict.lost).toBe(0)
+  })
+
+  it('catches an oversell seen only while the load ran', () => {
+    expect(judge({ ...clean, lowestStock: -1 })).toMatchObject({ ok: false, oversold: 1 })
+  })
+
+  it('catches orders queued without a unit taken from stock', () => {
+    expect(judge({ ...clean, stockLeft: 5, orders: 100, persisted: 100 })).toMatchObject({
+      ok: false,
+      oversold: 5,
+    })
+  })
+
+  it('catches a lost order: a unit left stock but no order was queued', () => {
+    const verdict = judge({
+      ...clean,
+      orders: 99,
+      accepted: 97,
+      persisted: 99,
+      payments: { charges: 99, distinctOrders: 99 },
+    })
+    expect(verdict).toMatchObject({ ok: false, lost: 1, oversold: 0 })
+  })
+
+  it('catches a 202 answered for an order that does not exist', () => {
+    expect(judge({ ...clean, accepted: 101 })).toMatchObject({ ok: false, lost: 1 })
+  })
+
+  it('catches a lost order: accepted but never written to MySQL', () => {
+    const verdict = judge({
+      ...clean,
+      persisted: 98,
+      payments: { charges: 98, distinctOrders: 98 },
+    })
+    expect(verdict).toMatchObject({ ok: false, lost: 2, oversold: 0, doubleCharges: 0 })
+    expect(verdict.problems).toEqual(['2 orders never reached MySQL'])
+  })
+
+  it('catches a double charge', () => {
+    expect(judge({ ...clean, payments: { charges: 101, distinctOrders: 100 } })).toMatchObject({
+      ok: false,
+      doubleCharges: 1,
+    })
+  })
+})
+
+describe('the summary line', () => {
+  it('reports oversell and lost orders from every scenario', () => {
+    const verdicts = [judge(clean), judge(oversold(1)), judge({ ...clean, persisted: 99 })]
+    expect(totals(verdicts)).toEqual({ oversold: 1, lost: 1, doubleCharges: 0, ok: false })
+    const results = verdicts.map((verdict, i) => ({
+      name: `s${i}`,
+      summary: '',
+      processes: [],
+      facts: {},
+      commands: [],
+      verdict,
+    }))
+    expect(headlineLine(headline(results))).toEndWith('drain_ops=n/a oversell=1 lost=1')
+  })
+})
