@@ -48,7 +48,7 @@ try {
   ) as Record<keyof typeof ports, string>
   const plan: [string, Record<string, string>][] = [
     ['sandbox', { PORT: String(ports.sandbox) }],
-    ['auth', { PORT: String(ports.auth) }],
+    ['auth', { PORT: String(ports.auth), CHECKOUT_URL: `http://127.0.0.1:${ports.checkout}` }],
     ['catalog', { PORT: String(ports.catalog) }],
     ['checkout', { PORT: String(ports.checkout) }],
     ['worker', { PAYMENT_URL: urls.sandbox, RESEND_BASE_URL: urls.sandbox }],

@@ -9,7 +9,7 @@ type Source = Record<string, string | undefined>
  * development. Checkout's env.ts has the same default; both refuse it in
  * production.
  */
-export const DEV_SERVICE_TOKEN = 'dev-only-service-token-change-me-0123456789'
+export const DEV_SERVICE_TOKEN = defaults.devServiceToken
 
 const MINUTE = 60
 const DAY = 24 * 60 * MINUTE

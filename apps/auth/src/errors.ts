@@ -16,7 +16,7 @@ export type AuthError =
  * The codes of shared/API.md's auth table that @flash/contracts does not list
  * yet; they belong in its ErrorCode union, which this app may not edit.
  */
-export type AuthErrorCode = ErrorCode | 'email_taken' | 'invalid_code'
+export type AuthErrorCode = ErrorCode
 export type AuthErrorBody = { error: { code: AuthErrorCode; message: string } }
 
 /**

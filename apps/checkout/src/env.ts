@@ -1,7 +1,7 @@
 import { ConfigError, defaults, readEnv } from '@flash/config'
 
 const DAY = 24 * 60 * 60
-const DEV_SERVICE_TOKEN = 'dev-only-service-token-change-me-0123456789'
+const DEV_SERVICE_TOKEN = defaults.devServiceToken
 
 /** The only place checkout reads the environment. */
 export const env = readEnv(Bun.env, {

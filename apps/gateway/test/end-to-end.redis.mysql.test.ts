@@ -34,6 +34,7 @@ describe('the whole service, as separate processes', () => {
     await using _checkout = spawnApp('checkout', { ...shared, PORT: String(checkout) })
     await using _worker = spawnApp('worker', { ...shared, WORKER_NAME: 'e2e' })
     await using _gateway = spawnApp('gateway', {
+      ...shared,
       PORT: String(gateway),
       AUTH_URL: url(auth),
       CATALOG_URL: url(catalog),

@@ -11,6 +11,8 @@ export const defaults = {
   ports: { gateway: 3000, auth: 3001, catalog: 3002, checkout: 3003, sandbox: 3010 },
   /** Development-only signing secret; `env.ts` refuses it when NODE_ENV=production. */
   devJwtSecret: 'dev-only-secret-change-me-0123456789abcdef',
+  /** Development-only credential apps present to each other's internal routes; refused in production. */
+  devServiceToken: 'dev-only-service-token-change-me-0123456789',
   jwtIssuer: 'flash-sale',
   jwtAudience: 'flash-sale-api',
   accessTokenTtlSeconds: 15 * 60,

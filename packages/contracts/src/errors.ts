@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'unavailable'
   | 'internal'
   | 'invalid_credentials'
+  | 'email_taken'
+  | 'invalid_code'
   | 'invalid_token'
   | 'sold_out'
   | 'limit_reached'
