@@ -168,9 +168,13 @@ describe('races between payment and the order changing', () => {
     const { saleId, orderIds } = await placeOrders(p, 1, 5)
     const orderId = orderIds[0] as string
     const worker = p.startWorker()
-    await waitFor(async () => (await statuses(p, [orderId])).get('pending')?.length === 1, {
-      what: 'the order to be stored and its payment under way',
-    })
+    // The provider has the charge and is still deciding it (1.5 s): now is the moment to race it.
+    await waitFor(
+      async () => (await p.sandbox<{ received: number }>('/payments/stats')).received === 1,
+      {
+        what: 'the charge to be in flight at the provider',
+      },
+    )
     return { saleId, orderId, worker }
   }
 

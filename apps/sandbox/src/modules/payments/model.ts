@@ -41,4 +41,6 @@ export type PaymentStats = {
   declines: number
   refunds: number
   distinctOrders: number
+  /** Charge requests accepted, decided or still in flight. */
+  received: number
 }

@@ -76,6 +76,8 @@ export class Payments {
       declines: charges.filter((charge) => charge.status === 'declined').length,
       refunds: charges.filter((charge) => charge.refundedAt !== null).length,
       distinctOrders: new Set(charges.map((charge) => charge.orderId)).size,
+      // Keys accepted so far, decided or still waiting out the latency: tests use it to act mid-charge.
+      received: this.#ledger.byKey.size,
     }
   }
 
