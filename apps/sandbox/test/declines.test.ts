@@ -27,6 +27,7 @@ describe('the decline decision', () => {
       declines: 191,
       refunds: 0,
       distinctOrders: 1000,
+      received: 1000,
     })
 
     await call(sandbox.url, 'POST', '/control/reset')

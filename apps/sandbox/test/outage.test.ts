@@ -23,6 +23,7 @@ describe('the outage switch', () => {
       declines: 0,
       refunds: 0,
       distinctOrders: 1,
+      received: 1,
     })
 
     await control(sandbox.url, { outage: false })

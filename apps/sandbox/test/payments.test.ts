@@ -51,6 +51,7 @@ describe('POST /payments', () => {
       declines: 0,
       refunds: 0,
       distinctOrders: 1,
+      received: 2,
     })
   })
 
