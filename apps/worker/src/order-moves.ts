@@ -1,5 +1,10 @@
 import { orders } from '@flash/db'
-import { findOrderState, type TransitionOutcome, transitionOrder } from '@flash/redis'
+import {
+  findOrderState,
+  type OrderState,
+  type TransitionOutcome,
+  transitionOrder,
+} from '@flash/redis'
 import { and, eq } from 'drizzle-orm'
 import type { WorkerContext } from './context.ts'
 
@@ -29,8 +34,10 @@ export async function moveOrder(
   ctx: WorkerContext,
   orderId: string,
   move: Move,
+  /** The live state the caller already read, to save a round trip; the script re-checks it anyway. */
+  known?: OrderState | null,
 ): Promise<MoveResult> {
-  const state = await findOrderState(ctx.redis, ctx.space, orderId)
+  const state = known === undefined ? await findOrderState(ctx.redis, ctx.space, orderId) : known
   if (state) {
     const result = await transitionOrder(ctx.redis, ctx.space, state, {
       userId: null,

@@ -51,11 +51,13 @@ export async function chargeOrder(
     )
     return { event, providerRef: id, status: 'declined' }
   }
-  const moved = await moveOrder(ctx, event.orderId, {
-    from: ['pending'],
-    to: 'paid',
-    restore: false,
-  })
+  // The state read above names the keys; the script re-checks the status itself.
+  const moved = await moveOrder(
+    ctx,
+    event.orderId,
+    { from: ['pending'], to: 'paid', restore: false },
+    state,
+  )
   if (moved === 'Moved' || moved === 'AlreadyThere')
     return { event, providerRef: id, status: 'succeeded' }
   // The order was cancelled or timed out while we were charging: give the money back.

@@ -42,9 +42,8 @@ export function startRollback(
     decode: onlyOf('rollback.requested'),
     handle: (batch) =>
       ResultAsync.fromPromise(
-        (async () => {
-          for (const { event } of batch) await rollBack(ctx, event)
-        })(),
+        // Each rollback is one atomic script on its own order: they can run side by side.
+        Promise.all(batch.map(({ event }) => rollBack(ctx, event))).then(() => undefined),
         (cause) => (cause instanceof Error ? cause : new Error(String(cause))),
       ),
   })
