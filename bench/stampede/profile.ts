@@ -16,6 +16,7 @@ import {
   waitFor,
 } from '@flash/testing'
 import { findOrStartServices, repoRoot } from '../../scripts/lib/services.ts'
+import { printProfile } from '../lib/print-profile.ts'
 
 const seconds = Number(Bun.argv[2] ?? 5)
 const soldOut = Bun.argv[3] === 'sold-out'
@@ -78,34 +79,5 @@ checkout.kill('SIGINT')
 await checkout.exited
 await Bun.file(tokensFile).delete()
 
-const [file] = [...new Bun.Glob('*.cpuprofile').scanSync(dir)]
-const profile = (await Bun.file(`${dir}/${file}`).json()) as {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]
-  samples: number[]
-  timeDeltas: number[]
-}
-const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]))
-const byFunction = new Map<string, number>()
-const byFile = new Map<string, number>()
-profile.samples.forEach((id, i) => {
-  const frame = byId.get(id)
-  const delta = profile.timeDeltas[i] ?? 0
-  const name = `${frame?.functionName || '(anonymous)'} ${frame?.url.split('/').slice(-2).join('/')}:${frame?.lineNumber}`
-  byFunction.set(name, (byFunction.get(name) ?? 0) + delta)
-  const url =
-    frame?.url
-      .replace(/.*node_modules\//, '')
-      .split('/')
-      .slice(0, 2)
-      .join('/') || '(native)'
-  byFile.set(url, (byFile.get(url) ?? 0) + delta)
-})
-const total = profile.timeDeltas.reduce((a, b) => a + b, 0)
-const top = (map: Map<string, number>, n: number) =>
-  [...map]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([k, v]) => `${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`)
-    .join('\n')
-console.log(`\nby file:\n${top(byFile, 12)}\n\nby function:\n${top(byFunction, 25)}`)
+await printProfile(dir)
 await services.stop()
