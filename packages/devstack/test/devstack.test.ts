@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RedisClient, SQL } from 'bun'
 import {
+import { waitFor } from '@flash/testing'
   defaultWhich,
   ensureMysql,
   ensureRedis,
@@ -24,13 +25,9 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-/** Polls instead of sleeping: passes as soon as `check` holds, fails after `timeoutMs`. */
+/** Passes as soon as `check` holds, fails after `timeoutMs`. */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await Bun.sleep(25)
-  }
+  await waitFor(check, { timeoutMs, intervalMs: 25 })
 }
 
 async function nobodyOn(): Promise<number> {
