@@ -2,9 +2,9 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { waitFor } from '@flash/testing'
 import { RedisClient, SQL } from 'bun'
 import {
-import { waitFor } from '@flash/testing'
   defaultWhich,
   ensureMysql,
   ensureRedis,
