@@ -261,6 +261,6 @@ describe('GET /orders/:id', () => {
     const bad = await fetch(`${checkout.url}/orders/not-an-id`, { headers })
     const unknown = await fetch(`${checkout.url}/orders/${crypto.randomUUID()}`, { headers })
     expect([bad.status, unknown.status]).toEqual([400, 404])
-    expect((await unknown.json()).error.code).toBe('not_found')
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('not_found')
   })
 })

@@ -55,9 +55,9 @@ describe('GET /orders/:id', () => {
       })
     }
     const stored = await readOrder(checkout.url, buyer, orderId)
-    expect({ ...stored.body, updatedAt: undefined }).toEqual({
+    expect({ ...stored.body, updatedAt: undefined } as Record<string, unknown>).toEqual({
       ...expected,
-      createdAt: pending.body.createdAt,
+      createdAt: pending.body.createdAt as string,
       updatedAt: undefined,
     })
     expect((await readOrder(checkout.url, stranger, orderId)).status).toBe(404)

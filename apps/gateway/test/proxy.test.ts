@@ -26,6 +26,14 @@ function startEcho(name: string) {
   return { server, seen, url: `http://127.0.0.1:${server.port}` }
 }
 
+type Echo = {
+  upstream: string
+  method: string
+  path: string
+  body: string
+  headers: Record<string, string>
+}
+
 let echoes: Record<'auth' | 'catalog' | 'checkout', ReturnType<typeof startEcho>>
 let gateway: ReturnType<ReturnType<typeof createGatewayApp>['listen']>
 let base: string
@@ -66,7 +74,7 @@ describe('the gateway', () => {
       headers: { authorization, 'content-type': 'application/json', 'idempotency-key': 'k-1' },
       body: '{"saleId":"x","quantity":1}',
     })
-    const echoed = await response.json()
+    const echoed = (await response.json()) as Echo
     expect(response.status).toBe(201)
     expect(response.headers.get('x-upstream')).toBe('checkout')
     expect(response.headers.get('x-request-id')).toBeTruthy()
@@ -77,7 +85,7 @@ describe('the gateway', () => {
       body: echoed.body,
       authorization: echoed.headers.authorization,
       key: echoed.headers['idempotency-key'],
-      requestId: echoed.headers['x-request-id'],
+      requestId: echoed.headers['x-request-id'] as string | null | undefined,
     }).toEqual({
       upstream: 'checkout',
       method: 'POST',
@@ -91,9 +99,9 @@ describe('the gateway', () => {
       ['/auth/login', '/products', '/products/abc', '/sales?status=live', '/sales/abc/events'].map(
         async (path) =>
           (
-            await (
+            (await (
               await fetch(`${base}${path}`, { method: path === '/auth/login' ? 'POST' : 'GET' })
-            ).json()
+            ).json()) as Echo
           ).upstream,
       ),
     )
@@ -138,7 +146,11 @@ describe('the gateway', () => {
   it('answers 404, 413 and 503 with the API error body', async () => {
     const unknown = await fetch(`${base}/nowhere`)
     const big = await fetch(`${base}/auth/login`, { method: 'POST', body: 'x'.repeat(4096) })
-    const [unknownBody, bigBody] = [await unknown.json(), await big.json()]
+    type ErrorBody = { error: { code: string } }
+    const [unknownBody, bigBody] = [
+      (await unknown.json()) as ErrorBody,
+      (await big.json()) as ErrorBody,
+    ]
     expect([unknown.status, unknownBody.error.code, big.status, bigBody.error.code]).toEqual([
       404,
       'not_found',
