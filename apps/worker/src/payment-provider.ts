@@ -55,6 +55,30 @@ export function paymentProvider(baseUrl: string, breaker: CircuitBreaker) {
     refund(chargeId: string): ResultAsync<void, ProviderError> {
       return call(`/payments/${chargeId}/refund`, {}, `refund:${chargeId}`).map(() => undefined)
     },
+    /**
+     * The charge already made for an order, if any, without making one: after
+     * a crash, an order that failed meanwhile must not keep a charge.
+     */
+    find(orderId: string): ResultAsync<(Charge & { refunded: boolean }) | null, ProviderError> {
+      const lookup = breaker.run(async (signal) => {
+        const response = await fetch(`${baseUrl}/payments?orderId=${encodeURIComponent(orderId)}`, {
+          signal,
+        })
+        if (!response.ok) throw new Error(`/payments?orderId answered ${response.status}`)
+        return (await response.json()) as {
+          items: { id: string; status: 'succeeded' | 'declined'; refundedAt: string | null }[]
+        }
+      })
+      return ResultAsync.fromPromise(
+        lookup,
+        (cause): ProviderError => ({ type: 'ProviderUnavailable', detail: String(cause) }),
+      ).map(({ items }) => {
+        const first = items[0]
+        return first
+          ? { id: first.id, status: first.status, refunded: first.refundedAt !== null }
+          : null
+      })
+    },
   }
 }
 

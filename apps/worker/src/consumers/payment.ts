@@ -1,6 +1,6 @@
 import { onlyOf, type PaymentRequested, toFields } from '@flash/contracts'
 import { payments } from '@flash/db'
-import { findOrderState } from '@flash/redis'
+import { findOrderState, type OrderState } from '@flash/redis'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { sql } from 'drizzle-orm'
 import { ResultAsync } from 'neverthrow'
@@ -17,54 +17,90 @@ export type PaymentRecord = {
   status: 'succeeded' | 'declined' | 'refunded'
 }
 
+/** A charge made, and what must follow it once it is on record. */
+type Charged = PaymentRecord & { state: OrderState }
+
 /**
- * Charges one order, with the order id as the provider's idempotency key:
- * - already cancelled or failed: nothing is charged;
- * - succeeded: the order becomes paid, unless a cancel or a payment timeout
- *   got there first; then the charge is refunded and the order stays as it is;
- * - declined: a rollback is requested (the rollback consumer fails the order
- *   and returns its units);
+ * Charges one order, with the order id as the provider's idempotency key,
+ * and changes nothing else yet: the batch records every outcome in MySQL
+ * first and only then acts on them (`settle`), so a crash at any point
+ * leaves either nothing done or a record to redo the rest from.
+ * - already cancelled or failed: nothing is charged; a charge made before a
+ *   crash is looked up and refunded;
  * - provider unreachable: an error, so the event stays pending and is
  *   retried later. We never guess an outcome.
  *
  * @example
- * const record = await chargeOrder(ctx, provider, rollbacksStream, event)
+ * const charged = await chargeOrder(ctx, provider, event)
  */
 export async function chargeOrder(
   ctx: WorkerContext,
   provider: PaymentProvider,
-  rollbacksStream: string,
   event: PaymentRequested,
-): Promise<PaymentRecord | null> {
+): Promise<PaymentRecord | Charged | null> {
   const state = await findOrderState(ctx.redis, ctx.space, event.orderId)
-  if (!state || (state.status !== 'pending' && state.status !== 'paid')) return null
+  if (!state) return null
+  if (state.status !== 'pending' && state.status !== 'paid')
+    return refundLeftover(ctx, provider, event)
 
   const charge = await provider.charge(event.orderId, event.amount)
   if (charge.isErr()) throw new Error(charge.error.detail)
-  const { id, status } = charge.value
+  return { event, providerRef: charge.value.id, status: charge.value.status, state }
+}
 
-  if (status === 'declined') {
+/** An order that can no longer be paid may still hold a charge from before a crash: give it back. */
+async function refundLeftover(
+  ctx: WorkerContext,
+  provider: PaymentProvider,
+  event: PaymentRequested,
+): Promise<PaymentRecord | null> {
+  const found = await provider.find(event.orderId)
+  if (found.isErr()) throw new Error(found.error.detail)
+  const charge = found.value
+  if (!charge || charge.status !== 'succeeded') return null
+  if (!charge.refunded) {
+    const refund = await provider.refund(charge.id)
+    if (refund.isErr()) throw new Error(refund.error.detail)
+    ctx.log(`[payment] order ${event.orderId} was no longer payable; charge ${charge.id} refunded`)
+  }
+  return { event, providerRef: charge.id, status: 'refunded' }
+}
+
+/**
+ * What follows a recorded charge: a decline asks for the rollback; a success
+ * makes the order paid, unless a cancel or a payment timeout got there first,
+ * in which case the charge is refunded and its record says so.
+ *
+ * @example
+ * await settle(ctx, provider, rollbacksStream, charged)
+ */
+export async function settle(
+  ctx: WorkerContext,
+  provider: PaymentProvider,
+  rollbacksStream: string,
+  charged: Charged,
+): Promise<void> {
+  const { event, providerRef, state } = charged
+  if (charged.status === 'declined') {
     await ctx.redis.xadd(
       rollbacksStream,
       '*',
       ...toFields({ type: 'rollback.requested', orderId: event.orderId, reason: 'declined' }),
     )
-    return { event, providerRef: id, status: 'declined' }
+    return
   }
-  // The state read above names the keys; the script re-checks the status itself.
+  // The state read before charging names the keys; the script re-checks the status itself.
   const moved = await moveOrder(
     ctx,
     event.orderId,
     { from: ['pending'], to: 'paid', restore: false },
     state,
   )
-  if (moved === 'Moved' || moved === 'AlreadyThere')
-    return { event, providerRef: id, status: 'succeeded' }
-  // The order was cancelled or timed out while we were charging: give the money back.
-  const refund = await provider.refund(id)
+  if (moved === 'Moved' || moved === 'AlreadyThere') return
+  const refund = await provider.refund(providerRef)
   if (refund.isErr()) throw new Error(refund.error.detail)
-  ctx.log(`[payment] order ${event.orderId} was no longer payable; charge ${id} refunded`)
-  return { event, providerRef: id, status: 'refunded' }
+  await recordPayments(ctx, [{ event, providerRef, status: 'refunded' }])
+  ctx.log(`[payment] order ${event.orderId} was no longer payable; charge ${providerRef} refunded`)
 }
 
 /**
@@ -125,12 +161,19 @@ export function startPayment(
     handle: (batch) =>
       ResultAsync.fromPromise(
         (async () => {
-          const records = await Promise.all(
-            batch.map(({ event }) => chargeOrder(ctx, provider, rollbacksStream, event)),
+          const outcomes = await Promise.all(
+            batch.map(({ event }) => chargeOrder(ctx, provider, event)),
           )
+          const records = outcomes.filter((r): r is PaymentRecord | Charged => r !== null)
+          // On record first: a crash after this point replays into the same records.
           await recordPayments(
             ctx,
-            records.filter((r): r is PaymentRecord => r !== null),
+            records.map(({ event, providerRef, status }) => ({ event, providerRef, status })),
+          )
+          await Promise.all(
+            records.flatMap((r) =>
+              'state' in r ? [settle(ctx, provider, rollbacksStream, r)] : [],
+            ),
           )
         })(),
         (cause) => (cause instanceof Error ? cause : new Error(String(cause))),
