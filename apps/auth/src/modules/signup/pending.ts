@@ -90,14 +90,18 @@ export function countTry(
 
 /**
  * Removes an e-mail's signup; `true` only for the one caller that removed it,
- * so a code verified twice at once makes one account.
+ * so a code verified twice at once makes one account. Ownership is taken on
+ * the record field, not the key: a try counted just after a removal makes a
+ * stub key (tries only), and deleting that stub must not count as taking the
+ * signup a second time.
  *
  * @example
  * if ((await removePendingSignup(deps, email)).unwrapOr(false)) // this caller creates the account
  */
 export function removePendingSignup(deps: Deps, email: string): ResultAsync<boolean, AuthError> {
+  // What is left (the tries count) expires with the key, whose TTL the signup set.
   return ResultAsync.fromPromise(
-    deps.redis.del(pendingSignupKey(deps.space, email)),
+    deps.redis.hdel(pendingSignupKey(deps.space, email), 'record'),
     unavailable,
   ).map((removed) => removed === 1)
 }
