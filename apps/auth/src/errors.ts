@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@flash/contracts'
+import { errorReply } from '@flash/contracts'
 
 /** Everything auth can refuse, as data. */
 export type AuthError =
@@ -33,29 +34,33 @@ export function toHttp(error: AuthError): {
   switch (error.type) {
     case 'InvalidCredentials':
       // One message for an unknown e-mail and a wrong password: which one it was is not told.
-      return http(401, 'invalid_credentials', 'the e-mail or password is wrong')
+      return errorReply(401, 'invalid_credentials', 'the e-mail or password is wrong')
     case 'EmailTaken':
-      return http(409, 'email_taken', 'an account with this e-mail already exists; sign in')
+      return errorReply(409, 'email_taken', 'an account with this e-mail already exists; sign in')
     case 'InvalidCode':
       // Wrong, expired and used up look alike: the answer gives a guesser nothing to go on.
-      return http(
+      return errorReply(
         400,
         'invalid_code',
         'the code is wrong, has expired or was tried too often; sign up again for a new one',
       )
     case 'InvalidToken':
-      return http(401, 'invalid_token', 'the refresh token is not valid; sign in again')
+      return errorReply(401, 'invalid_token', 'the refresh token is not valid; sign in again')
     case 'UnknownUser':
-      return http(401, 'unauthorized', 'this account no longer exists')
+      return errorReply(401, 'unauthorized', 'this account no longer exists')
     case 'RateLimited':
       return {
-        ...http(429, 'rate_limited', `too many attempts; retry in ${error.retryAfterSeconds} s`),
+        ...errorReply(
+          429,
+          'rate_limited',
+          `too many attempts; retry in ${error.retryAfterSeconds} s`,
+        ),
         headers: { 'retry-after': String(error.retryAfterSeconds) },
       }
     case 'Corrupt':
-      return http(500, 'internal', 'something went wrong on our side; it has been logged')
+      return errorReply(500, 'internal', 'something went wrong on our side; it has been logged')
     case 'Unavailable':
-      return http(503, 'unavailable', 'sign-in is unavailable right now; try again shortly')
+      return errorReply(503, 'unavailable', 'sign-in is unavailable right now; try again shortly')
   }
 }
 
@@ -83,8 +88,4 @@ export function refuseWith(log: (line: string) => void) {
  */
 export function unavailable(cause: unknown): AuthError {
   return { type: 'Unavailable', cause }
-}
-
-function http(status: number, code: AuthErrorCode, message: string) {
-  return { status, body: { error: { code, message } } }
 }

@@ -1,4 +1,4 @@
-import { type ApiErrorBody, type ErrorCode, errorBody } from '@flash/contracts'
+import { type ApiErrorBody, errorReply } from '@flash/contracts'
 
 /** Everything catalog can refuse, as data. Fields are named as the client sent them. */
 export type CatalogError =
@@ -24,34 +24,34 @@ export type CatalogError =
 export function toHttp(error: CatalogError): { status: number; body: ApiErrorBody } {
   switch (error.type) {
     case 'InvalidField':
-      return http(400, 'invalid_request', `body.${error.field}: ${error.reason}`)
+      return errorReply(400, 'invalid_request', `body.${error.field}: ${error.reason}`)
     case 'UnknownProduct':
-      return http(400, 'invalid_request', `body.productId: no product ${error.productId}`)
+      return errorReply(400, 'invalid_request', `body.productId: no product ${error.productId}`)
     case 'InsufficientStock':
-      return http(
+      return errorReply(
         400,
         'invalid_request',
         `body.quantity: ${error.requested} requested but only ${error.available} in stock`,
       )
     case 'StockBelowSold':
-      return http(
+      return errorReply(
         400,
         'invalid_request',
         `body.stock: ${error.requested} is too low; at least ${error.minimum} (units already sold since the stock was last counted)`,
       )
     case 'ProductNotFound':
-      return http(404, 'not_found', 'no such product')
+      return errorReply(404, 'not_found', 'no such product')
     case 'SaleNotFound':
-      return http(404, 'not_found', 'no such sale')
+      return errorReply(404, 'not_found', 'no such sale')
     case 'Unavailable':
-      return http(503, 'unavailable', 'the catalog is unavailable right now; try again shortly')
+      return errorReply(
+        503,
+        'unavailable',
+        'the catalog is unavailable right now; try again shortly',
+      )
     case 'ShuttingDown':
-      return http(503, 'unavailable', 'the catalog is restarting; try again shortly')
+      return errorReply(503, 'unavailable', 'the catalog is restarting; try again shortly')
   }
-}
-
-function http(status: number, code: ErrorCode, message: string) {
-  return { status, body: errorBody(code, message) }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type ApiErrorBody, errorBody } from '@flash/contracts'
+import { type ApiErrorBody, errorReply } from '@flash/contracts'
 import type { Offer } from '@flash/redis'
 
 /** Everything checkout can refuse, as data. */
@@ -26,38 +26,54 @@ export function toHttp(error: CheckoutError): {
 } {
   switch (error.type) {
     case 'IdempotencyKeyRequired':
-      return http(400, 'idempotency_key_required', 'send an Idempotency-Key header (1-64 chars)')
+      return errorReply(
+        400,
+        'idempotency_key_required',
+        'send an Idempotency-Key header (1-64 chars)',
+      )
     case 'InvalidOffer':
-      return http(400, 'invalid_request', 'body: send exactly one of saleId or productId')
+      return errorReply(400, 'invalid_request', 'body: send exactly one of saleId or productId')
     case 'IdempotencyKeyReused':
-      return http(422, 'idempotency_key_reused', 'this Idempotency-Key was used with another body')
+      return errorReply(
+        422,
+        'idempotency_key_reused',
+        'this Idempotency-Key was used with another body',
+      )
     case 'OfferNotFound':
-      return http(404, 'not_found', `${error.offer.kind} ${error.offer.id} does not exist`)
+      return errorReply(404, 'not_found', `${error.offer.kind} ${error.offer.id} does not exist`)
     case 'NotStarted':
-      return http(425, 'sale_not_started', 'the sale has not started yet')
+      return errorReply(425, 'sale_not_started', 'the sale has not started yet')
     case 'Ended':
-      return http(410, 'sale_ended', 'the sale has ended')
+      return errorReply(410, 'sale_ended', 'the sale has ended')
     case 'LimitReached':
-      return http(409, 'limit_reached', 'you already hold the most units this sale allows')
+      return errorReply(409, 'limit_reached', 'you already hold the most units this sale allows')
     case 'SoldOut':
-      return http(
+      return errorReply(
         409,
         'sold_out',
         error.remaining ? `only ${error.remaining} left` : `this ${error.offer.kind} is sold out`,
       )
     case 'RateLimited':
       return {
-        ...http(429, 'rate_limited', `too many orders; retry in ${error.retryAfterSeconds} s`),
+        ...errorReply(
+          429,
+          'rate_limited',
+          `too many orders; retry in ${error.retryAfterSeconds} s`,
+        ),
         headers: { 'retry-after': String(error.retryAfterSeconds) },
       }
     case 'TokenRevoked':
-      return http(401, 'unauthorized', 'this session has ended; sign in again')
+      return errorReply(401, 'unauthorized', 'this session has ended; sign in again')
     case 'OrderNotFound':
-      return http(404, 'not_found', 'no such order')
+      return errorReply(404, 'not_found', 'no such order')
     case 'NotCancellable':
-      return http(409, 'not_cancellable', `an order that is ${error.status} cannot be cancelled`)
+      return errorReply(
+        409,
+        'not_cancellable',
+        `an order that is ${error.status} cannot be cancelled`,
+      )
     case 'NotReturnable':
-      return http(
+      return errorReply(
         409,
         'not_returnable',
         error.status === 'delivered'
@@ -65,10 +81,6 @@ export function toHttp(error: CheckoutError): {
           : `an order that is ${error.status} cannot be returned`,
       )
     case 'Unavailable':
-      return http(503, 'unavailable', 'orders are unavailable right now; try again shortly')
+      return errorReply(503, 'unavailable', 'orders are unavailable right now; try again shortly')
   }
-}
-
-function http(status: number, code: Parameters<typeof errorBody>[0], message: string) {
-  return { status, body: errorBody(code, message) }
 }

@@ -34,3 +34,17 @@ export type ApiErrorBody = { error: { code: ErrorCode; message: string } }
 export function errorBody(code: ErrorCode, message: string): ApiErrorBody {
   return { error: { code, message } }
 }
+
+/**
+ * A status with its error body: what each app's one `errors.ts` switch returns.
+ *
+ * @example
+ * errorReply(409, 'sold_out', 'this sale is sold out') // { status: 409, body: { error: {...} } }
+ */
+export function errorReply(
+  status: number,
+  code: ErrorCode,
+  message: string,
+): { status: number; body: ApiErrorBody } {
+  return { status, body: errorBody(code, message) }
+}

@@ -1,4 +1,4 @@
-export { type ApiErrorBody, type ErrorCode, errorBody } from './errors.ts'
+export { type ApiErrorBody, type ErrorCode, errorBody, errorReply } from './errors.ts'
 export {
   type EventType,
   eventTypes,
