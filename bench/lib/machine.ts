@@ -29,7 +29,10 @@ export type Machine = {
  */
 export async function describeMachine(redisUrl: string, databaseUrl: string): Promise<Machine> {
   const redis = connectRedis(redisUrl, { name: 'bench-machine' })
-  const { db, close } = connectDb(databaseUrl, { connectionLimit: 1 })
+  // The server, not its database: on a fresh machine `bun run start` may not have created it yet.
+  const server = new URL(databaseUrl)
+  server.pathname = '/'
+  const { db, close } = connectDb(server.toString(), { connectionLimit: 1 })
   try {
     const info = await redis.info('server')
     const [rows] = (await db.execute(sql`SELECT VERSION() AS v`)) as unknown as [{ v: string }[]]
