@@ -2,40 +2,25 @@ import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
 import adjustStockLua from './lua/adjust-stock-1.lua' with { type: 'text' }
 import repairStockLua from './lua/repair-stock-2.lua' with { type: 'text' }
-import reserveLua from './lua/reserve-10.lua' with { type: 'text' }
+import reserveBatchLua from './lua/reserve-batch-10n.lua' with { type: 'text' }
 import transitionLua from './lua/transition-4.lua' with { type: 'text' }
 
-/** Raw reply of reserve-10.lua: [code, orderId, remaining, nowMs]. */
-export type ReserveReply = [number, string, number, number]
+/**
+ * Raw reply of reserve-batch-10n.lua: three values per order of the batch,
+ * `code, orderId, remaining`, in the order they were given.
+ */
+export type ReserveBatchReply = (number | string)[]
 
 /** Raw reply of transition-4.lua: [code, status, updatedAtMs]. */
 export type TransitionReply = [number, string, number]
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    reserve(
-      stock: string,
-      meta: string,
-      buyers: string,
-      idempotency: string,
-      order: string,
-      stream: string,
-      buyerRate: string,
-      clientRate: string,
-      revokedToken: string,
-      revokedUser: string,
-      orderId: string,
-      userId: string,
-      quantity: number,
-      fingerprint: string,
-      idempotencyKey: string,
-      idempotencyTtlSeconds: number,
-      orderTtlSeconds: number,
-      buyerRateLimit: number,
-      clientRateLimit: number,
-      rateWindowSeconds: number,
-      tokenIssuedAt: number,
-    ): Result<ReserveReply, Context>
+    /** reserve-batch-10n.lua: numKeys (10 per order), the keys, then the shared and per-order arguments. */
+    reserveBatch(
+      numKeys: number,
+      ...keysAndArgs: (string | number)[]
+    ): Result<ReserveBatchReply, Context>
     /** adjust-stock-1.lua: [1, remaining] moved, [-1, 0] no counter, [-2, remaining] would go below 0. */
     adjustStock(stock: string, delta: number): Result<[number, number], Context>
     /** repair-stock-2.lua: [1, before] repaired, [0, before] already right, [-1, 0] events arrived. */
@@ -67,15 +52,16 @@ declare module 'ioredis' {
  *
  * @example
  * registerCommands(redis)
- * await redis.reserve(...keys, ...args)
+ * await redis.transition(...keys, ...args)
  */
 export function registerCommands(redis: Redis): void {
-  if ('reserve' in redis && typeof redis.reserve === 'function') return
+  if ('reserveBatch' in redis && typeof redis.reserveBatch === 'function') return
   for (const [name, script] of Object.entries(scripts)) redis.defineCommand(name, script)
 }
 
 const scripts = {
-  reserve: { numberOfKeys: 10, lua: reserveLua },
+  // No fixed key count: ioredis takes it as the first argument.
+  reserveBatch: { lua: reserveBatchLua },
   transition: { numberOfKeys: 4, lua: transitionLua },
   adjustStock: { numberOfKeys: 1, lua: adjustStockLua },
   repairStock: { numberOfKeys: 2, lua: repairStockLua },

@@ -93,4 +93,24 @@ describe('access tokens', () => {
     expect(verify(token)?.sub).toBe('user-1')
     expect(hs256Verifier({ ...config, now: () => 2_000_000_001 })(token)).toBeNull()
   })
+
+  describe('once verified', () => {
+    it('is still refused the moment it expires', async () => {
+      let clock = now()
+      const timed = createTokenService({ ...config, now: () => clock })
+      const { token, expiresAt } = await timed.signAccess({ id: 'user-9', role: 'buyer' })
+      expect((await timed.verifyAccess(token))?.userId).toBe('user-9')
+      clock = expiresAt
+      expect(await timed.verifyAccess(token)).toBeNull()
+    })
+
+    it('lends nothing to a token that differs from it in one character', async () => {
+      const { token } = await tokens.signAccess({ id: 'user-10', role: 'buyer' })
+      expect((await tokens.verifyAccess(token))?.userId).toBe('user-10')
+      // A character inside the signature (its last one carries bits base64url decoding drops).
+      const at = token.length - 10
+      const changed = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`
+      expect(await tokens.verifyAccess(changed)).toBeNull()
+    })
+  })
 })
