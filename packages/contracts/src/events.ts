@@ -5,7 +5,7 @@ import { orderStatuses } from './order-status.ts'
 export const eventTypes = ['order.placed', 'order.status'] as const
 export type EventType = (typeof eventTypes)[number]
 
-/** Written by reserve-batch-10n.lua when a buyer's units are reserved. */
+/** Written by reserve-batch-n.lua when a buyer's units are reserved. */
 export type OrderPlaced = {
   type: 'order.placed'
   orderId: string

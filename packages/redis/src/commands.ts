@@ -2,11 +2,11 @@ import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
 import adjustStockLua from './lua/adjust-stock-1.lua' with { type: 'text' }
 import repairStockLua from './lua/repair-stock-2.lua' with { type: 'text' }
-import reserveBatchLua from './lua/reserve-batch-10n.lua' with { type: 'text' }
+import reserveBatchLua from './lua/reserve-batch-n.lua' with { type: 'text' }
 import transitionLua from './lua/transition-4.lua' with { type: 'text' }
 
 /**
- * Raw reply of reserve-batch-10n.lua: three values per order of the batch,
+ * Raw reply of reserve-batch-n.lua: three values per order of the batch,
  * `code, orderId, remaining`, in the order they were given.
  */
 export type ReserveBatchReply = (number | string)[]
@@ -16,7 +16,7 @@ export type TransitionReply = [number, string, number]
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** reserve-batch-10n.lua: numKeys (10 per order), the keys, then the shared and per-order arguments. */
+    /** reserve-batch-n.lua: numKeys, the keys, then the shared arguments and one string per order. */
     reserveBatch(
       numKeys: number,
       ...keysAndArgs: (string | number)[]

@@ -4,6 +4,7 @@ import {
   idempotencyKey,
   type KeySpace,
   type Offer,
+  type OfferKeys,
   offerKeys,
   orderKey,
   rateKey,
@@ -43,7 +44,7 @@ export type ReserveRefusal =
   | { type: 'RedisUnavailable'; cause: unknown }
 
 /**
- * Places one order through reserve-batch-10n.lua: the whole decision of the
+ * Places one order through reserve-batch-n.lua: the whole decision of the
  * hot path in one round trip. Orders for one partition that arrive in the same
  * turn of the event loop share that round trip and that script call, each
  * still decided on its own and in arrival order (see `ReserveBatches`).
@@ -57,10 +58,13 @@ export function reserve(
   space: KeySpace,
   input: ReserveInput,
 ): ResultAsync<ReserveOutcome, ReserveRefusal> {
-  const keys = offerKeys(space, input.offer)
+  for (const field of [input.orderId, input.userId, input.fingerprint])
+    if (!/^\S+$/.test(field))
+      throw new Error(`reserve: '${field}' must be non-empty, without spaces`)
+  const offer = offerKeys(space, input.offer)
   const rate = input.rate ?? NO_RATE_LIMIT
-  const revoked = revocationKeys(space, keys.partition, input.token?.tokenId ?? '-', input.userId)
-  const stream = streamKey(space, keys.partition, 'orders')
+  const rated = rate.perBuyer > 0 || rate.perClient > 0
+  const revoked = revocationKeys(space, offer.partition, input.token?.tokenId ?? '-', input.userId)
   const shared = [
     input.idempotencyTtlSeconds,
     input.orderTtlSeconds,
@@ -68,27 +72,21 @@ export function reserve(
     rate.perClient,
     rate.windowSeconds,
   ]
-  const placed = batchesOf(redis).add(`${stream} ${shared.join(' ')}`, shared, {
-    keys: [
-      keys.stock,
-      keys.meta,
-      keys.buyers,
-      idempotencyKey(space, keys.partition, input.userId, input.idempotencyKey),
-      orderKey(space, keys.partition, input.orderId),
-      stream,
-      rateKey(space, keys.partition, 'buyer', input.userId),
-      rateKey(space, keys.partition, 'client', rate.clientId),
-      revoked.token,
-      revoked.user,
-    ],
-    args: [
-      input.orderId,
-      input.userId,
-      input.quantity,
-      input.fingerprint,
-      input.idempotencyKey,
-      input.token?.issuedAt ?? 0,
-    ],
+  const orderKeys = [
+    idempotencyKey(space, offer.partition, input.userId, input.idempotencyKey),
+    orderKey(space, offer.partition, input.orderId),
+    revoked.token,
+    revoked.user,
+  ]
+  if (rated)
+    orderKeys.push(
+      rateKey(space, offer.partition, 'buyer', input.userId),
+      rateKey(space, offer.partition, 'client', rate.clientId),
+    )
+  const placed = batchesOf(redis).add(streamKey(space, offer.partition, 'orders'), shared, offer, {
+    keys: orderKeys,
+    // Everything but the offer's index; the key goes last, so it may hold anything.
+    packed: `${input.orderId} ${input.userId} ${input.quantity} ${input.fingerprint} ${input.token?.issuedAt ?? 0} ${input.idempotencyKey}`,
   })
   return ResultAsync.fromPromise(
     placed,
@@ -102,9 +100,13 @@ const NO_RATE_LIMIT = { clientId: '-', perBuyer: 0, perClient: 0, windowSeconds:
 type OrderReply = [code: number, orderId: string, remaining: number]
 
 type Batch = {
+  stream: string
   shared: (string | number)[]
-  keys: string[]
-  args: (string | number)[]
+  /** Offer meta key -> its 1-based index in the batch. */
+  offers: Map<string, number>
+  offerKeys: string[]
+  orderKeys: string[]
+  orders: string[]
   waiters: { resolve: (reply: OrderReply) => void; reject: (cause: unknown) => void }[]
 }
 
@@ -112,12 +114,13 @@ type Batch = {
  * Orders waiting for their partition's next script call. A batch goes out at
  * the end of the event-loop turn that opened it (`setImmediate`, as ioredis's
  * auto-pipelining does), or as soon as it holds `MAX_BATCH` orders, which
- * bounds how long one call holds Redis. Each order's keys still arrive in
- * KEYS and share the partition's hash tag, so a batch is one Cluster slot.
+ * bounds how long one call holds Redis. Every key still arrives in KEYS and
+ * shares the partition's hash tag, so a batch is one Cluster slot.
  *
  * Under a stampede this is where the hot path's cost went: per call, ioredis
  * spends as much CPU building and tracking a command as the script spends
- * deciding an order, and the script's own set-up is paid again.
+ * deciding an order, and the script's own set-up is paid again. Per order,
+ * what ioredis encodes is what cannot be shared: four keys and one string.
  */
 class ReserveBatches {
   readonly #open = new Map<string, Batch>()
@@ -125,39 +128,69 @@ class ReserveBatches {
   constructor(private readonly redis: Redis) {}
 
   add(
-    batchKey: string,
+    stream: string,
     shared: (string | number)[],
-    order: { keys: string[]; args: (string | number)[] },
+    offer: OfferKeys,
+    order: { keys: string[]; packed: string },
   ): Promise<OrderReply> {
+    const batchKey = `${stream} ${shared.join(' ')}`
     let batch = this.#open.get(batchKey)
     if (!batch) {
-      batch = { shared, keys: [], args: [], waiters: [] }
-      this.#open.set(batchKey, batch)
-      setImmediate(() => this.#send(batchKey, batch as Batch))
+      const opened: Batch = {
+        stream,
+        shared,
+        offers: new Map(),
+        offerKeys: [],
+        orderKeys: [],
+        orders: [],
+        waiters: [],
+      }
+      this.#open.set(batchKey, opened)
+      setImmediate(() => this.#send(batchKey, opened))
+      batch = opened
     }
-    const open = batch
-    for (const key of order.keys) open.keys.push(key)
-    for (const arg of order.args) open.args.push(arg)
-    const reply = new Promise<OrderReply>((resolve, reject) =>
-      open.waiters.push({ resolve, reject }),
-    )
-    if (open.waiters.length >= MAX_BATCH) this.#send(batchKey, open)
+    let index = batch.offers.get(offer.meta)
+    if (index === undefined) {
+      index = batch.offers.size + 1
+      batch.offers.set(offer.meta, index)
+      batch.offerKeys.push(offer.stock, offer.meta, offer.buyers)
+    }
+    for (const key of order.keys) batch.orderKeys.push(key)
+    batch.orders.push(`${index} ${order.packed}`)
+    const waiters = batch.waiters
+    const reply = new Promise<OrderReply>((resolve, reject) => waiters.push({ resolve, reject }))
+    if (waiters.length >= MAX_BATCH) this.#send(batchKey, batch)
     return reply
   }
 
   #send(batchKey: string, batch: Batch): void {
     if (this.#open.get(batchKey) !== batch) return // already sent when it filled up
     this.#open.delete(batchKey)
-    this.redis.reserveBatch(batch.keys.length, ...batch.keys, ...batch.shared, ...batch.args).then(
-      (reply) => {
-        batch.waiters.forEach((waiter, i) => {
-          waiter.resolve([Number(reply[3 * i]), String(reply[3 * i + 1]), Number(reply[3 * i + 2])])
-        })
-      },
-      (cause: unknown) => {
-        for (const waiter of batch.waiters) waiter.reject(cause)
-      },
-    )
+    const keyCount = 1 + batch.offerKeys.length + batch.orderKeys.length
+    this.redis
+      .reserveBatch(
+        keyCount,
+        batch.stream,
+        ...batch.offerKeys,
+        ...batch.orderKeys,
+        ...batch.shared,
+        batch.offers.size,
+        ...batch.orders,
+      )
+      .then(
+        (reply) => {
+          batch.waiters.forEach((waiter, i) => {
+            waiter.resolve([
+              Number(reply[3 * i]),
+              String(reply[3 * i + 1]),
+              Number(reply[3 * i + 2]),
+            ])
+          })
+        },
+        (cause: unknown) => {
+          for (const waiter of batch.waiters) waiter.reject(cause)
+        },
+      )
   }
 }
 
@@ -205,6 +238,6 @@ function fromReply([code, orderId, remaining]: OrderReply): ResultAsync<
       // The message Redis gave (a key of the wrong type): the caller logs it as a dependency failure.
       return errAsync({ type: 'RedisUnavailable', cause: new Error(orderId) })
     default:
-      throw new Error(`reserve-batch-10n.lua returned an unknown code ${code}`)
+      throw new Error(`reserve-batch-n.lua returned an unknown code ${code}`)
   }
 }

@@ -103,6 +103,33 @@ describe('reserve, batched per partition', () => {
     expect(await r.redis.get(offerKeys(r.space, offer).stock)).toBe('0')
   })
 
+  it('keeps two offers of one batch apart, and keeps a key with spaces whole', async () => {
+    const small = await sale(1, 0)
+    const large = await sale(5, 0)
+    const spaced = order(large, 'dee', 'a key with spaces')
+    const answers = await together([
+      order(small, 'ann', 'k'),
+      order(large, 'bob', 'k'),
+      order(small, 'cy', 'k'),
+      spaced,
+      { ...order(large, 'dee', 'a key with spaces'), orderId: Bun.randomUUIDv7() },
+    ])
+
+    expect(answers.map((answer) => answer.type)).toEqual([
+      'Placed',
+      'Placed',
+      'SoldOut',
+      'Placed',
+      'Replayed',
+    ])
+    expect(answers[4]).toEqual({ type: 'Replayed', orderId: spaced.orderId })
+    expect(await r.redis.get(offerKeys(r.space, small).stock)).toBe('0')
+    expect(await r.redis.get(offerKeys(r.space, large).stock)).toBe('3')
+    const events = await r.redis.xrange(streamKey(r.space, 0, 'orders'), '-', '+')
+    const placedForDee = events.find(([, fields]) => fields.includes(spaced.orderId))
+    expect(placedForDee?.[1]).toContain('a key with spaces')
+  })
+
   it('fails only the order whose key Redis refuses, and places the rest of its batch', async () => {
     const offer = await sale(10, 0)
     // A key of the wrong type: counting this buyer's attempts fails, for this buyer only.

@@ -4,7 +4,7 @@
   order's state lives in Redis, so two of them racing cannot both win, and
   units go back to stock at most once.
 
-  KEYS[1] order   hash    the order's live state (written by reserve-batch-10n.lua)
+  KEYS[1] order   hash    the order's live state (written by reserve-batch-n.lua)
   KEYS[2] stock   string  units left of the order's offer
   KEYS[3] buyers  hash    userId -> units held
   KEYS[4] stream  stream  the partition's order events

@@ -8,32 +8,37 @@
   each order is validated before its first write, so a refusal changes
   nothing. The window is judged by this server's clock (TIME), never the app's.
 
-  KEYS: 10 per order, order i's at 10*(i-1) + 1 .. 10*i, all in one partition:
-    +1 stock        string  units left
-    +2 meta         hash    startsAt, endsAt (epoch ms), limit (0 = none),
-                            price, productId, saleId ('' for a product)
-    +3 buyers       hash    userId -> units this buyer holds
-    +4 idempotency  string  '<fingerprint> <orderId>' of the key's first request
-    +5 order        hash    the order's live state (status, items, owner); the
-                            authority for its transitions while it exists
-    +6 stream       stream  the partition's order events (order.placed here)
-    +7 buyer rate   string  attempts by this buyer in the current window
-    +8 client rate  string  attempts from this client address in the current window
-    +9 revoked token  string  present once the caller's access token was logged out
-    +10 revoked user  string  epoch seconds: the buyer's tokens issued up to then are revoked
+  The arguments are laid out so that ioredis encodes as little as it can:
+  keys the whole batch shares come once, each order's own keys follow, and
+  each order's arguments travel as one string.
+
+  KEYS[1] stream        stream  the partition's order events (order.placed here)
+  then 3 per offer named in the batch (ARGV[6] offers), offer j's at 1 + 3*(j-1) + 1..3:
+    +1 stock            string  units left
+    +2 meta             hash    startsAt, endsAt (epoch ms), limit (0 = none),
+                                price, productId, saleId ('' for a product)
+    +3 buyers           hash    userId -> units this buyer holds
+  then 4 per order (6 when a rate limit is set), order i's after the offers' keys:
+    +1 idempotency      string  '<fingerprint> <orderId>' of the key's first request
+    +2 order            hash    the order's live state (status, items, owner); the
+                                authority for its transitions while it exists
+    +3 revoked token    string  present once the caller's access token was logged out
+    +4 revoked user     string  epoch seconds: the buyer's tokens issued up to then are revoked
+    +5 buyer rate       string  attempts by this buyer in the current window
+    +6 client rate      string  attempts from this client address in the current window
+  All of them share the partition's hash tag.
 
   ARGV[1] ttl of the idempotency record, seconds
   ARGV[2] ttl of the order state, seconds
   ARGV[3] attempts allowed per buyer per window (0 = no limit)
   ARGV[4] attempts allowed per client address per window (0 = no limit)
   ARGV[5] rate window, seconds
-  then 6 per order, order i's at 5 + 6*(i-1) + 1 .. 5 + 6*i:
-    +1 orderId      minted by the app, used only if the order is placed
-    +2 userId
-    +3 quantity     positive integer
-    +4 fingerprint  hash of the request body (no spaces)
-    +5 idempotency key as the client sent it
-    +6 when the caller's access token was issued (iat), epoch seconds; 0 = not checked
+  ARGV[6] how many offers the batch names
+  ARGV[7..] one per order, space-separated:
+    '<offer index, from 1> <orderId> <userId> <quantity> <fingerprint> <iat> <idempotency key>'
+    orderId is minted by the app and used only if the order is placed; iat is
+    when the caller's access token was issued (epoch seconds, 0 = not
+    checked); the idempotency key, last, is the rest of the string.
 
   Returns 3 values per order, { code, orderId, remaining, code, orderId, remaining, ... }:
     1  placed                    orderId = its orderId
@@ -54,17 +59,21 @@ local orderTtl = tonumber(ARGV[2])
 local perBuyer = tonumber(ARGV[3])
 local perClient = tonumber(ARGV[4])
 local rateWindow = tonumber(ARGV[5])
+local offerCount = tonumber(ARGV[6])
+local streamKey = KEYS[1]
+local keysPerOrder = (perBuyer > 0 or perClient > 0) and 6 or 4
+local firstOrderKey = 1 + 3 * offerCount
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
 -- An offer's terms do not change during the call: read once per offer.
 local metas = {}
-local function metaOf(metaKey)
-  local meta = metas[metaKey]
+local function metaOf(offer)
+  local meta = metas[offer]
   if not meta then
-    meta = redis.call('HMGET', metaKey, 'startsAt', 'endsAt', 'limit', 'price', 'productId', 'saleId')
-    metas[metaKey] = meta
+    meta = redis.call('HMGET', KEYS[3 * offer], 'startsAt', 'endsAt', 'limit', 'price', 'productId', 'saleId')
+    metas[offer] = meta
   end
   return meta
 end
@@ -77,22 +86,25 @@ local function overLimit(key, limit)
   return attempts > limit
 end
 
-local function reserveOne(k, a)
-  local stockKey, metaKey, buyersKey = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
-  local idempotencyKey, orderKey, streamKey = KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
-  local orderId, userId, quantity = ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
-  local fingerprint, issuedAt = ARGV[a + 4], tonumber(ARGV[a + 6])
+local function reserveOne(k, packed)
+  local offer, orderId, userId, quantity, fingerprint, issuedAt, idempotency =
+    string.match(packed, '^(%d+) (%S+) (%S+) (%d+) (%S+) (%d+) (.*)$')
+  offer, quantity, issuedAt = tonumber(offer), tonumber(quantity), tonumber(issuedAt)
+  local stockKey, buyersKey = KEYS[3 * offer - 1], KEYS[3 * offer + 1]
+  local idempotencyKey, orderKey = KEYS[k + 1], KEYS[k + 2]
 
   -- Everything this order reads that is a plain string, in one command.
-  local found = redis.call('MGET', KEYS[k + 9], KEYS[k + 10], idempotencyKey, stockKey)
+  local found = redis.call('MGET', KEYS[k + 3], KEYS[k + 4], idempotencyKey, stockKey)
   local revokedToken, revokedUpTo, first, stock = found[1], found[2], found[3], found[4]
 
   -- Logout takes effect on the very next request, checked here so that it costs no extra round trip.
   if revokedToken or (revokedUpTo and issuedAt > 0 and issuedAt <= tonumber(revokedUpTo)) then
     return -8, '', -1
   end
-  if overLimit(KEYS[k + 7], perBuyer) then return -7, '', math.max(redis.call('TTL', KEYS[k + 7]), 1) end
-  if overLimit(KEYS[k + 8], perClient) then return -7, '', math.max(redis.call('TTL', KEYS[k + 8]), 1) end
+  if keysPerOrder == 6 then
+    if overLimit(KEYS[k + 5], perBuyer) then return -7, '', math.max(redis.call('TTL', KEYS[k + 5]), 1) end
+    if overLimit(KEYS[k + 6], perClient) then return -7, '', math.max(redis.call('TTL', KEYS[k + 6]), 1) end
+  end
 
   if first then
     local space = string.find(first, ' ', 1, true)
@@ -101,7 +113,7 @@ local function reserveOne(k, a)
     return 2, firstOrderId, -1
   end
 
-  local meta = metaOf(metaKey)
+  local meta = metaOf(offer)
   if not meta[1] then return -1, '', -1 end
   if nowMs < tonumber(meta[1]) then return -2, '', -1 end
   if nowMs >= tonumber(meta[2]) then return -3, '', -1 end
@@ -128,13 +140,13 @@ local function reserveOne(k, a)
   redis.call('XADD', streamKey, '*',
     'type', 'order.placed', 'orderId', orderId, 'userId', userId,
     'saleId', meta[6], 'productId', meta[5], 'quantity', quantity,
-    'unitPrice', price, 'total', total, 'idempotencyKey', ARGV[a + 5], 'placedAt', nowMs)
+    'unitPrice', price, 'total', total, 'idempotencyKey', idempotency, 'placedAt', nowMs)
   return 1, orderId, remaining
 end
 
 local replies = {}
-for i = 1, #KEYS / 10 do
-  local ok, code, orderId, remaining = pcall(reserveOne, 10 * (i - 1), 5 + 6 * (i - 1))
+for i = 1, #ARGV - 6 do
+  local ok, code, orderId, remaining = pcall(reserveOne, firstOrderKey + keysPerOrder * (i - 1), ARGV[6 + i])
   if not ok then
     -- An error raised by redis.call is a table whose err field holds the message.
     code, orderId, remaining = -9, type(code) == 'table' and code.err or tostring(code), -1
