@@ -20,6 +20,9 @@ export function connectRedis(url: string, options: RedisOptions = {}): Redis {
   const redis = new Redis(url, {
     connectionName: options.name,
     enableAutoPipelining: true,
+    // reserve() batches its own calls per event-loop turn; a second turn of waiting
+    // inside ioredis would only add latency and a pipeline's bookkeeping.
+    autoPipeliningIgnoredCommands: ['reserveBatch'],
     maxRetriesPerRequest: options.failFast ? 0 : 20,
     enableOfflineQueue: !options.failFast,
     lazyConnect: false,
