@@ -11,7 +11,11 @@ export const env = readEnv(Bun.env, {
   /** Stable per worker process: a restarted worker replays what it read and never acknowledged. */
   WORKER_NAME: { kind: 'string', default: 'worker-1' },
   ORDER_WRITER_BATCH: { kind: 'int', default: 500, min: 1 },
-  PAYMENT_BATCH: { kind: 'int', default: 100, min: 1 },
+  /**
+   * Payments charged side by side per batch. A batch waits on its slowest charge, so small
+   * batches leave the worker idle between them: 500 drains ~1.3x faster than 100 (bench drain).
+   */
+  PAYMENT_BATCH: { kind: 'int', default: 500, min: 1 },
   PAYMENT_URL: { kind: 'url', default: `http://127.0.0.1:${defaults.ports.sandbox}` },
   PAYMENT_TIMEOUT_MS: { kind: 'int', default: 2_000, min: 1 },
   /** How long the payment provider's breaker stays open before trying again. */

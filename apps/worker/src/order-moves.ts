@@ -1,9 +1,12 @@
 import { orders } from '@flash/db'
 import {
   findOrderState,
+  findOrderStates,
   type OrderState,
   type TransitionOutcome,
+  type TransitionRequest,
   transitionOrder,
+  transitionOrders,
 } from '@flash/redis'
 import { and, eq } from 'drizzle-orm'
 import type { WorkerContext } from './context.ts'
@@ -39,17 +42,66 @@ export async function moveOrder(
 ): Promise<MoveResult> {
   const state = known === undefined ? await findOrderState(ctx.redis, ctx.space, orderId) : known
   if (state) {
-    const result = await transitionOrder(ctx.redis, ctx.space, state, {
-      userId: null,
-      from: move.from,
-      to: move.to,
-      restore: move.restore,
-      ttlSeconds: FINISHED.has(move.to) ? ctx.finishedOrderTtlSeconds : ctx.orderStateTtlSeconds,
-    })
+    const result = await transitionOrder(ctx.redis, ctx.space, state, requestOf(ctx, move))
     if (result.isOk()) return result.value.type
     if (result.error.type === 'RedisUnavailable') throw result.error.cause
     return result.error.type === 'NoSuchOrder' ? 'NoSuchOrder' : 'NotAllowed'
   }
+  return moveInMysql(ctx, orderId, move)
+}
+
+/**
+ * `moveOrder` for a batch, with the same outcome per order: the live states
+ * are read in one round trip (unless the caller passes them) and every order
+ * that has one moves in one transition-many-4n.lua call; an order whose
+ * state has expired moves in MySQL alone, as `moveOrder` does.
+ *
+ * @example
+ * const results = await moveOrders(ctx, [{ orderId, move: { from: ['pending'], to: 'failed', restore: true } }])
+ */
+export async function moveOrders(
+  ctx: WorkerContext,
+  items: readonly { orderId: string; move: Move; known?: OrderState | null }[],
+): Promise<MoveResult[]> {
+  const unknown = items.flatMap((item) => (item.known === undefined ? [item.orderId] : []))
+  const found = await findOrderStates(ctx.redis, ctx.space, unknown)
+  const states = items.map((item) =>
+    item.known === undefined ? (found.get(item.orderId) ?? null) : item.known,
+  )
+  const live = items.flatMap((item, i) => {
+    const state = states[i]
+    return state ? [{ i, state, request: requestOf(ctx, item.move) }] : []
+  })
+  const moved = await transitionOrders(ctx.redis, ctx.space, live)
+  if (moved.isErr()) throw moved.error.cause
+  const results: MoveResult[] = []
+  live.forEach(({ i }, n) => {
+    const result = moved.value[n]
+    if (!result) throw new Error(`no transition result for order ${items[i]?.orderId}`)
+    results[i] = result.isOk()
+      ? result.value.type
+      : result.error.type === 'NoSuchOrder'
+        ? 'NoSuchOrder'
+        : 'NotAllowed'
+  })
+  // Expired live states: one conditional UPDATE each, as rare as they are.
+  for (const [i, item] of items.entries())
+    if (!states[i]) results[i] = await moveInMysql(ctx, item.orderId, item.move)
+  return results
+}
+
+function requestOf(ctx: WorkerContext, move: Move): TransitionRequest {
+  return {
+    userId: null,
+    from: move.from,
+    to: move.to,
+    restore: move.restore,
+    ttlSeconds: FINISHED.has(move.to) ? ctx.finishedOrderTtlSeconds : ctx.orderStateTtlSeconds,
+  }
+}
+
+/** A move once the live state has expired: a conditional UPDATE, no stock to give back any more. */
+async function moveInMysql(ctx: WorkerContext, orderId: string, move: Move): Promise<MoveResult> {
   for (const from of move.from) {
     const [header] = await ctx.db
       .update(orders)

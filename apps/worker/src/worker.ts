@@ -58,7 +58,7 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
         ...common,
         stream: stream('payments'),
         rollbacksStream: stream('rollbacks'),
-        batchSize: config.paymentBatch ?? 100,
+        batchSize: config.paymentBatch ?? 500,
       }),
       startRollback(ctx, { ...common, stream: stream('rollbacks') }),
       startReactions(ctx, {

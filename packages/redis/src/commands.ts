@@ -4,6 +4,7 @@ import adjustStockLua from './lua/adjust-stock-1.lua' with { type: 'text' }
 import repairStockLua from './lua/repair-stock-2.lua' with { type: 'text' }
 import reserveBatchLua from './lua/reserve-batch-n.lua' with { type: 'text' }
 import transitionLua from './lua/transition-4.lua' with { type: 'text' }
+import transitionManyLua from './lua/transition-many-4n.lua' with { type: 'text' }
 
 /**
  * Raw reply of reserve-batch-n.lua: three values per order of the batch,
@@ -42,6 +43,11 @@ declare module 'ioredis' {
       ttlSeconds: number,
       maxAgeMs: number,
     ): Result<TransitionReply, Context>
+    /** transition-many-4n.lua: numKeys (4 per order), the keys, then 6 arguments per order; one TransitionReply per order. */
+    transitionMany(
+      numKeys: number,
+      ...keysAndArgs: (string | number)[]
+    ): Result<TransitionReply[], Context>
   }
 }
 
@@ -63,6 +69,7 @@ const scripts = {
   // No fixed key count: ioredis takes it as the first argument.
   reserveBatch: { lua: reserveBatchLua },
   transition: { numberOfKeys: 4, lua: transitionLua },
+  transitionMany: { lua: transitionManyLua },
   adjustStock: { numberOfKeys: 1, lua: adjustStockLua },
   repairStock: { numberOfKeys: 2, lua: repairStockLua },
 }

@@ -16,11 +16,13 @@ export {
 export { type OfferMeta, publishOffer, readOfferState } from './offers.ts'
 export {
   findOrderState,
+  findOrderStates,
   type OrderState,
   type TransitionOutcome,
   type TransitionRefusal,
   type TransitionRequest,
   transitionOrder,
+  transitionOrders,
 } from './order-state.ts'
 export { type ReserveInput, type ReserveOutcome, reserve } from './reserve.ts'
 export { isRevoked, revocationKeys, revokeToken, revokeUserTokens } from './revocation.ts'

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis'
-import { errAsync, okAsync, ResultAsync } from 'neverthrow'
+import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import type { TransitionReply } from './commands.ts'
 import { type KeySpace, type Offer, offerKeys, orderKey, streamKey } from './keys.ts'
 
@@ -34,7 +34,58 @@ export async function findOrderState(
   const found = await Promise.all(partitions.map((p) => redis.hgetall(orderKey(space, p, orderId))))
   const index = found.findIndex((hash) => hash.id === orderId)
   const hash = found[index]
-  if (!hash) return null
+  return hash ? toState(orderId, hash, index) : null
+}
+
+/** The fields of an order's hash that make its OrderState. */
+const STATE_FIELDS = [
+  'id',
+  'userId',
+  'saleId',
+  'productId',
+  'quantity',
+  'unitPrice',
+  'total',
+  'status',
+  'createdAt',
+  'updatedAt',
+] as const
+
+/**
+ * `findOrderState` for a batch: one pipeline (one round trip) of HMGETs, one
+ * per order and partition, instead of a read per order.
+ *
+ * @example
+ * const states = await findOrderStates(redis, space, orderIds) // orderId -> state; expired ones missing
+ */
+export async function findOrderStates(
+  redis: Redis,
+  space: KeySpace,
+  orderIds: readonly string[],
+): Promise<Map<string, OrderState>> {
+  const states = new Map<string, OrderState>()
+  const ids = [...new Set(orderIds)]
+  if (ids.length === 0) return states
+  const pipeline = redis.pipeline()
+  for (let p = 0; p < space.partitions; p++)
+    for (const id of ids) pipeline.hmget(orderKey(space, p, id), ...STATE_FIELDS)
+  const replies = (await pipeline.exec()) ?? []
+  replies.forEach(([error, values], i) => {
+    if (error) throw error
+    const id = ids[i % ids.length] as string
+    const row = values as (string | null)[]
+    if (row[0] !== id || states.has(id)) return
+    const hash: Record<string, string> = {}
+    STATE_FIELDS.forEach((field, f) => {
+      const value = row[f]
+      if (value !== null && value !== undefined) hash[field] = value
+    })
+    states.set(id, toState(id, hash, Math.floor(i / ids.length)))
+  })
+  return states
+}
+
+function toState(orderId: string, hash: Record<string, string>, partition: number): OrderState {
   return {
     id: orderId,
     userId: hash.userId ?? '',
@@ -46,7 +97,7 @@ export async function findOrderState(
     status: hash.status ?? 'pending',
     createdAt: new Date(Number(hash.createdAt)),
     updatedAt: new Date(Number(hash.updatedAt ?? hash.createdAt)),
-    partition: index,
+    partition,
   }
 }
 
@@ -81,44 +132,107 @@ export function transitionOrder(
   state: OrderState,
   request: TransitionRequest,
 ): ResultAsync<TransitionOutcome, TransitionRefusal> {
+  const call = redis.transition(...transitionKeys(space, state), ...transitionArgs(request))
+  return ResultAsync.fromPromise(
+    call,
+    (cause): TransitionRefusal => ({ type: 'RedisUnavailable', cause }),
+  ).andThen(outcomeOf)
+}
+
+/** At most this many orders per script call, so one call never holds Redis for long. */
+const MANY_CHUNK = 200
+
+/**
+ * `transitionOrder` for a batch: transition-many-4n.lua moves each order
+ * exactly as transition-4.lua would, one call per partition (and per 200
+ * orders) instead of one per order. Answers one result per item, in order;
+ * fails as a whole only when Redis does not answer (some orders may have
+ * moved by then: asking again answers AlreadyThere for those).
+ *
+ * @example
+ * const results = await transitionOrders(redis, space, [{ state, request }])
+ * results.map((r) => r.isOk() && r.value.type) // ['Moved']
+ */
+export function transitionOrders(
+  redis: Redis,
+  space: KeySpace,
+  items: readonly { state: OrderState; request: TransitionRequest }[],
+): ResultAsync<
+  Result<TransitionOutcome, TransitionRefusal>[],
+  { type: 'RedisUnavailable'; cause: unknown }
+> {
+  const chunks: number[][] = []
+  const byPartition = Map.groupBy(items.keys(), (i) => items[i]?.state.partition ?? 0)
+  for (const indexes of byPartition.values())
+    for (let at = 0; at < indexes.length; at += MANY_CHUNK)
+      chunks.push(indexes.slice(at, at + MANY_CHUNK))
+  const calls = chunks.map(async (indexes) => {
+    const keys: string[] = []
+    const args: (string | number)[] = []
+    for (const i of indexes) {
+      const { state, request } = items[i] as (typeof items)[number]
+      keys.push(...transitionKeys(space, state))
+      args.push(...transitionArgs(request))
+    }
+    const replies = await redis.transitionMany(keys.length, ...keys, ...args)
+    return indexes.map((i, n) => [i, replies[n]] as const)
+  })
+  return ResultAsync.fromPromise(Promise.all(calls), (cause) => ({
+    type: 'RedisUnavailable' as const,
+    cause,
+  })).map((answered) => {
+    const results: Result<TransitionOutcome, TransitionRefusal>[] = []
+    for (const [i, reply] of answered.flat()) {
+      if (!reply) throw new Error('transition-many-4n.lua answered fewer orders than it was given')
+      results[i] = outcomeOf(reply)
+    }
+    return results
+  })
+}
+
+/** transition-4.lua's keys for an order: its hash, its offer's stock and buyers, its partition's stream. */
+function transitionKeys(space: KeySpace, state: OrderState): [string, string, string, string] {
   const offer: Offer = state.saleId
     ? { kind: 'sale', id: state.saleId }
     : { kind: 'product', id: state.productId }
   const keys = offerKeys(space, offer)
-  const call = redis.transition(
+  return [
     orderKey(space, state.partition, state.id),
     keys.stock,
     keys.buyers,
     streamKey(space, state.partition, 'orders'),
+  ]
+}
+
+function transitionArgs(
+  request: TransitionRequest,
+): [string, string, string, '0' | '1', number, number] {
+  return [
     request.userId ?? '',
     request.from.join(' '),
     request.to,
     request.restore ? '1' : '0',
     request.ttlSeconds,
     request.maxAgeMs ?? 0,
-  )
-  return ResultAsync.fromPromise(
-    call,
-    (cause): TransitionRefusal => ({ type: 'RedisUnavailable', cause }),
-  ).andThen(fromReply)
+  ]
 }
 
-/** The one place transition-4.lua's return codes are given meaning. */
-function fromReply([code, status, updatedAtMs]: TransitionReply): ResultAsync<
+/** The one place transition-4.lua's (and transition-many-4n.lua's) return codes are given meaning. */
+function outcomeOf([code, status, updatedAtMs]: TransitionReply): Result<
   TransitionOutcome,
   TransitionRefusal
 > {
   switch (code) {
     case 1:
-      return okAsync({ type: 'Moved', updatedAt: new Date(updatedAtMs) })
+      return ok({ type: 'Moved', updatedAt: new Date(updatedAtMs) })
     case 2:
-      return okAsync({ type: 'AlreadyThere', updatedAt: new Date(updatedAtMs) })
+      return ok({ type: 'AlreadyThere', updatedAt: new Date(updatedAtMs) })
     case -1:
-      return errAsync({ type: 'NoSuchOrder' })
+      return err({ type: 'NoSuchOrder' })
     case -2:
-      return errAsync({ type: 'NotAllowed', status })
+      return err({ type: 'NotAllowed', status })
     case -3:
-      return errAsync({ type: 'TooLate', status })
+      return err({ type: 'TooLate', status })
     default:
       throw new Error(`transition-4.lua returned an unknown code ${code}`)
   }

@@ -1,9 +1,10 @@
 import { type EmailRequested, onlyOf } from '@flash/contracts'
 import { orders, processedEvents, users } from '@flash/db'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { ResultAsync } from 'neverthrow'
 import type { Resend } from 'resend'
+import { inList, insertRows } from '../bulk-sql.ts'
 import type { WorkerContext } from '../context.ts'
 import { isTransientError } from '../transient.ts'
 import { render } from './email-templates.ts'
@@ -31,7 +32,12 @@ export async function sendEmails(
   const done = await ctx.db
     .select({ key: processedEvents.eventId })
     .from(processedEvents)
-    .where(and(inArray(processedEvents.eventId, keys), eq(processedEvents.consumer, EMAIL_GROUP)))
+    .where(
+      and(
+        sql`${processedEvents.eventId} in ${inList(keys)}`,
+        eq(processedEvents.consumer, EMAIL_GROUP),
+      ),
+    )
   const doneKeys = new Set(done.map((row) => row.key))
   const todo = [
     ...new Map(events.filter((e) => !doneKeys.has(e.key)).map((e) => [e.key, e])).values(),
@@ -60,10 +66,12 @@ export async function sendEmails(
     // What went out is recorded even when another mail of the batch failed: the retry skips it.
     if (sent.length === 0) return
     const now = new Date()
-    await ctx.db
-      .insert(processedEvents)
-      .values(sent.map((key) => ({ eventId: key, consumer: EMAIL_GROUP, processedAt: now })))
-      .onDuplicateKeyUpdate({ set: { eventId: sql`event_id` } })
+    await insertRows(
+      ctx.db,
+      processedEvents,
+      sent.map((key) => ({ eventId: key, consumer: EMAIL_GROUP, processedAt: now })),
+      'event_id = event_id',
+    )
   })
 }
 
@@ -81,14 +89,14 @@ async function recipientsOf(
     for (const row of await ctx.db
       .select({ id: users.id, email: users.email })
       .from(users)
-      .where(inArray(users.id, userIds)))
+      .where(sql`${users.id} in ${inList(userIds)}`))
       byUser.set(row.id, row.email)
   if (orderIds.length > 0)
     for (const row of await ctx.db
       .select({ id: orders.id, email: users.email })
       .from(orders)
       .innerJoin(users, eq(users.id, orders.userId))
-      .where(inArray(orders.id, orderIds)))
+      .where(sql`${orders.id} in ${inList(orderIds)}`))
       byOrder.set(row.id, row.email)
   for (const event of events) {
     const to =

@@ -8,8 +8,9 @@ import {
 import { orderItems, orders } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { okAsync, ResultAsync } from 'neverthrow'
+import { inList, insertRows } from '../bulk-sql.ts'
 import { isTransientError } from '../transient.ts'
 
 export const ORDER_WRITER_GROUP = 'order-writer'
@@ -81,10 +82,7 @@ async function applyStatus(tx: Tx, events: OrderStatusChanged[]): Promise<void> 
     .set({ status: first.to, updatedAt: latest })
     .where(
       and(
-        inArray(
-          orders.id,
-          events.map((e) => e.orderId),
-        ),
+        sql`${orders.id} in ${inList(events.map((e) => e.orderId))}`,
         eq(orders.status, first.from),
       ),
     )
@@ -93,32 +91,32 @@ async function applyStatus(tx: Tx, events: OrderStatusChanged[]): Promise<void> 
 async function insertPlaced(tx: Tx, placed: OrderPlaced[]): Promise<void> {
   if (placed.length === 0) return
   const now = new Date()
-  await tx
-    .insert(orders)
-    .values(
-      placed.map((event) => ({
-        id: event.orderId,
-        userId: event.userId,
-        saleId: event.saleId,
-        status: 'pending' as const,
-        total: event.total,
-        idempotencyKey: event.idempotencyKey,
-        createdAt: event.placedAt,
-        updatedAt: now,
-      })),
-    )
-    .onDuplicateKeyUpdate({ set: { id: sql`id` } })
-  await tx
-    .insert(orderItems)
-    .values(
-      placed.map((event) => ({
-        orderId: event.orderId,
-        productId: event.productId,
-        quantity: event.quantity,
-        unitPrice: event.unitPrice,
-      })),
-    )
-    .onDuplicateKeyUpdate({ set: { orderId: sql`order_id` } })
+  await insertRows(
+    tx,
+    orders,
+    placed.map((event) => ({
+      id: event.orderId,
+      userId: event.userId,
+      saleId: event.saleId,
+      status: 'pending' as const,
+      total: event.total,
+      idempotencyKey: event.idempotencyKey,
+      createdAt: event.placedAt,
+      updatedAt: now,
+    })),
+    'id = id',
+  )
+  await insertRows(
+    tx,
+    orderItems,
+    placed.map((event) => ({
+      orderId: event.orderId,
+      productId: event.productId,
+      quantity: event.quantity,
+      unitPrice: event.unitPrice,
+    })),
+    'order_id = order_id',
+  )
 }
 
 /**

@@ -1,11 +1,11 @@
 import { onlyOf, type PaymentRequested, toFields } from '@flash/contracts'
 import { payments } from '@flash/db'
-import { findOrderState, type OrderState } from '@flash/redis'
+import { findOrderStates, type OrderState } from '@flash/redis'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
-import { sql } from 'drizzle-orm'
 import { ResultAsync } from 'neverthrow'
+import { insertRows } from '../bulk-sql.ts'
 import type { WorkerContext } from '../context.ts'
-import { moveOrder } from '../order-moves.ts'
+import { type Move, moveOrders } from '../order-moves.ts'
 import type { PaymentProvider } from '../payment-provider.ts'
 
 export const PAYMENT_GROUP = 'payment'
@@ -21,24 +21,41 @@ export type PaymentRecord = {
 type Charged = PaymentRecord & { state: OrderState }
 
 /**
- * Charges one order, with the order id as the provider's idempotency key,
- * and changes nothing else yet: the batch records every outcome in MySQL
- * first and only then acts on them (`settle`), so a crash at any point
- * leaves either nothing done or a record to redo the rest from.
+ * Charges each order of a batch, with the order id as the provider's
+ * idempotency key, and changes nothing else yet: the batch records every
+ * outcome in MySQL first and only then acts on them (`settle`), so a crash at
+ * any point leaves either nothing done or a record to redo the rest from.
+ * The live states are read in one round trip; the charges run side by side.
  * - already cancelled or failed: nothing is charged; a charge made before a
  *   crash is looked up and refunded;
- * - provider unreachable: an error, so the event stays pending and is
+ * - no live state any more: nothing (null);
+ * - provider unreachable: an error, so the events stay pending and are
  *   retried later. We never guess an outcome.
  *
  * @example
- * const charged = await chargeOrder(ctx, provider, event)
+ * const charged = await chargeOrders(ctx, provider, events) // one entry per event
  */
-export async function chargeOrder(
+export async function chargeOrders(
+  ctx: WorkerContext,
+  provider: PaymentProvider,
+  events: PaymentRequested[],
+): Promise<(PaymentRecord | Charged | null)[]> {
+  const states = await findOrderStates(
+    ctx.redis,
+    ctx.space,
+    events.map((event) => event.orderId),
+  )
+  return Promise.all(
+    events.map((event) => chargeOrder(ctx, provider, event, states.get(event.orderId))),
+  )
+}
+
+async function chargeOrder(
   ctx: WorkerContext,
   provider: PaymentProvider,
   event: PaymentRequested,
+  state: OrderState | undefined,
 ): Promise<PaymentRecord | Charged | null> {
-  const state = await findOrderState(ctx.redis, ctx.space, event.orderId)
   if (!state) return null
   if (state.status !== 'pending' && state.status !== 'paid')
     return refundLeftover(ctx, provider, event)
@@ -66,10 +83,15 @@ async function refundLeftover(
   return { event, providerRef: charge.id, status: 'refunded' }
 }
 
+const PAY: Move = { from: ['pending'], to: 'paid', restore: false }
+
 /**
- * What follows a recorded charge: a decline asks for the rollback; a success
- * makes the order paid, unless a cancel or a payment timeout got there first,
- * in which case the charge is refunded and its record says so.
+ * What follows a batch's recorded charges: a decline asks for the rollback; a
+ * success makes the order paid, unless a cancel or a payment timeout got
+ * there first, in which case the charge is refunded and its record says so.
+ * The rollback requests go out in one round trip, and the paid orders move
+ * in one (`moveOrders`, with the states read before charging naming the
+ * keys; the script re-checks each status itself).
  *
  * @example
  * await settle(ctx, provider, rollbacksStream, charged)
@@ -78,29 +100,41 @@ export async function settle(
   ctx: WorkerContext,
   provider: PaymentProvider,
   rollbacksStream: string,
-  charged: Charged,
+  charged: Charged[],
 ): Promise<void> {
-  const { event, providerRef, state } = charged
-  if (charged.status === 'declined') {
-    await ctx.redis.xadd(
+  const declined = charged.filter((c) => c.status === 'declined')
+  const succeeded = charged.filter((c) => c.status !== 'declined')
+  const rollbacks = ctx.redis.pipeline()
+  for (const { event } of declined)
+    rollbacks.xadd(
       rollbacksStream,
       '*',
       ...toFields({ type: 'rollback.requested', orderId: event.orderId, reason: 'declined' }),
     )
-    return
-  }
-  // The state read before charging names the keys; the script re-checks the status itself.
-  const moved = await moveOrder(
-    ctx,
-    event.orderId,
-    { from: ['pending'], to: 'paid', restore: false },
-    state,
+  const [requested, moved] = await Promise.all([
+    declined.length > 0 ? rollbacks.exec() : [],
+    moveOrders(
+      ctx,
+      succeeded.map(({ event, state }) => ({ orderId: event.orderId, move: PAY, known: state })),
+    ),
+  ])
+  for (const [error] of requested ?? []) if (error) throw error
+
+  const late = succeeded.filter((_, i) => moved[i] !== 'Moved' && moved[i] !== 'AlreadyThere')
+  await Promise.all(
+    late.map(async ({ providerRef }) => {
+      const refund = await provider.refund(providerRef)
+      if (refund.isErr()) throw new Error(refund.error.detail)
+    }),
   )
-  if (moved === 'Moved' || moved === 'AlreadyThere') return
-  const refund = await provider.refund(providerRef)
-  if (refund.isErr()) throw new Error(refund.error.detail)
-  await recordPayments(ctx, [{ event, providerRef, status: 'refunded' }])
-  ctx.log(`[payment] order ${event.orderId} was no longer payable; charge ${providerRef} refunded`)
+  await recordPayments(
+    ctx,
+    late.map(({ event, providerRef }) => ({ event, providerRef, status: 'refunded' as const })),
+  )
+  for (const { event, providerRef } of late)
+    ctx.log(
+      `[payment] order ${event.orderId} was no longer payable; charge ${providerRef} refunded`,
+    )
 }
 
 /**
@@ -112,26 +146,20 @@ export async function settle(
 export async function recordPayments(ctx: WorkerContext, records: PaymentRecord[]): Promise<void> {
   if (records.length === 0) return
   const now = new Date()
-  await ctx.db
-    .insert(payments)
-    .values(
-      records.map(({ event, providerRef, status }) => ({
-        id: Bun.randomUUIDv7(),
-        orderId: event.orderId,
-        amount: event.amount,
-        status,
-        providerRef,
-        createdAt: now,
-        updatedAt: now,
-      })),
-    )
-    .onDuplicateKeyUpdate({
-      set: {
-        status: sql`values(status)`,
-        providerRef: sql`values(provider_ref)`,
-        updatedAt: now,
-      },
-    })
+  await insertRows(
+    ctx.db,
+    payments,
+    records.map(({ event, providerRef, status }) => ({
+      id: Bun.randomUUIDv7(),
+      orderId: event.orderId,
+      amount: event.amount,
+      status,
+      providerRef,
+      createdAt: now,
+      updatedAt: now,
+    })),
+    'status = values(status), provider_ref = values(provider_ref), updated_at = values(updated_at)',
+  )
 }
 
 /**
@@ -161,8 +189,10 @@ export function startPayment(
     handle: (batch) =>
       ResultAsync.fromPromise(
         (async () => {
-          const outcomes = await Promise.all(
-            batch.map(({ event }) => chargeOrder(ctx, provider, event)),
+          const outcomes = await chargeOrders(
+            ctx,
+            provider,
+            batch.map(({ event }) => event),
           )
           const records = outcomes.filter((r): r is PaymentRecord | Charged => r !== null)
           // On record first: a crash after this point replays into the same records.
@@ -170,10 +200,11 @@ export function startPayment(
             ctx,
             records.map(({ event, providerRef, status }) => ({ event, providerRef, status })),
           )
-          await Promise.all(
-            records.flatMap((r) =>
-              'state' in r ? [settle(ctx, provider, rollbacksStream, r)] : [],
-            ),
+          await settle(
+            ctx,
+            provider,
+            rollbacksStream,
+            records.filter((r): r is Charged => 'state' in r),
           )
         })(),
         (cause) => (cause instanceof Error ? cause : new Error(String(cause))),

@@ -2,28 +2,31 @@ import { onlyOf, type RollbackRequested } from '@flash/contracts'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { ResultAsync } from 'neverthrow'
 import type { WorkerContext } from '../context.ts'
-import { moveOrder } from '../order-moves.ts'
+import { type Move, moveOrders } from '../order-moves.ts'
 import { isTransientError } from '../transient.ts'
 
 export const ROLLBACK_GROUP = 'rollback'
 
+const FAIL: Move = { from: ['pending'], to: 'failed', restore: true }
+
 /**
- * Fails an order that could not be paid and gives its units back to stock
- * and its buyer's slot back. Exactly once per order: the move from pending to
- * failed happens once, whoever asks and however often (a decline and the
- * payment timeout may both ask). A cancelled or paid order is left alone.
+ * Fails orders that could not be paid and gives their units back to stock
+ * and their buyers' slots back. Exactly once per order: the move from pending
+ * to failed happens once, whoever asks and however often (a decline and the
+ * payment timeout may both ask, even in the same batch). A cancelled or paid
+ * order is left alone. The batch moves in one round trip (`moveOrders`).
  *
  * @example
- * await rollBack(ctx, { type: 'rollback.requested', orderId, reason: 'declined' })
+ * await rollBack(ctx, [{ type: 'rollback.requested', orderId, reason: 'declined' }])
  */
-export async function rollBack(ctx: WorkerContext, event: RollbackRequested): Promise<void> {
-  const moved = await moveOrder(ctx, event.orderId, {
-    from: ['pending'],
-    to: 'failed',
-    restore: true,
-  })
-  if (moved === 'Moved')
-    ctx.log(`[rollback] order ${event.orderId} failed (${event.reason}); stock restored`)
+export async function rollBack(ctx: WorkerContext, events: RollbackRequested[]): Promise<void> {
+  const moved = await moveOrders(
+    ctx,
+    events.map((event) => ({ orderId: event.orderId, move: FAIL })),
+  )
+  for (const [i, event] of events.entries())
+    if (moved[i] === 'Moved')
+      ctx.log(`[rollback] order ${event.orderId} failed (${event.reason}); stock restored`)
 }
 
 /**
@@ -42,8 +45,10 @@ export function startRollback(
     decode: onlyOf('rollback.requested'),
     handle: (batch) =>
       ResultAsync.fromPromise(
-        // Each rollback is one atomic script on its own order: they can run side by side.
-        Promise.all(batch.map(({ event }) => rollBack(ctx, event))).then(() => undefined),
+        rollBack(
+          ctx,
+          batch.map(({ event }) => event),
+        ),
         (cause) => (cause instanceof Error ? cause : new Error(String(cause))),
       ),
   })

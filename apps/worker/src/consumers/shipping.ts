@@ -1,8 +1,8 @@
 import { onlyOf, type ShippingRequested } from '@flash/contracts'
 import { shipments } from '@flash/db'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
-import { sql } from 'drizzle-orm'
 import { ResultAsync } from 'neverthrow'
+import { insertRows } from '../bulk-sql.ts'
 import type { WorkerContext } from '../context.ts'
 import { isTransientError } from '../transient.ts'
 
@@ -28,20 +28,20 @@ export function startShipping(
     handle: (batch) => {
       const now = new Date()
       return ResultAsync.fromPromise(
-        ctx.db
-          .insert(shipments)
-          .values(
-            batch.map(({ event }) => ({
-              id: Bun.randomUUIDv7(),
-              orderId: event.orderId,
-              status: 'preparing' as const,
-              createdAt: now,
-              updatedAt: now,
-            })),
-          )
-          .onDuplicateKeyUpdate({ set: { orderId: sql`order_id` } }),
+        insertRows(
+          ctx.db,
+          shipments,
+          batch.map(({ event }) => ({
+            id: Bun.randomUUIDv7(),
+            orderId: event.orderId,
+            status: 'preparing' as const,
+            createdAt: now,
+            updatedAt: now,
+          })),
+          'order_id = order_id',
+        ),
         (cause) => (cause instanceof Error ? cause : new Error(String(cause))),
-      ).map(() => undefined)
+      )
     },
   })
 }

@@ -1,0 +1,79 @@
+--[[
+  transition-4.lua for a batch of orders in one call: the worker settles a
+  batch of payments or rollbacks with one round trip and one command instead
+  of one per order. Each order is moved exactly as transition-4.lua moves it
+  (same checks, same writes, same event), one after the other in the order
+  given, so an order named twice is moved once and then answers "already
+  there". The batch runs as one script, so each order's move stays atomic
+  against a racing cancel.
+
+  Every key shares the partition's hash tag: one call per partition.
+
+  For order i (0-based), 4 keys and 6 arguments, as transition-4.lua takes them:
+  KEYS[4i+1] order   hash    the order's live state (written by the reserve script)
+  KEYS[4i+2] stock   string  units left of the order's offer
+  KEYS[4i+3] buyers  hash    userId -> units held
+  KEYS[4i+4] stream  stream  the partition's order events
+
+  ARGV[6i+1] userId        only this buyer's order ('' = any: the worker's transitions)
+  ARGV[6i+2] from          the statuses it may leave, space separated ("pending paid")
+  ARGV[6i+3] to            the new status
+  ARGV[6i+4] restore       '1' to give the units back to stock and the buyer's slot
+  ARGV[6i+5] ttl           seconds the state is kept after this transition
+  ARGV[6i+6] maxAgeMs      refuse if the current status is older than this (0 = any age)
+
+  Returns one { code, status, updatedAtMs } per order, in the order given
+    1  moved                      status = to
+    2  already there              status = to, nothing changed (a repeated request)
+   -1  no such order for this buyer
+   -2  not allowed from here      status = the current one
+   -3  too late                   the current status is older than maxAgeMs
+]]
+local time = redis.call('TIME')
+local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+local function move(orderKey, stockKey, buyersKey, streamKey, userId, from, to, restore, ttl, maxAgeMs)
+  local state = redis.call('HMGET', orderKey, 'userId', 'status', 'quantity', 'updatedAt')
+  if not state[1] or (userId ~= '' and state[1] ~= userId) then
+    return { -1, '', 0 }
+  end
+  local current = state[2]
+  if current == to then
+    return { 2, current, tonumber(state[4]) }
+  end
+
+  local allowed = false
+  for status in string.gmatch(from, '%S+') do
+    if status == current then allowed = true end
+  end
+  if not allowed then
+    return { -2, current, tonumber(state[4]) }
+  end
+
+  if maxAgeMs > 0 and nowMs - tonumber(state[4]) > maxAgeMs then
+    return { -3, current, tonumber(state[4]) }
+  end
+
+  if restore == '1' then
+    local quantity = tonumber(state[3])
+    redis.call('INCRBY', stockKey, quantity)
+    if redis.call('HINCRBY', buyersKey, state[1], -quantity) <= 0 then
+      redis.call('HDEL', buyersKey, state[1])
+    end
+  end
+  redis.call('HSET', orderKey, 'status', to, 'updatedAt', nowMs)
+  redis.call('EXPIRE', orderKey, ttl)
+  redis.call('XADD', streamKey, '*',
+    'type', 'order.status', 'orderId', redis.call('HGET', orderKey, 'id'),
+    'from', current, 'to', to, 'restored', restore, 'at', nowMs)
+  return { 1, to, nowMs }
+end
+
+local replies = {}
+for i = 0, #KEYS / 4 - 1 do
+  local k = i * 4
+  local a = i * 6
+  replies[i + 1] = move(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
+    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]))
+end
+return replies
