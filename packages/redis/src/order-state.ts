@@ -3,7 +3,7 @@ import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import type { TransitionReply } from './commands.ts'
 import { type KeySpace, type Offer, offerKeys, orderKey, streamKey } from './keys.ts'
 
-/** An order's live state as reserve-10.lua wrote it and transition-4.lua keeps it. */
+/** An order's live state as the reserve script wrote it and transition-4.lua keeps it. */
 export type OrderState = {
   id: string
   userId: string
