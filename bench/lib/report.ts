@@ -113,11 +113,19 @@ export function report(input: ReportInput): string {
       ),
     '## Memory and CPU',
     'Peak RSS over the scenario (processes started by the bench: their own high-water mark; ' +
-      'shared servers: sampled every 200 ms) and CPU over the measured run, in % of one core.',
+      'shared servers: sampled every 200 ms) and CPU over the measured run, in % of one core. ' +
+      "CPU µs per request is that CPU divided by the requests answered: where a request's cost " +
+      'goes, and steadier from run to run than req/s on a busy machine.',
     table(
-      ['scenario', 'process', 'peak RSS MB', 'CPU %'],
+      ['scenario', 'process', 'peak RSS MB', 'CPU %', 'CPU µs per request'],
       results.flatMap((r) =>
-        r.processes.map((p) => [r.name, p.name, int(p.peakRssMb), int(p.cpuPercent)]),
+        r.processes.map((p) => [
+          r.name,
+          p.name,
+          int(p.peakRssMb),
+          int(p.cpuPercent),
+          r.load?.rps ? int((p.cpuPercent * 10_000) / r.load.rps) : '',
+        ]),
       ),
     ),
     '## Correctness',
