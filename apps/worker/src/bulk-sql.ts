@@ -1,5 +1,5 @@
 import type { Db } from '@flash/db/client'
-import { getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm'
+import { Column, getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm'
 import type { MySqlTable } from 'drizzle-orm/mysql-core'
 import { escapeId, escape as escapeValue } from 'mysql2'
 
@@ -32,14 +32,15 @@ export async function insertRows<T extends MySqlTable>(
     if (!column) throw new Error(`${getTableName(table)} has no column ${key}`)
     return { key, column }
   })
+  const literals = fields.map(({ column }) => literalOf(column))
   const values = rows.map((row) => {
     const record = row as Record<string, unknown>
-    const cells = fields.map(({ key, column }) => {
-      const value = record[key]
-      const cell = value === null || value === undefined ? null : column.mapToDriverValue(value)
-      return escapeValue(cell as Parameters<typeof escapeValue>[0])
-    })
-    return `(${cells.join(',')})`
+    let tuple = '('
+    for (let f = 0; f < fields.length; f++) {
+      if (f > 0) tuple += ','
+      tuple += (literals[f] as Literal)(record[(fields[f] as { key: string }).key])
+    }
+    return `${tuple})`
   })
   const names = fields.map(({ column }) => escapeId(column.name)).join(',')
   await db.execute(
@@ -47,6 +48,35 @@ export async function insertRows<T extends MySqlTable>(
       `insert into ${escapeId(getTableName(table))} (${names}) values ${values.join(',')} on duplicate key update ${onDuplicateKeyUpdate}`,
     ),
   )
+}
+
+type Literal = (value: unknown) => string
+
+/** Characters that need no escaping inside a quoted MySQL string (ids, enum values, keys). */
+const PLAIN = /^[\w\-:. @+<>]*$/
+
+/**
+ * How one column's values become SQL text: what the column's own
+ * `mapToDriverValue` and mysql2's `escape` make of them, with the common cases
+ * done directly (plain strings, numbers, and one Date reused by every row,
+ * such as a batch's `now`, formatted once).
+ */
+function literalOf(column: Column): Literal {
+  const identity = column.mapToDriverValue === Column.prototype.mapToDriverValue
+  let lastDate: Date | undefined
+  let lastText = ''
+  return (value) => {
+    if (value === null || value === undefined) return 'NULL'
+    if (identity && typeof value === 'string' && PLAIN.test(value)) return `'${value}'`
+    if (identity && typeof value === 'number' && Number.isFinite(value)) return String(value)
+    if (value instanceof Date && value === lastDate) return lastText
+    const text = escapeValue(column.mapToDriverValue(value) as Parameters<typeof escapeValue>[0])
+    if (value instanceof Date) {
+      lastDate = value
+      lastText = text
+    }
+    return text
+  }
 }
 
 /**

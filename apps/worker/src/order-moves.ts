@@ -20,6 +20,9 @@ export type Move = {
   restore: boolean
 }
 
+/** A payment that will never come (declined, timed out): the order fails and its units go back. */
+export const FAIL: Move = { from: ['pending'], to: 'failed', restore: true }
+
 export type MoveResult = TransitionOutcome['type'] | 'NotAllowed' | 'NoSuchOrder'
 
 /**

@@ -57,7 +57,6 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
       startPayment(ctx, config.provider, {
         ...common,
         stream: stream('payments'),
-        rollbacksStream: stream('rollbacks'),
         batchSize: config.paymentBatch ?? 500,
       }),
       startRollback(ctx, { ...common, stream: stream('rollbacks') }),

@@ -47,29 +47,33 @@ type Run =
 
 /**
  * Cuts the batch into runs that can each be one statement without changing
- * the outcome: consecutive placed orders, and consecutive changes with the
- * same from and to for distinct orders (an order changing twice in a batch
- * starts a new run, so its changes apply in order).
+ * the outcome. Changes to distinct orders commute, so only each order's own
+ * events must keep their order: an event's rank is how many events of its
+ * order come before it in the batch, and the runs of one rank (placed orders,
+ * and one per from -> to pair) go together, rank by rank. A batch where paid
+ * and failed orders alternate is then two UPDATEs, not one per alternation.
  */
 function runsOf(events: OrderEvent[]): Run[] {
-  const runs: Run[] = []
+  const seen = new Map<string, number>()
+  const byRank: Map<string, Run>[] = []
   for (const event of events) {
-    const last = runs.at(-1)
-    if (event.type === 'order.placed') {
-      if (last?.kind === 'placed') last.events.push(event)
-      else runs.push({ kind: 'placed', events: [event] })
-      continue
-    }
-    const first = last?.kind === 'status' ? last.events[0] : undefined
-    const joins =
-      last?.kind === 'status' &&
-      first?.from === event.from &&
-      first.to === event.to &&
-      !last.events.some((e) => e.orderId === event.orderId)
-    if (joins) last.events.push(event)
-    else runs.push({ kind: 'status', events: [event] })
+    const rank = seen.get(event.orderId) ?? 0
+    seen.set(event.orderId, rank + 1)
+    byRank[rank] ??= new Map()
+    const runs = byRank[rank]
+    const key = event.type === 'order.placed' ? 'placed' : `${event.from}>${event.to}`
+    const run = runs.get(key)
+    if (!run)
+      runs.set(
+        key,
+        event.type === 'order.placed'
+          ? { kind: 'placed', events: [event] }
+          : { kind: 'status', events: [event] },
+      )
+    else if (run.kind === 'placed' && event.type === 'order.placed') run.events.push(event)
+    else if (run.kind === 'status' && event.type === 'order.status') run.events.push(event)
   }
-  return runs
+  return byRank.flatMap((runs) => [...runs.values()])
 }
 
 /** One conditional UPDATE for a run: only orders still in `from` move, so a replay moves nothing. */

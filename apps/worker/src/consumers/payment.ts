@@ -1,11 +1,11 @@
-import { onlyOf, type PaymentRequested, toFields } from '@flash/contracts'
+import { onlyOf, type PaymentRequested } from '@flash/contracts'
 import { payments } from '@flash/db'
 import { findOrderStates, type OrderState } from '@flash/redis'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { ResultAsync } from 'neverthrow'
 import { insertRows } from '../bulk-sql.ts'
 import type { WorkerContext } from '../context.ts'
-import { type Move, moveOrders } from '../order-moves.ts'
+import { FAIL, type Move, moveOrders } from '../order-moves.ts'
 import type { PaymentProvider } from '../payment-provider.ts'
 
 export const PAYMENT_GROUP = 'payment'
@@ -86,41 +86,37 @@ async function refundLeftover(
 const PAY: Move = { from: ['pending'], to: 'paid', restore: false }
 
 /**
- * What follows a batch's recorded charges: a decline asks for the rollback; a
- * success makes the order paid, unless a cancel or a payment timeout got
- * there first, in which case the charge is refunded and its record says so.
- * The rollback requests go out in one round trip, and the paid orders move
- * in one (`moveOrders`, with the states read before charging naming the
- * keys; the script re-checks each status itself).
+ * What follows a batch's recorded charges, all in one transition call
+ * (`moveOrders`, with the states read before charging naming the keys; the
+ * script re-checks each status itself): a success makes the order paid and a
+ * decline fails it and gives its units back, exactly as the rollback consumer
+ * would (`FAIL`), without the round trip through the rollbacks stream. A
+ * success that finds the order cancelled or failed by a payment timeout is
+ * refunded, and its record says so.
  *
  * @example
- * await settle(ctx, provider, rollbacksStream, charged)
+ * await settle(ctx, provider, charged)
  */
 export async function settle(
   ctx: WorkerContext,
   provider: PaymentProvider,
-  rollbacksStream: string,
   charged: Charged[],
 ): Promise<void> {
-  const declined = charged.filter((c) => c.status === 'declined')
-  const succeeded = charged.filter((c) => c.status !== 'declined')
-  const rollbacks = ctx.redis.pipeline()
-  for (const { event } of declined)
-    rollbacks.xadd(
-      rollbacksStream,
-      '*',
-      ...toFields({ type: 'rollback.requested', orderId: event.orderId, reason: 'declined' }),
-    )
-  const [requested, moved] = await Promise.all([
-    declined.length > 0 ? rollbacks.exec() : [],
-    moveOrders(
-      ctx,
-      succeeded.map(({ event, state }) => ({ orderId: event.orderId, move: PAY, known: state })),
-    ),
-  ])
-  for (const [error] of requested ?? []) if (error) throw error
-
-  const late = succeeded.filter((_, i) => moved[i] !== 'Moved' && moved[i] !== 'AlreadyThere')
+  const moved = await moveOrders(
+    ctx,
+    charged.map(({ event, status, state }) => ({
+      orderId: event.orderId,
+      move: status === 'declined' ? FAIL : PAY,
+      known: state,
+    })),
+  )
+  const late: Charged[] = []
+  for (const [i, c] of charged.entries()) {
+    if (c.status === 'declined') {
+      if (moved[i] === 'Moved')
+        ctx.log(`[payment] order ${c.event.orderId} declined: failed, stock restored`)
+    } else if (moved[i] !== 'Moved' && moved[i] !== 'AlreadyThere') late.push(c)
+  }
   await Promise.all(
     late.map(async ({ providerRef }) => {
       const refund = await provider.refund(providerRef)
@@ -168,19 +164,15 @@ export async function recordPayments(ctx: WorkerContext, records: PaymentRecord[
  * all of them have a known outcome.
  *
  * @example
- * startPayment(ctx, provider, { stream, rollbacksStream, consumer: 'worker-1', deadLetterStream })
+ * startPayment(ctx, provider, { stream, consumer: 'worker-1', deadLetterStream })
  */
 export function startPayment(
   ctx: WorkerContext,
   provider: PaymentProvider,
-  options: { rollbacksStream: string } & Omit<
-    ConsumerOptions<PaymentRequested>,
-    'group' | 'decode' | 'handle' | 'redis'
-  >,
+  options: Omit<ConsumerOptions<PaymentRequested>, 'group' | 'decode' | 'handle' | 'redis'>,
 ) {
-  const { rollbacksStream, ...rest } = options
   return startConsumer<PaymentRequested>({
-    ...rest,
+    ...options,
     // Never dead-letter a payment because the provider or a database is down: wait and retry.
     isTransient: () => true,
     redis: ctx.redis,
@@ -203,7 +195,6 @@ export function startPayment(
           await settle(
             ctx,
             provider,
-            rollbacksStream,
             records.filter((r): r is Charged => 'state' in r),
           )
         })(),

@@ -2,12 +2,10 @@ import { onlyOf, type RollbackRequested } from '@flash/contracts'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { ResultAsync } from 'neverthrow'
 import type { WorkerContext } from '../context.ts'
-import { type Move, moveOrders } from '../order-moves.ts'
+import { FAIL, moveOrders } from '../order-moves.ts'
 import { isTransientError } from '../transient.ts'
 
 export const ROLLBACK_GROUP = 'rollback'
-
-const FAIL: Move = { from: ['pending'], to: 'failed', restore: true }
 
 /**
  * Fails orders that could not be paid and gives their units back to stock
