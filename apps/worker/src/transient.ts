@@ -13,6 +13,15 @@ const CODES = new Set([
 ])
 
 /**
+ * A dependency answered that it cannot take the request now (down, busy, rate
+ * limited) and the outcome is unknown: retried without counting as poison.
+ *
+ * @example
+ * throw new TransientError('Resend answered 503')
+ */
+export class TransientError extends Error {}
+
+/**
  * A failure that is a dependency's fault (a database, Redis or a provider
  * down or busy), not the event's: the stream runtime retries it without
  * counting it towards dead-lettering, so an outage never turns good events
@@ -22,7 +31,12 @@ const CODES = new Set([
  * startConsumer({ ..., isTransient: isTransientError })
  */
 export function isTransientError(error: unknown): boolean {
-  if (error instanceof BreakerOpenError || error instanceof CallTimeoutError) return true
+  if (
+    error instanceof BreakerOpenError ||
+    error instanceof CallTimeoutError ||
+    error instanceof TransientError
+  )
+    return true
   if (!(error instanceof Error)) return false
   const code = (error as { code?: unknown }).code
   if (typeof code === 'string' && CODES.has(code)) return true

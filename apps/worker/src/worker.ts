@@ -67,7 +67,11 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
         emailsStream: stream('emails'),
       }),
       startShipping(ctx, { ...common, stream: stream('shipping') }),
-      startEmail(ctx, config.resend, config.emailFrom, { ...common, stream: stream('emails') }),
+      startEmail(ctx, config.resend, config.emailFrom, {
+        ...common,
+        partition,
+        stream: stream('emails'),
+      }),
     )
   }
   return { stop: () => Promise.all(consumers.map((c) => c.stop())).then(() => undefined) }
