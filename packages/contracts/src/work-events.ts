@@ -2,8 +2,9 @@ import { err, ok, type Result } from 'neverthrow'
 
 /**
  * The events the worker passes itself along the pipeline, one stream each:
- * payment.requested (order-writer -> payment), rollback.requested (payment,
- * payment timeout -> rollback), shipping.requested and email.requested
+ * payment.requested (order-writer -> payment), rollback.requested (payment
+ * timeout -> rollback; a decline is failed by the payment consumer itself, and
+ * 'declined' is still read from streams written before that), shipping.requested and email.requested
  * (reactions to status changes -> shipping, email).
  */
 export type PaymentRequested = {

@@ -1,6 +1,8 @@
 export { connectRedis, type RedisOptions } from './client.ts'
 export { loadScripts, registerCommands } from './commands.ts'
 export {
+  emailBatchKey,
+  emailClaimKey,
   idempotencyKey,
   type KeySpace,
   keySpace,

@@ -110,3 +110,23 @@ export function rateKey(
 ): string {
   return `${partitionTag(space, partition)}:rate:${kind}:${id}`
 }
+
+/**
+ * The worker's e-mail outbox: which Resend batch claimed an e-mail's
+ * idempotency key, and that batch as it was sent, so an interrupted batch is
+ * only ever sent again unchanged.
+ *
+ * @example
+ * emailClaimKey(space, 0, 'order_paid:<orderId>') // 'fs:{p0}:email:claim:order_paid:<orderId>'
+ */
+export function emailClaimKey(space: KeySpace, partition: number, emailKey: string): string {
+  return `${partitionTag(space, partition)}:email:claim:${emailKey}`
+}
+
+/**
+ * @example
+ * emailBatchKey(space, 0, batchId) // 'fs:{p0}:email:batch:<batchId>'
+ */
+export function emailBatchKey(space: KeySpace, partition: number, batchId: string): string {
+  return `${partitionTag(space, partition)}:email:batch:${batchId}`
+}

@@ -1,4 +1,4 @@
-import { partitionTag } from '@flash/redis'
+import { emailBatchKey, emailClaimKey, type KeySpace } from '@flash/redis'
 import type Redis from 'ioredis'
 import type { CreateBatchEmailOptions } from 'resend'
 
@@ -27,10 +27,9 @@ export type MailBatch = { id: string; keys: string[]; emails: CreateBatchEmailOp
  * @example
  * const outbox = mailOutbox(redis.duplicate(), space, 0)
  */
-export function mailOutbox(watcher: Redis, space: Parameters<typeof partitionTag>[0], p: number) {
-  const base = `${partitionTag(space, p)}:email`
-  const claimKey = (key: string) => `${base}:claim:${key}`
-  const batchKey = (id: string) => `${base}:batch:${id}`
+export function mailOutbox(watcher: Redis, space: KeySpace, p: number) {
+  const claimKey = (key: string) => emailClaimKey(space, p, key)
+  const batchKey = (id: string) => emailBatchKey(space, p, id)
 
   return {
     /** Stops watching and closes the outbox's own connection. */
