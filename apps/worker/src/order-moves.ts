@@ -27,7 +27,7 @@ export type MoveResult = TransitionOutcome['type'] | 'NotAllowed' | 'NoSuchOrder
 
 /**
  * Moves an order on the worker's behalf. While the order's live state is in
- * Redis the move is transition-4.lua (atomic against a racing cancel, stock
+ * Redis the move is transition-many-4n.lua (atomic against a racing cancel, stock
  * restored at most once) and MySQL follows through the orders stream. An
  * order whose live state has expired is moved in MySQL alone, with a
  * conditional update; it can no longer restore stock there (the sale is long

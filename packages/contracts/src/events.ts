@@ -20,7 +20,7 @@ export type OrderPlaced = {
   placedAt: Date
 }
 
-/** Written by transition-4.lua each time an order changes status in Redis. */
+/** Written by transition-many-4n.lua each time an order changes status in Redis. */
 export type OrderStatusChanged = {
   type: 'order.status'
   orderId: string

@@ -3,7 +3,6 @@ import type { Result } from 'ioredis'
 import adjustStockLua from './lua/adjust-stock-1.lua' with { type: 'text' }
 import repairStockLua from './lua/repair-stock-2.lua' with { type: 'text' }
 import reserveBatchLua from './lua/reserve-batch-n.lua' with { type: 'text' }
-import transitionLua from './lua/transition-4.lua' with { type: 'text' }
 import transitionManyLua from './lua/transition-many-4n.lua' with { type: 'text' }
 
 /**
@@ -12,7 +11,7 @@ import transitionManyLua from './lua/transition-many-4n.lua' with { type: 'text'
  */
 export type ReserveBatchReply = (number | string)[]
 
-/** Raw reply of transition-4.lua: [code, status, updatedAtMs]. */
+/** Raw reply of transition-many-4n.lua, one per order: [code, status, updatedAtMs]. */
 export type TransitionReply = [number, string, number]
 
 declare module 'ioredis' {
@@ -31,18 +30,6 @@ declare module 'ioredis' {
       expected: number,
       watermark: string,
     ): Result<[number, number], Context>
-    transition(
-      order: string,
-      stock: string,
-      buyers: string,
-      stream: string,
-      userId: string,
-      from: string,
-      to: string,
-      restore: '0' | '1',
-      ttlSeconds: number,
-      maxAgeMs: number,
-    ): Result<TransitionReply, Context>
     /** transition-many-4n.lua: numKeys (4 per order), the keys, then 6 arguments per order; one TransitionReply per order. */
     transitionMany(
       numKeys: number,
@@ -58,7 +45,7 @@ declare module 'ioredis' {
  *
  * @example
  * registerCommands(redis)
- * await redis.transition(...keys, ...args)
+ * await redis.adjustStock(stockKey, 5)
  */
 export function registerCommands(redis: Redis): void {
   if ('reserveBatch' in redis && typeof redis.reserveBatch === 'function') return
@@ -68,7 +55,6 @@ export function registerCommands(redis: Redis): void {
 const scripts = {
   // No fixed key count: ioredis takes it as the first argument.
   reserveBatch: { lua: reserveBatchLua },
-  transition: { numberOfKeys: 4, lua: transitionLua },
   transitionMany: { lua: transitionManyLua },
   adjustStock: { numberOfKeys: 1, lua: adjustStockLua },
   repairStock: { numberOfKeys: 2, lua: repairStockLua },

@@ -3,7 +3,7 @@ import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import type { TransitionReply } from './commands.ts'
 import { type KeySpace, type Offer, offerKeys, orderKey, streamKey } from './keys.ts'
 
-/** An order's live state as the reserve script wrote it and transition-4.lua keeps it. */
+/** An order's live state as the reserve script wrote it and transition-many-4n.lua keeps it. */
 export type OrderState = {
   id: string
   userId: string
@@ -121,7 +121,8 @@ export type TransitionRefusal =
   | { type: 'RedisUnavailable'; cause: unknown }
 
 /**
- * Runs transition-4.lua on an order found with `findOrderState`.
+ * Moves one order found with `findOrderState`: a batch of one for
+ * transition-many-4n.lua, the one script every move goes through.
  *
  * @example
  * await transitionOrder(redis, space, state, { userId, from: ['pending', 'paid'], to: 'cancelled', restore: true, ttlSeconds: 86400 })
@@ -132,20 +133,19 @@ export function transitionOrder(
   state: OrderState,
   request: TransitionRequest,
 ): ResultAsync<TransitionOutcome, TransitionRefusal> {
-  const call = redis.transition(...transitionKeys(space, state), ...transitionArgs(request))
-  return ResultAsync.fromPromise(
-    call,
-    (cause): TransitionRefusal => ({ type: 'RedisUnavailable', cause }),
-  ).andThen(outcomeOf)
+  return transitionOrders(redis, space, [{ state, request }]).andThen(([result]) => {
+    if (!result) throw new Error('transition-many-4n.lua answered no order')
+    return result
+  })
 }
 
 /** At most this many orders per script call, so one call never holds Redis for long. */
 const MANY_CHUNK = 200
 
 /**
- * `transitionOrder` for a batch: transition-many-4n.lua moves each order
- * exactly as transition-4.lua would, one call per partition (and per 200
- * orders) instead of one per order. Answers one result per item, in order;
+ * Moves a batch of orders, each exactly as `transitionOrder` would, with one
+ * call of transition-many-4n.lua per partition (and per 200 orders) instead
+ * of one per order. Answers one result per item, in order;
  * fails as a whole only when Redis does not answer (some orders may have
  * moved by then: asking again answers AlreadyThere for those).
  *
@@ -190,7 +190,7 @@ export function transitionOrders(
   })
 }
 
-/** transition-4.lua's keys for an order: its hash, its offer's stock and buyers, its partition's stream. */
+/** The script's keys for an order: its hash, its offer's stock and buyers, its partition's stream. */
 function transitionKeys(space: KeySpace, state: OrderState): [string, string, string, string] {
   const offer: Offer = state.saleId
     ? { kind: 'sale', id: state.saleId }
@@ -217,7 +217,7 @@ function transitionArgs(
   ]
 }
 
-/** The one place transition-4.lua's (and transition-many-4n.lua's) return codes are given meaning. */
+/** The one place transition-many-4n.lua's return codes are given meaning. */
 function outcomeOf([code, status, updatedAtMs]: TransitionReply): Result<
   TransitionOutcome,
   TransitionRefusal
@@ -234,6 +234,6 @@ function outcomeOf([code, status, updatedAtMs]: TransitionReply): Result<
     case -3:
       return err({ type: 'TooLate', status })
     default:
-      throw new Error(`transition-4.lua returned an unknown code ${code}`)
+      throw new Error(`transition-many-4n.lua returned an unknown code ${code}`)
   }
 }

@@ -31,8 +31,7 @@ const CANCEL = (userId: string): TransitionRequest => ({
   restore: true,
 })
 
-// transition-many-4n.lua must move every order exactly as transition-4.lua
-// does. Each test builds two identical worlds, drives one order by order
+// A batch must move every order exactly as one call per order does. Each test builds two identical worlds, drives one order by order
 // through transitionOrder and the other as one batch through
 // transitionOrders, and expects the same answers and the same Redis.
 describe('transitionOrders, the batch form of transitionOrder', () => {
@@ -128,7 +127,7 @@ describe('transitionOrders, the batch form of transitionOrder', () => {
     }
   }
 
-  it('pays, fails and refuses each order as transition-4.lua does, in the order given', async () => {
+  it('pays, fails and refuses each order as one call per order does, in the order given', async () => {
     const { one, many } = await bothWays(
       () =>
         world(0, 5, [

@@ -1,15 +1,16 @@
 --[[
-  transition-4.lua for a batch of orders in one call: the worker settles a
-  batch of payments or rollbacks with one round trip and one command instead
-  of one per order. Each order is moved exactly as transition-4.lua moves it
-  (same checks, same writes, same event), one after the other in the order
-  given, so an order named twice is moved once and then answers "already
-  there". The batch runs as one script, so each order's move stays atomic
-  against a racing cancel.
+  Move orders from one status to another, atomically and exactly once each.
+  Cancel, payment results, shipping and returns all go through here while an
+  order's state lives in Redis, so two of them racing cannot both win, and
+  units go back to stock at most once. One order (a buyer's cancel) or a
+  batch (the worker settling a batch of payments, one call instead of one per
+  order): orders are moved one after the other in the order given, so an
+  order named twice is moved once and then answers "already there", and each
+  order's move is atomic against a racing cancel.
 
   Every key shares the partition's hash tag: one call per partition.
 
-  For order i (0-based), 4 keys and 6 arguments, as transition-4.lua takes them:
+  For order i (0-based), 4 keys and 6 arguments:
   KEYS[4i+1] order   hash    the order's live state (written by the reserve script)
   KEYS[4i+2] stock   string  units left of the order's offer
   KEYS[4i+3] buyers  hash    userId -> units held
