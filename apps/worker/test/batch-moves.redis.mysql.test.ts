@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'bun:test'
 import { orders } from '@flash/db'
-import { findOrderState, offerKeys, orderKey, reserve } from '@flash/redis'
-import { createBuyers, createSale, testDatabase, testRedis } from '@flash/testing'
+import { findOrderState, offerKeys, orderKey } from '@flash/redis'
+import { testDatabase, testRedis } from '@flash/testing'
 import { eq, inArray } from 'drizzle-orm'
 import { insertRows } from '../src/bulk-sql.ts'
 import { rollBack } from '../src/consumers/rollback.ts'
 import type { WorkerContext } from '../src/context.ts'
+import { placeOrders } from './helpers.ts'
 
 /** A private database and prefix, a sale of `count` units, one order each, stored in MySQL as pending. */
 async function world(count: number) {
@@ -19,27 +20,7 @@ async function world(count: number) {
     orderStateTtlSeconds: 3600,
     finishedOrderTtlSeconds: 600,
   }
-  const buyers = await createBuyers(database.db, count)
-  const { saleId } = await createSale(database.db, r.redis, r.space, {
-    quantity: count,
-    perUserLimit: 1,
-  })
-  const orderIds: string[] = []
-  for (const [i, userId] of buyers.entries()) {
-    const orderId = Bun.randomUUIDv7()
-    const placed = await reserve(r.redis, r.space, {
-      offer: { kind: 'sale', id: saleId },
-      orderId,
-      userId,
-      quantity: 1,
-      fingerprint: 'f',
-      idempotencyKey: `k${i}`,
-      idempotencyTtlSeconds: 600,
-      orderTtlSeconds: 3600,
-    })
-    if (placed.isErr()) throw new Error(`could not place order ${i}: ${placed.error.type}`)
-    orderIds.push(orderId)
-  }
+  const { saleId, buyers, orderIds } = await placeOrders({ database, r }, count)
   const now = new Date()
   await insertRows(
     database.db,

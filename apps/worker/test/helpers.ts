@@ -68,7 +68,11 @@ export async function pipeline(options: { declineRate?: number; seed?: string } 
 export type Pipeline = Awaited<ReturnType<typeof pipeline>>
 
 /** A live sale and `count` orders of one unit each, reserved as checkout would. */
-export async function placeOrders(p: Pipeline, count: number, quantity = count) {
+export async function placeOrders(
+  p: Pick<Pipeline, 'database' | 'r'>,
+  count: number,
+  quantity = count,
+) {
   const buyers = await createBuyers(p.database.db, count)
   const { saleId } = await createSale(p.database.db, p.r.redis, p.r.space, {
     quantity,
