@@ -1,14 +1,13 @@
 import { afterAll, describe, expect, it } from 'bun:test'
 import { Resend } from 'resend'
-import { call, fresh, startSandbox } from './helpers.ts'
+import { call, fresh, freshAddress, inboxOf, startSandbox } from './helpers.ts'
 
 const sandbox = startSandbox()
 afterAll(() => sandbox[Symbol.asyncDispose]())
 
 const resend = new Resend('re_test_key', { baseUrl: sandbox.url })
-const address = () => `${fresh('buyer')}@flash.test`
-const inbox = async (to: string) =>
-  (await call(sandbox.url, 'GET', `/emails?to=${encodeURIComponent(to)}`)).body.items
+const address = freshAddress
+const inbox = (to: string) => inboxOf(sandbox.url, to)
 const mail = (to: string, subject = 'Your order is paid') => ({
   from: 'Flash Sale <shop@flash.test>',
   to,

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'bun:test'
 import { Resend } from 'resend'
-import { call, fresh, startSandbox } from './helpers.ts'
+import { fresh, freshAddress, inboxOf, startSandbox } from './helpers.ts'
 
 const sandbox = startSandbox()
 afterAll(() => sandbox[Symbol.asyncDispose]())
@@ -8,9 +8,8 @@ afterAll(() => sandbox[Symbol.asyncDispose]())
 // resend@6 takes its base URL from the `baseUrl` option, else from
 // RESEND_BASE_URL (read once, in the constructor), else https://api.resend.com.
 const resend = new Resend('re_test_key', { baseUrl: sandbox.url })
-const address = () => `${fresh('buyer')}@flash.test`
-const inbox = async (to: string) =>
-  (await call(sandbox.url, 'GET', `/emails?to=${encodeURIComponent(to)}`)).body.items
+const address = freshAddress
+const inbox = (to: string) => inboxOf(sandbox.url, to)
 
 describe('POST /emails with the real resend SDK', () => {
   it('delivers an e-mail sent without an idempotency key to GET /emails?to=', async () => {

@@ -52,3 +52,11 @@ export function control(url: string, change: Partial<Settings>) {
 
 /** A prefix of its own per test, so ids never collide across tests in one sandbox. */
 export const fresh = (label: string) => `${label}-${crypto.randomUUID()}`
+
+/** An address no other test writes to. */
+export const freshAddress = () => `${fresh('buyer')}@flash.test`
+
+/** The e-mails the sandbox holds for one address, newest first as GET /emails lists them. */
+export async function inboxOf(url: string, to: string) {
+  return (await call(url, 'GET', `/emails?to=${encodeURIComponent(to)}`)).body.items
+}

@@ -5,21 +5,13 @@ import { testDatabase, testRedis } from '@flash/testing'
 import { eq, inArray } from 'drizzle-orm'
 import { insertRows } from '../src/bulk-sql.ts'
 import { rollBack } from '../src/consumers/rollback.ts'
-import type { WorkerContext } from '../src/context.ts'
-import { placeOrders } from './helpers.ts'
+import { placeOrders, testContext } from './helpers.ts'
 
 /** A private database and prefix, a sale of `count` units, one order each, stored in MySQL as pending. */
 async function world(count: number) {
   const database = await testDatabase()
   const r = await testRedis()
-  const ctx: WorkerContext = {
-    redis: r.redis,
-    db: database.db,
-    space: r.space,
-    log: () => {},
-    orderStateTtlSeconds: 3600,
-    finishedOrderTtlSeconds: 600,
-  }
+  const ctx = testContext(database, r)
   const { saleId, buyers, orderIds } = await placeOrders({ database, r }, count)
   const now = new Date()
   await insertRows(

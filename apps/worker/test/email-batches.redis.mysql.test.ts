@@ -5,7 +5,7 @@ import { spawnApp, testDatabase, testRedis, waitFor } from '@flash/testing'
 import { Resend } from 'resend'
 import { sendEmails } from '../src/consumers/email.ts'
 import { mailOutbox } from '../src/consumers/email-outbox.ts'
-import type { WorkerContext } from '../src/context.ts'
+import { testContext } from './helpers.ts'
 
 const FROM = 'Flash Sale <orders@flash.test>'
 
@@ -18,14 +18,7 @@ async function world() {
   await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.ok, {
     what: 'the sandbox to start',
   })
-  const ctx: WorkerContext = {
-    redis: r.redis,
-    db: database.db,
-    space: r.space,
-    log: () => {},
-    orderStateTtlSeconds: 3600,
-    finishedOrderTtlSeconds: 600,
-  }
+  const ctx = testContext(database, r)
   const outboxes = [
     mailOutbox(r.redis.duplicate(), r.space, 0),
     mailOutbox(r.redis.duplicate(), r.space, 0),

@@ -1,9 +1,11 @@
 import { freePort } from '@flash/devstack'
-import { keySpace, reserve } from '@flash/redis'
+import { reserve } from '@flash/redis'
 import {
   createBuyers,
   createSale,
   spawnApp,
+  type TestDatabase,
+  type TestRedis,
   testDatabase,
   testRedis,
   waitFor,
@@ -36,14 +38,7 @@ export async function pipeline(options: { declineRate?: number; seed?: string } 
     RESEND_BASE_URL: sandboxUrl,
     SCHEDULES: 'off',
   }
-  const ctx: WorkerContext = {
-    redis: r.redis,
-    db: database.db,
-    space: keySpace(r.prefix),
-    log: () => {},
-    orderStateTtlSeconds: 3600,
-    finishedOrderTtlSeconds: 600,
-  }
+  const ctx = testContext(database, r)
   return {
     database,
     r,
@@ -66,6 +61,18 @@ export async function pipeline(options: { declineRate?: number; seed?: string } 
 }
 
 export type Pipeline = Awaited<ReturnType<typeof pipeline>>
+
+/** What a consumer runs with, on a test's own database and key prefix; logs nothing. */
+export function testContext(database: TestDatabase, r: TestRedis): WorkerContext {
+  return {
+    redis: r.redis,
+    db: database.db,
+    space: r.space,
+    log: () => {},
+    orderStateTtlSeconds: 3600,
+    finishedOrderTtlSeconds: 600,
+  }
+}
 
 /** A live sale and `count` orders of one unit each, reserved as checkout would. */
 export async function placeOrders(

@@ -58,9 +58,12 @@ export function reserve(
   space: KeySpace,
   input: ReserveInput,
 ): ResultAsync<ReserveOutcome, ReserveRefusal> {
-  for (const field of [input.orderId, input.userId, input.fingerprint])
-    if (!/^\S+$/.test(field))
-      throw new Error(`reserve: '${field}' must be non-empty, without spaces`)
+  if (
+    !ONE_WORD.test(input.orderId) ||
+    !ONE_WORD.test(input.userId) ||
+    !ONE_WORD.test(input.fingerprint)
+  )
+    throw new Error('reserve: orderId, userId and fingerprint must be non-empty, without spaces')
   const offer = offerKeys(space, input.offer)
   const rate = input.rate ?? NO_RATE_LIMIT
   const rated = rate.perBuyer > 0 || rate.perClient > 0
@@ -93,6 +96,9 @@ export function reserve(
     (cause): ReserveRefusal => ({ type: 'RedisUnavailable', cause }),
   ).andThen(fromReply)
 }
+
+/** What the script can split an order's packed arguments on. */
+const ONE_WORD = /^\S+$/
 
 const NO_RATE_LIMIT = { clientId: '-', perBuyer: 0, perClient: 0, windowSeconds: 1 }
 
