@@ -49,7 +49,7 @@ export function createCheckoutApp(config: CheckoutConfig) {
       service({
         name: 'checkout',
         maxBodyBytes,
-        answerEarly: (request, body) => refuseSoldOut(deps.soldOut, request, body),
+        answerEarly: (request) => refuseSoldOut(deps.soldOut, request),
         log,
         ready: async () => ({
           redis: await answers(config.redis.ping()),

@@ -1,3 +1,3 @@
 export { apiError } from './api-error.ts'
 export { idString, UUID_PATTERN } from './ids.ts'
-export { type ServiceOptions, service } from './service.ts'
+export { pathOf, type ServiceOptions, service } from './service.ts'

@@ -19,10 +19,7 @@ export type ServiceOptions = {
    * the stampede after a sell-out costs a JSON parse, nothing more).
    * Return undefined to go on as usual.
    */
-  answerEarly?: (
-    request: Request,
-    body: unknown,
-  ) => { status: number; body: ApiErrorBody } | undefined
+  answerEarly?: (request: { method: string; path: string; body: unknown }) => { status: number; body: ApiErrorBody } | undefined
 }
 
 /**
@@ -132,9 +129,24 @@ function transformBody(options: ServiceOptions) {
     status: (code: number, body: ApiErrorBody) => unknown
   }) => {
     if (body === TOO_LARGE) throw new BodyTooLarge()
-    const early = options.answerEarly?.(request, body)
+    const early = options.answerEarly?.({ method: request.method, path: pathOf(request.url), body })
     if (early) return status(early.status, early.body)
   }
+}
+
+/**
+ * The path of an absolute request URL, without building a URL object (that
+ * showed in the sold-out path's profile). Elysia's own `path` is no help
+ * here: in a static route it is the route's path ('/orders/' for '/orders').
+ *
+ * @example
+ * pathOf('http://127.0.0.1:3003/orders?x=1') // '/orders'
+ */
+export function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  if (start === -1) return '/'
+  const query = url.indexOf('?', start)
+  return url.slice(start, query === -1 ? undefined : query)
 }
 
 /** Marks a body over the limit; `transform` turns it into a 413 before validation runs. */

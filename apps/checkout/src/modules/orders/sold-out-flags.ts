@@ -42,17 +42,16 @@ const SOLD_OUT = { status: 409, body: errorBody('sold_out', 'this sale is sold o
  * goes the normal way, to be validated and answered properly.
  *
  * @example
- * refuseSoldOut(flags, request, { saleId, quantity: 1 }) // { status: 409, body } or undefined
+ * refuseSoldOut(flags, { method: 'POST', path: '/orders', body: { saleId, quantity: 1 } }) // { status: 409, body } or undefined
  */
 export function refuseSoldOut(
   flags: SoldOutFlags,
-  request: Request,
-  body: unknown,
+  { method, path, body }: { method: string; path: string; body: unknown },
 ): { status: number; body: ApiErrorBody } | undefined {
-  if (request.method !== 'POST' || !body || typeof body !== 'object') return undefined
+  if (method !== 'POST' || path !== '/orders' || !body || typeof body !== 'object')
+    return undefined
   const { saleId, productId } = body as { saleId?: unknown; productId?: unknown }
   const offerId =
     typeof saleId === 'string' ? saleId : typeof productId === 'string' ? productId : null
-  if (offerId === null || !flags.isSoldOut(offerId)) return undefined
-  return new URL(request.url).pathname === '/orders' ? SOLD_OUT : undefined
+  return offerId !== null && flags.isSoldOut(offerId) ? SOLD_OUT : undefined
 }
