@@ -19,7 +19,11 @@ export type ServiceOptions = {
    * the stampede after a sell-out costs a JSON parse, nothing more).
    * Return undefined to go on as usual.
    */
-  answerEarly?: (request: { method: string; path: string; body: unknown }) => { status: number; body: ApiErrorBody } | undefined
+  answerEarly?: (request: {
+    method: string
+    path: string
+    body: unknown
+  }) => { status: number; body: ApiErrorBody } | undefined
 }
 
 /**

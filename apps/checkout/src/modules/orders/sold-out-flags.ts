@@ -48,8 +48,7 @@ export function refuseSoldOut(
   flags: SoldOutFlags,
   { method, path, body }: { method: string; path: string; body: unknown },
 ): { status: number; body: ApiErrorBody } | undefined {
-  if (method !== 'POST' || path !== '/orders' || !body || typeof body !== 'object')
-    return undefined
+  if (method !== 'POST' || path !== '/orders' || !body || typeof body !== 'object') return undefined
   const { saleId, productId } = body as { saleId?: unknown; productId?: unknown }
   const offerId =
     typeof saleId === 'string' ? saleId : typeof productId === 'string' ? productId : null
