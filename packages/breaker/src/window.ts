@@ -13,6 +13,10 @@ export type Outcome = { failed: boolean; slow: boolean }
 export class OutcomeWindow {
   #ring: Outcome[] = []
   #next = 0
+  // Kept as outcomes come and go: the breaker asks for the rates after every
+  // call, and counting the whole ring each time showed in the worker's profile.
+  #failures = 0
+  #slow = 0
 
   constructor(private readonly size: number) {
     if (!Number.isInteger(size) || size < 1)
@@ -20,14 +24,23 @@ export class OutcomeWindow {
   }
 
   add(outcome: Outcome): void {
-    if (this.#ring.length < this.size) this.#ring.push(outcome)
-    else this.#ring[this.#next] = outcome
+    const forgotten = this.#ring.length < this.size ? undefined : this.#ring[this.#next]
+    if (forgotten) {
+      if (forgotten.failed) this.#failures--
+      if (forgotten.slow) this.#slow--
+    }
+    if (outcome.failed) this.#failures++
+    if (outcome.slow) this.#slow++
+    if (forgotten) this.#ring[this.#next] = outcome
+    else this.#ring.push(outcome)
     this.#next = (this.#next + 1) % this.size
   }
 
   reset(): void {
     this.#ring = []
     this.#next = 0
+    this.#failures = 0
+    this.#slow = 0
   }
 
   rates(): {
@@ -38,8 +51,8 @@ export class OutcomeWindow {
     slowRate: number
   } {
     const calls = this.#ring.length
-    const failures = this.#ring.filter((o) => o.failed).length
-    const slow = this.#ring.filter((o) => o.slow).length
+    const failures = this.#failures
+    const slow = this.#slow
     return {
       calls,
       failures,
