@@ -4,7 +4,7 @@ import type { Resend } from 'resend'
 import { startEmail } from './consumers/email.ts'
 import { startOrderWriter } from './consumers/order-writer.ts'
 import { startPayment } from './consumers/payment.ts'
-import { startReactions } from './consumers/reactions.ts'
+import { retireReactionsGroup } from './consumers/reactions.ts'
 import { startRollback } from './consumers/rollback.ts'
 import { startShipping } from './consumers/shipping.ts'
 import type { WorkerContext } from './context.ts'
@@ -26,8 +26,11 @@ export type WorkerConfig = WorkerContext & {
  * Starts every consumer of this worker on every partition:
  *
  *   orders ──▶ order-writer (MySQL) ──▶ payments ──▶ payment ──▶ rollbacks ──▶ rollback
- *   orders ──▶ reactions ──▶ shipping ──▶ shipping (shipment rows)
- *                        └──▶ emails ──▶ email (Resend)
+ *                               ├──▶ shipping ──▶ shipping (shipment rows)
+ *                               └──▶ emails ──▶ email (Resend)
+ *
+ * A stream an older worker left with its separate reactions group is
+ * upgraded on the way (`retireReactionsGroup`).
  *
  * @example
  * const worker = startWorker({ redis, db, space, log, name: 'worker-1', ... })
@@ -44,6 +47,10 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
       blockMs: config.blockMs,
       log: config.log,
     }
+    const reactionStreams = { shippingStream: stream('shipping'), emailsStream: stream('emails') }
+    retireReactionsGroup(ctx, stream('orders'), reactionStreams).catch((error) =>
+      config.log(`[worker] retiring the reactions group failed (next start tries again): ${error}`),
+    )
     consumers.push(
       startOrderWriter({
         ...common,
@@ -51,6 +58,7 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
         redis: config.redis,
         stream: stream('orders'),
         paymentsStream: stream('payments'),
+        ...reactionStreams,
         batchSize: config.orderWriterBatch,
         hooks: config.hooks,
       }),
@@ -60,12 +68,6 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
         batchSize: config.paymentBatch ?? 500,
       }),
       startRollback(ctx, { ...common, stream: stream('rollbacks') }),
-      startReactions(ctx, {
-        ...common,
-        stream: stream('orders'),
-        shippingStream: stream('shipping'),
-        emailsStream: stream('emails'),
-      }),
       startShipping(ctx, { ...common, stream: stream('shipping') }),
       startEmail(ctx, config.resend, config.emailFrom, {
         ...common,

@@ -115,12 +115,11 @@ describe('payments through the worker', () => {
     await using _second = p.startWorker()
     await waitUntilSettled(p, orderIds)
     await expectConsistent(p, saleId, orderIds, 1_000)
-    for (const group of ['order-writer', 'payment', 'rollback', 'reactions', 'email']) {
+    for (const group of ['order-writer', 'payment', 'rollback', 'email']) {
       const stream = {
         'order-writer': 'orders',
         payment: 'payments',
         rollback: 'rollbacks',
-        reactions: 'orders',
         email: 'emails',
       }[group] as string
       await waitFor(

@@ -9,9 +9,10 @@ import { orderItems, orders } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { and, eq, sql } from 'drizzle-orm'
-import { okAsync, ResultAsync } from 'neverthrow'
+import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import { inList, insertRows } from '../bulk-sql.ts'
 import { isTransientError } from '../transient.ts'
+import { addReactions, type ReactionStreams } from './reactions.ts'
 
 export const ORDER_WRITER_GROUP = 'order-writer'
 
@@ -125,20 +126,21 @@ async function insertPlaced(tx: Tx, placed: OrderPlaced[]): Promise<void> {
 
 /**
  * The order-writer consumer for one partition's orders stream: stores the
- * batch, then asks for payment of every order it placed. A crash between the
- * two replays the batch, so payment may be asked twice; the payment consumer
- * and the provider are idempotent by order id.
+ * batch, then, in one pipeline, asks for payment of every order it placed and
+ * queues what follows each status change (shipping, e-mails: see
+ * `addReactions`). A crash between the two replays the batch, so payment may
+ * be asked twice and an e-mail queued twice; the payment consumer and the
+ * provider are idempotent by order id, shipping and e-mail by order and kind.
  *
  * @example
- * const consumer = startOrderWriter({ db, redis, stream, paymentsStream, consumer: 'worker-1', deadLetterStream })
+ * const consumer = startOrderWriter({ db, redis, stream, paymentsStream, shippingStream, emailsStream, consumer: 'worker-1', deadLetterStream })
  */
 export function startOrderWriter(
-  options: { db: Db; paymentsStream: string } & Omit<
-    ConsumerOptions<OrderEvent>,
-    'group' | 'decode' | 'handle'
-  >,
+  options: { db: Db; paymentsStream: string } & ReactionStreams &
+    Omit<ConsumerOptions<OrderEvent>, 'group' | 'decode' | 'handle'>,
 ) {
-  const { db, paymentsStream, ...rest } = options
+  const { db, paymentsStream, shippingStream, emailsStream, ...rest } = options
+  const streams = { shippingStream, emailsStream }
   const write = writeOrders(db)
   return startConsumer({
     ...rest,
@@ -147,21 +149,26 @@ export function startOrderWriter(
     decode: parseOrderEvent,
     handle: (batch) =>
       write(batch).andThen(() => {
-        const placed = batch.flatMap(({ event }) => (event.type === 'order.placed' ? [event] : []))
-        if (placed.length === 0) return okAsync(undefined)
         const pipeline = options.redis.pipeline()
-        for (const event of placed)
-          pipeline.xadd(
-            paymentsStream,
-            '*',
-            ...toFields({
-              type: 'payment.requested',
-              orderId: event.orderId,
-              userId: event.userId,
-              amount: event.total,
-            }),
-          )
-        return ResultAsync.fromPromise(pipeline.exec(), toError).map(() => undefined)
+        for (const { event } of batch) {
+          if (event.type === 'order.placed')
+            pipeline.xadd(
+              paymentsStream,
+              '*',
+              ...toFields({
+                type: 'payment.requested',
+                orderId: event.orderId,
+                userId: event.userId,
+                amount: event.total,
+              }),
+            )
+          else addReactions(pipeline, event, streams)
+        }
+        if (pipeline.length === 0) return okAsync(undefined)
+        return ResultAsync.fromPromise(pipeline.exec(), toError).andThen((replies) => {
+          const failed = replies?.find(([error]) => error)?.[0]
+          return failed ? errAsync(failed) : okAsync(undefined)
+        })
       }),
   })
 }
