@@ -200,8 +200,14 @@ class ReserveBatches {
   }
 }
 
-/** Enough to take the per-call cost off, small enough to hold Redis for a few milliseconds at most. */
-const MAX_BATCH = 64
+/**
+ * Enough to take most of the per-call cost off, and small enough that Redis
+ * decides one batch while checkout reads the requests of the next: with 64,
+ * a batch could hold every connection's request and the two took turns
+ * idling. 16 against 64, the same stampede (64 connections, two cores,
+ * alternating runs): median 21.4k against 19.1k orders/s.
+ */
+const MAX_BATCH = 16
 
 const batchesByClient = new WeakMap<Redis, ReserveBatches>()
 
