@@ -49,7 +49,11 @@ export function createCheckoutApp(config: CheckoutConfig) {
       service({
         name: 'checkout',
         maxBodyBytes,
-        answerEarly: (request) => refuseSoldOut(deps.soldOut, request),
+        answerEarly: {
+          method: 'POST',
+          path: '/orders',
+          answer: (body) => refuseSoldOut(deps.soldOut, body),
+        },
         log,
         ready: async () => ({
           redis: await answers(config.redis.ping()),

@@ -15,7 +15,9 @@ export class RequestMetrics {
   constructor(private readonly service: string) {}
 
   count(method: string, route: string, status: number): void {
-    const key = `method="${method}",route="${route}",status="${status}"`
+    // A route mounted under a prefix reads '/orders/' in Elysia; it is the same route as '/orders'.
+    const path = route.length > 1 && route.endsWith('/') ? route.slice(0, -1) : route
+    const key = `method="${method}",route="${path}",status="${status}"`
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1)
   }
 

@@ -14,16 +14,17 @@ export type ServiceOptions = {
   /** false for the gateway, which streams bodies on untouched and must not read them. */
   parseJson?: boolean
   /**
-   * Answers a request from what its body says, before authentication and
-   * validation run (checkout refuses a sale it knows is sold out this way:
-   * the stampede after a sell-out costs a JSON parse, nothing more).
-   * Return undefined to go on as usual.
+   * Answers requests to one route from what their body says, before Elysia
+   * handles them at all: no headers object, no validation, no token check
+   * (checkout refuses a sale it knows is sold out this way: the stampede
+   * after a sell-out costs a JSON parse, nothing more). `answer` returns
+   * undefined to go on as usual; the body it saw is the one the route gets.
    */
-  answerEarly?: (request: {
+  answerEarly?: {
     method: string
     path: string
-    body: unknown
-  }) => { status: number; body: ApiErrorBody } | undefined
+    answer: (body: unknown) => { status: number; body: ApiErrorBody } | undefined
+  }
 }
 
 /**
@@ -39,10 +40,21 @@ export function service(options: ServiceOptions) {
   const log = options.log ?? ((line: string) => console.error(line))
   const metrics = new RequestMetrics(options.name)
   const app = new Elysia({ name: `@flash/http/service:${options.name}` })
+  // Bodies read by `answerEarly` before Elysia's own parse step, handed to it there.
+  const peeked = new WeakMap<Request, unknown>()
   if (options.parseJson !== false)
     app
-      .onParse({ as: 'global' }, ({ request }) => readJson(request, options.maxBodyBytes))
-      .onTransform({ as: 'global' }, transformBody(options) as () => void)
+      .onParse({ as: 'global' }, ({ request }) => {
+        const body = peeked.get(request)
+        if (body === undefined) return readJson(request, options.maxBodyBytes)
+        if (body instanceof MalformedBody) throw body.cause
+        return body
+      })
+      .onTransform({ as: 'global' }, ({ body }) => {
+        if (body === TOO_LARGE) throw new BodyTooLarge()
+      })
+  const early = options.parseJson === false ? undefined : options.answerEarly
+  const peek = peekBody(options.maxBodyBytes)
   return app
     .use(openapi({ path: '/docs', documentation: { info: { title: options.name, version: '1' } } }))
     .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
@@ -58,6 +70,15 @@ export function service(options: ServiceOptions) {
       // Minting one here as well cost the hot path about a sixth of its CPU.
       const requestId = request.headers.get('x-request-id')
       if (requestId) set.headers['x-request-id'] = requestId
+      if (early && request.method === early.method && pathOf(request.url) === early.path)
+        return peek(request).then((body) => {
+          peeked.set(request, body)
+          const answer = body === TOO_LARGE ? undefined : early.answer(body)
+          if (!answer) return undefined
+          set.status = answer.status
+          metrics.count(request.method, early.path, answer.status)
+          return answer.body
+        })
     })
 
     .onError({ as: 'global' }, ({ code, error, set, request }) => {
@@ -118,30 +139,19 @@ export function service(options: ServiceOptions) {
     })
 }
 
-/**
- * Elysia types `transform` as returning nothing, yet a returned `status()`
- * ends the request (tested); hence the cast where it is registered.
- */
-function transformBody(options: ServiceOptions) {
-  return ({
-    body,
-    request,
-    status,
-  }: {
-    body: unknown
-    request: Request
-    status: (code: number, body: ApiErrorBody) => unknown
-  }) => {
-    if (body === TOO_LARGE) throw new BodyTooLarge()
-    const early = options.answerEarly?.({ method: request.method, path: pathOf(request.url), body })
-    if (early) return status(early.status, early.body)
-  }
+/** A body that is not JSON, kept until Elysia's parse step reports it as usual. */
+class MalformedBody {
+  constructor(readonly cause: unknown) {}
+}
+
+function peekBody(maxBodyBytes: number) {
+  return (request: Request): Promise<unknown> =>
+    readJson(request, maxBodyBytes).catch((cause: unknown) => new MalformedBody(cause))
 }
 
 /**
  * The path of an absolute request URL, without building a URL object (that
- * showed in the sold-out path's profile). Elysia's own `path` is no help
- * here: in a static route it is the route's path ('/orders/' for '/orders').
+ * showed in the sold-out path's profile).
  *
  * @example
  * pathOf('http://127.0.0.1:3003/orders?x=1') // '/orders'

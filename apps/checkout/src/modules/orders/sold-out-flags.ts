@@ -37,18 +37,19 @@ const SOLD_OUT = { status: 409, body: errorBody('sold_out', 'this sale is sold o
 /**
  * The sold-out answer before anything else runs: a POST /orders whose body
  * names an offer this process knows is empty gets 409 without verifying the
- * token or touching Redis. Telling anyone that a sale is sold out gives
- * nothing away (GET /sales/:id says as much); anything unusual in the body
- * goes the normal way, to be validated and answered properly.
+ * token or touching Redis (the service layer calls this for that route only,
+ * see `answerEarly`). Telling anyone that a sale is sold out gives nothing
+ * away (GET /sales/:id says as much); anything unusual in the body goes the
+ * normal way, to be validated and answered properly.
  *
  * @example
- * refuseSoldOut(flags, { method: 'POST', path: '/orders', body: { saleId, quantity: 1 } }) // { status: 409, body } or undefined
+ * refuseSoldOut(flags, { saleId, quantity: 1 }) // { status: 409, body } or undefined
  */
 export function refuseSoldOut(
   flags: SoldOutFlags,
-  { method, path, body }: { method: string; path: string; body: unknown },
+  body: unknown,
 ): { status: number; body: ApiErrorBody } | undefined {
-  if (method !== 'POST' || path !== '/orders' || !body || typeof body !== 'object') return undefined
+  if (!body || typeof body !== 'object') return undefined
   const { saleId, productId } = body as { saleId?: unknown; productId?: unknown }
   const offerId =
     typeof saleId === 'string' ? saleId : typeof productId === 'string' ? productId : null
