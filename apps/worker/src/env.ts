@@ -16,6 +16,8 @@ export const env = readEnv(Bun.env, {
    * batches leave the worker idle between them: 500 drains ~1.3x faster than 100 (bench drain).
    */
   PAYMENT_BATCH: { kind: 'int', default: 500, min: 1 },
+  /** Charges in flight at once within a payment batch (connections to the provider). */
+  PAYMENT_CONCURRENCY: { kind: 'int', default: 64, min: 1 },
   PAYMENT_URL: { kind: 'url', default: `http://127.0.0.1:${defaults.ports.sandbox}` },
   PAYMENT_TIMEOUT_MS: { kind: 'int', default: 2_000, min: 1 },
   /** How long the payment provider's breaker stays open before trying again. */

@@ -41,6 +41,7 @@ const worker = startWorker({
   name: env.WORKER_NAME,
   orderWriterBatch: env.ORDER_WRITER_BATCH,
   paymentBatch: env.PAYMENT_BATCH,
+  paymentConcurrency: env.PAYMENT_CONCURRENCY,
   provider: paymentProvider(env.PAYMENT_URL, paymentBreaker),
   resend: new Resend(env.RESEND_API_KEY, { baseUrl: env.RESEND_BASE_URL }),
   emailFrom: env.EMAIL_FROM,

@@ -14,6 +14,8 @@ export type WorkerConfig = WorkerContext & {
   name: string
   orderWriterBatch: number
   paymentBatch?: number
+  /** Charges in flight at once within a payment batch. */
+  paymentConcurrency?: number
   provider: PaymentProvider
   resend: Resend
   emailFrom: string
@@ -66,6 +68,7 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
         ...common,
         stream: stream('payments'),
         batchSize: config.paymentBatch ?? 500,
+        concurrency: config.paymentConcurrency,
       }),
       startRollback(ctx, { ...common, stream: stream('rollbacks') }),
       startShipping(ctx, { ...common, stream: stream('shipping') }),
