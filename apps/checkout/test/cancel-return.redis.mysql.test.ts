@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { orders } from '@flash/db'
-import { findOrderState, offerKeys, orderKey, transitionOrder } from '@flash/redis'
+import { findOrderState, offerKeys, orderKey, orderStateText, transitionOrder } from '@flash/redis'
 import { createBuyers, createSale, spawnApp, waitFor } from '@flash/testing'
 import { eq } from 'drizzle-orm'
 import { asBuyer, placeOrder, startCheckout } from './helpers.ts'
@@ -192,11 +192,11 @@ describe('returning an order', () => {
       ['shipping', 'delivered'],
     ])
     const state = await findOrderState(checkout.redis.redis, checkout.redis.space, orderId)
-    const twoDaysAgo = Date.now() - 2 * 86_400_000
-    await checkout.redis.redis.hset(
-      orderKey(checkout.redis.space, state?.partition ?? 0, orderId),
-      'updatedAt',
-      twoDaysAgo,
+    if (!state) throw new Error('no live state')
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000)
+    await checkout.redis.redis.set(
+      orderKey(checkout.redis.space, state.partition, orderId),
+      orderStateText({ ...state, updatedAt: twoDaysAgo }),
     )
 
     const late = await asBuyer(checkout.url, buyer, 'POST', `/orders/${orderId}/return`)

@@ -20,6 +20,7 @@ export {
   findOrderState,
   findOrderStates,
   type OrderState,
+  orderStateText,
   type TransitionOutcome,
   type TransitionRefusal,
   type TransitionRequest,

@@ -19,6 +19,53 @@ export type OrderState = {
 }
 
 /**
+ * An order's live state as Redis keeps it: one string of space-separated
+ * fields, written with its TTL in one SET (a hash took an HSET of ten fields
+ * and an EXPIRE, a fifth of the reserve script's time per order):
+ *
+ *   <status> <updatedAt ms> <userId> <quantity> <unitPrice> <total> <createdAt ms> <productId> <saleId, '-' for none> <orderId>
+ *
+ * Status and time come first so a transition rewrites the front and keeps
+ * the rest as it is (transition-many-4n.lua). Every field is one word: ids
+ * are checked for that before they are reserved.
+ *
+ * @example
+ * orderStateText(state) // 'pending 1764556800000 <userId> 1 49000 49000 1764556800000 <productId> <saleId> <orderId>'
+ */
+export function orderStateText(state: Omit<OrderState, 'partition'>): string {
+  return [
+    state.status,
+    state.updatedAt.getTime(),
+    state.userId,
+    state.quantity,
+    state.unitPrice,
+    state.total,
+    state.createdAt.getTime(),
+    state.productId,
+    state.saleId ?? '-',
+    state.id,
+  ].join(' ')
+}
+
+function fromText(text: string, partition: number): OrderState {
+  const [status, updatedAt, userId, quantity, unitPrice, total, createdAt, productId, saleId, id] =
+    text.split(' ')
+  return {
+    id: id ?? '',
+    userId: userId ?? '',
+    saleId: saleId === '-' || !saleId ? null : saleId,
+    productId: productId ?? '',
+    quantity: Number(quantity),
+    unitPrice: Number(unitPrice),
+    total: Number(total),
+    status: status ?? 'pending',
+    createdAt: new Date(Number(createdAt)),
+    updatedAt: new Date(Number(updatedAt)),
+    partition,
+  }
+}
+
+/**
  * Finds an order's live state. The id alone does not name its partition, so
  * every partition is asked (one small read each; partitions are few).
  *
@@ -30,30 +77,15 @@ export async function findOrderState(
   space: KeySpace,
   orderId: string,
 ): Promise<OrderState | null> {
-  const partitions = Array.from({ length: space.partitions }, (_, p) => p)
-  const found = await Promise.all(partitions.map((p) => redis.hgetall(orderKey(space, p, orderId))))
-  const index = found.findIndex((hash) => hash.id === orderId)
-  const hash = found[index]
-  return hash ? toState(orderId, hash, index) : null
+  return (await findOrderStates(redis, space, [orderId])).get(orderId) ?? null
 }
 
-/** The fields of an order's hash that make its OrderState. */
-const STATE_FIELDS = [
-  'id',
-  'userId',
-  'saleId',
-  'productId',
-  'quantity',
-  'unitPrice',
-  'total',
-  'status',
-  'createdAt',
-  'updatedAt',
-] as const
-
 /**
- * `findOrderState` for a batch: one pipeline (one round trip) of HMGETs, one
- * per order and partition, instead of a read per order.
+ * `findOrderState` for a batch: one pipeline (one round trip) of GETs, one
+ * per order and partition, instead of a read per order. An order written as
+ * a hash by an older version (before states were strings) answers GET with
+ * WRONGTYPE and is read as a hash in a second round trip; the next
+ * transition rewrites it as a string.
  *
  * @example
  * const states = await findOrderStates(redis, space, orderIds) // orderId -> state; expired ones missing
@@ -68,36 +100,65 @@ export async function findOrderStates(
   if (ids.length === 0) return states
   const pipeline = redis.pipeline()
   for (let p = 0; p < space.partitions; p++)
-    for (const id of ids) pipeline.hmget(orderKey(space, p, id), ...STATE_FIELDS)
-  const replies = (await pipeline.exec()) ?? []
-  replies.forEach(([error, values], i) => {
-    if (error) throw error
+    for (const id of ids) pipeline.get(orderKey(space, p, id))
+  const legacy: { id: string; partition: number }[] = []
+  for (const [i, [error, text]] of ((await pipeline.exec()) ?? []).entries()) {
     const id = ids[i % ids.length] as string
-    const row = values as (string | null)[]
-    if (row[0] !== id || states.has(id)) return
-    const hash: Record<string, string> = {}
-    STATE_FIELDS.forEach((field, f) => {
-      const value = row[f]
-      if (value !== null && value !== undefined) hash[field] = value
-    })
-    states.set(id, toState(id, hash, Math.floor(i / ids.length)))
-  })
+    const partition = Math.floor(i / ids.length)
+    if (error) {
+      if (!String(error.message).startsWith('WRONGTYPE')) throw error
+      legacy.push({ id, partition })
+    } else if (typeof text === 'string' && !states.has(id)) {
+      const state = fromText(text, partition)
+      if (state.id === id) states.set(id, state)
+    }
+  }
+  if (legacy.length > 0) await findLegacyStates(redis, space, legacy, states)
   return states
 }
 
-function toState(orderId: string, hash: Record<string, string>, partition: number): OrderState {
-  return {
-    id: orderId,
-    userId: hash.userId ?? '',
-    saleId: hash.saleId || null,
-    productId: hash.productId ?? '',
-    quantity: Number(hash.quantity),
-    unitPrice: Number(hash.unitPrice),
-    total: Number(hash.total),
-    status: hash.status ?? 'pending',
-    createdAt: new Date(Number(hash.createdAt)),
-    updatedAt: new Date(Number(hash.updatedAt ?? hash.createdAt)),
-    partition,
+/** The fields of an order's hash, as versions before the string form wrote it. */
+const LEGACY_FIELDS = [
+  'id',
+  'userId',
+  'saleId',
+  'productId',
+  'quantity',
+  'unitPrice',
+  'total',
+  'status',
+  'createdAt',
+  'updatedAt',
+] as const
+
+async function findLegacyStates(
+  redis: Redis,
+  space: KeySpace,
+  orders: { id: string; partition: number }[],
+  states: Map<string, OrderState>,
+): Promise<void> {
+  const pipeline = redis.pipeline()
+  for (const { id, partition } of orders)
+    pipeline.hmget(orderKey(space, partition, id), ...LEGACY_FIELDS)
+  for (const [i, [error, values]] of ((await pipeline.exec()) ?? []).entries()) {
+    if (error) throw error
+    const { id, partition } = orders[i] as { id: string; partition: number }
+    const row = values as (string | null)[]
+    if (row[0] !== id || states.has(id)) continue
+    const hash = Object.fromEntries(LEGACY_FIELDS.map((field, f) => [field, row[f] ?? undefined]))
+    states.set(id, {
+      id,
+      userId: hash.userId ?? '',
+      saleId: hash.saleId || null,
+      productId: hash.productId ?? '',
+      quantity: Number(hash.quantity),
+      unitPrice: Number(hash.unitPrice),
+      total: Number(hash.total),
+      status: hash.status ?? 'pending',
+      createdAt: new Date(Number(hash.createdAt)),
+      updatedAt: new Date(Number(hash.updatedAt ?? hash.createdAt)),
+      partition,
+    })
   }
 }
 
@@ -190,7 +251,7 @@ export function transitionOrders(
   })
 }
 
-/** The script's keys for an order: its hash, its offer's stock and buyers, its partition's stream. */
+/** The script's keys for an order: its state, its offer's stock and buyers, its partition's stream. */
 function transitionKeys(space: KeySpace, state: OrderState): [string, string, string, string] {
   const offer: Offer = state.saleId
     ? { kind: 'sale', id: state.saleId }

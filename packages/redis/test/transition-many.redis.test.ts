@@ -8,6 +8,7 @@ import {
   type Offer,
   offerKeys,
   orderKey,
+  orderStateText,
   partitionOf,
   streamKey,
   type TransitionRequest,
@@ -60,18 +61,21 @@ describe('transitionOrders, the batch form of transitionOrder', () => {
       const userId = Bun.randomUUIDv7()
       const at = Date.now() - age
       await r.redis.hset(keys.buyers, userId, 2)
-      await r.redis.hset(orderKey(space, partition, id), {
-        id,
-        userId,
-        saleId: offer.id,
-        productId: 'p',
-        quantity: 2,
-        unitPrice: 700,
-        total: 1400,
-        status,
-        createdAt: at,
-        updatedAt: at,
-      })
+      await r.redis.set(
+        orderKey(space, partition, id),
+        orderStateText({
+          id,
+          userId,
+          saleId: offer.id,
+          productId: 'p',
+          quantity: 2,
+          unitPrice: 700,
+          total: 1400,
+          status,
+          createdAt: new Date(at),
+          updatedAt: new Date(at),
+        }),
+      )
       ids.push(id)
     }
     return { offer, keys, ids, partition }
@@ -228,7 +232,7 @@ describe('transitionOrders, the batch form of transitionOrder', () => {
 })
 
 describe('findOrderStates', () => {
-  it('finds the live states of a batch in any partition and leaves out the missing ones', async () => {
+  it('finds the live states of a batch in any partition, hashes of older versions too, and leaves out the missing ones', async () => {
     await using r = await testRedis()
     const space = keySpace(r.prefix, 3)
     const ids = [Bun.randomUUIDv7(), Bun.randomUUIDv7(), Bun.randomUUIDv7()]
@@ -243,17 +247,21 @@ describe('findOrderStates', () => {
       createdAt: 1,
       updatedAt: 2,
     })
-    await r.redis.hset(orderKey(space, 0, ids[2] as string), {
-      id: ids[2],
-      userId: 'v',
-      saleId: 's',
-      productId: 'p',
-      quantity: 3,
-      unitPrice: 5,
-      total: 15,
-      status: 'paid',
-      createdAt: 1,
-    })
+    await r.redis.set(
+      orderKey(space, 0, ids[2] as string),
+      orderStateText({
+        id: ids[2] as string,
+        userId: 'v',
+        saleId: 's',
+        productId: 'p',
+        quantity: 3,
+        unitPrice: 5,
+        total: 15,
+        status: 'paid',
+        createdAt: new Date(1),
+        updatedAt: new Date(1),
+      }),
+    )
     const states = await findOrderStates(r.redis, space, ids)
     const one = (id: string) => findOrderState(r.redis, space, id)
     expect(Object.fromEntries(states) as Record<string, unknown>).toEqual({
@@ -264,5 +272,49 @@ describe('findOrderStates', () => {
       states.get(ids[0] as string)?.partition,
       states.get(ids[2] as string)?.updatedAt,
     ]).toEqual([2, new Date(1)])
+  })
+
+  it('moves an order an older version wrote as a hash, and keeps it as a string from then on', async () => {
+    await using r = await testRedis()
+    const space = keySpace(r.prefix, 1)
+    const offer: Offer = { kind: 'product', id: Bun.randomUUIDv7() }
+    const keys = offerKeys(space, offer)
+    const id = Bun.randomUUIDv7()
+    await r.redis.set(keys.stock, 5)
+    await r.redis.hset(keys.buyers, 'u', 2)
+    await r.redis.hset(orderKey(space, 0, id), {
+      id,
+      userId: 'u',
+      saleId: '',
+      productId: offer.id,
+      quantity: 2,
+      unitPrice: 7,
+      total: 14,
+      status: 'pending',
+      createdAt: 1000,
+      updatedAt: 2000,
+    })
+    const before = await findOrderState(r.redis, space, id)
+    if (!before) throw new Error('the legacy state was not found')
+    expect(before).toMatchObject({
+      saleId: null,
+      productId: offer.id,
+      quantity: 2,
+      status: 'pending',
+    })
+
+    const moved = await transitionOrder(r.redis, space, before, { ...CANCEL('u'), ttlSeconds: 60 })
+    expect(moved.isOk() && moved.value.type).toBe('Moved')
+    const after = await findOrderState(r.redis, space, id)
+    expect({ ...after, updatedAt: undefined }).toEqual({
+      ...before,
+      status: 'cancelled',
+      updatedAt: undefined,
+    })
+    expect([
+      await r.redis.type(orderKey(space, 0, id)),
+      await r.redis.get(keys.stock),
+      await r.redis.hget(keys.buyers, 'u'),
+    ]).toEqual(['string', '7', null])
   })
 })

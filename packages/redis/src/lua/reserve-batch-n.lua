@@ -20,7 +20,8 @@
     +3 buyers           hash    userId -> units this buyer holds
   then 4 per order (6 when a rate limit is set), order i's after the offers' keys:
     +1 idempotency      string  '<fingerprint> <orderId>' of the key's first request
-    +2 order            hash    the order's live state (status, items, owner); the
+    +2 order            string  the order's live state (status, items, owner: the
+                                layout of orderStateText in order-state.ts); the
                                 authority for its transitions while it exists
     +3 revoked token    string  present once the caller's access token was logged out
     +4 revoked user     string  epoch seconds: the buyer's tokens issued up to then are revoked
@@ -132,11 +133,12 @@ local function reserveOne(k, packed)
   local price = tonumber(meta[4])
   local total = price * quantity
   redis.call('SET', idempotencyKey, fingerprint .. ' ' .. orderId, 'EX', idempotencyTtl)
-  redis.call('HSET', orderKey,
-    'id', orderId, 'userId', userId, 'saleId', meta[6], 'productId', meta[5],
-    'quantity', quantity, 'unitPrice', price, 'total', total, 'status', 'pending',
-    'createdAt', nowMs, 'updatedAt', nowMs)
-  redis.call('EXPIRE', orderKey, orderTtl)
+  -- One string with its TTL in one command (see orderStateText in order-state.ts for the layout).
+  local saleId = meta[6] ~= '' and meta[6] or '-'
+  redis.call('SET', orderKey,
+    'pending ' .. nowMs .. ' ' .. userId .. ' ' .. quantity .. ' ' .. price .. ' ' .. total .. ' ' ..
+    nowMs .. ' ' .. meta[5] .. ' ' .. saleId .. ' ' .. orderId,
+    'EX', orderTtl)
   redis.call('XADD', streamKey, '*',
     'type', 'order.placed', 'orderId', orderId, 'userId', userId,
     'saleId', meta[6], 'productId', meta[5], 'quantity', quantity,

@@ -11,7 +11,8 @@
   Every key shares the partition's hash tag: one call per partition.
 
   For order i (0-based), 4 keys and 6 arguments:
-  KEYS[4i+1] order   hash    the order's live state (written by the reserve script)
+  KEYS[4i+1] order   string  the order's live state (written by the reserve script;
+                             a hash where an older version wrote it)
   KEYS[4i+2] stock   string  units left of the order's offer
   KEYS[4i+3] buyers  hash    userId -> units held
   KEYS[4i+4] stream  stream  the partition's order events
@@ -33,14 +34,30 @@
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
+-- The order's state string (the layout of orderStateText in order-state.ts),
+-- or false. An order written as a hash by a version before states were
+-- strings is read as one and gets the string form with its next move.
+local function readState(orderKey)
+  local text = redis.pcall('GET', orderKey)
+  if type(text) ~= 'table' then return text end
+  local h = redis.call('HMGET', orderKey, 'status', 'updatedAt', 'userId', 'quantity', 'unitPrice',
+    'total', 'createdAt', 'productId', 'saleId', 'id')
+  if not h[10] then return false end
+  if not h[9] or h[9] == '' then h[9] = '-' end
+  return table.concat(h, ' ')
+end
+
 local function move(orderKey, stockKey, buyersKey, streamKey, userId, from, to, restore, ttl, maxAgeMs)
-  local state = redis.call('HMGET', orderKey, 'userId', 'status', 'quantity', 'updatedAt')
-  if not state[1] or (userId ~= '' and state[1] ~= userId) then
+  local state = readState(orderKey)
+  if not state then return { -1, '', 0 } end
+  local current, updatedAt, rest = string.match(state, '^(%S+) (%S+) (.*)$')
+  local owner, quantity = string.match(rest, '^(%S+) (%S+)')
+  if userId ~= '' and owner ~= userId then
     return { -1, '', 0 }
   end
-  local current = state[2]
+  updatedAt = tonumber(updatedAt)
   if current == to then
-    return { 2, current, tonumber(state[4]) }
+    return { 2, current, updatedAt }
   end
 
   local allowed = false
@@ -48,24 +65,23 @@ local function move(orderKey, stockKey, buyersKey, streamKey, userId, from, to, 
     if status == current then allowed = true end
   end
   if not allowed then
-    return { -2, current, tonumber(state[4]) }
+    return { -2, current, updatedAt }
   end
 
-  if maxAgeMs > 0 and nowMs - tonumber(state[4]) > maxAgeMs then
-    return { -3, current, tonumber(state[4]) }
+  if maxAgeMs > 0 and nowMs - updatedAt > maxAgeMs then
+    return { -3, current, updatedAt }
   end
 
   if restore == '1' then
-    local quantity = tonumber(state[3])
+    quantity = tonumber(quantity)
     redis.call('INCRBY', stockKey, quantity)
-    if redis.call('HINCRBY', buyersKey, state[1], -quantity) <= 0 then
-      redis.call('HDEL', buyersKey, state[1])
+    if redis.call('HINCRBY', buyersKey, owner, -quantity) <= 0 then
+      redis.call('HDEL', buyersKey, owner)
     end
   end
-  redis.call('HSET', orderKey, 'status', to, 'updatedAt', nowMs)
-  redis.call('EXPIRE', orderKey, ttl)
+  redis.call('SET', orderKey, to .. ' ' .. nowMs .. ' ' .. rest, 'EX', ttl)
   redis.call('XADD', streamKey, '*',
-    'type', 'order.status', 'orderId', redis.call('HGET', orderKey, 'id'),
+    'type', 'order.status', 'orderId', string.match(rest, '(%S+)$'),
     'from', current, 'to', to, 'restored', restore, 'at', nowMs)
   return { 1, to, nowMs }
 end
