@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { users } from '@flash/db'
 import { streamKey } from '@flash/redis'
+import { toEntries } from '@flash/streams'
 import { testDatabase, testRedis, testTokens } from '@flash/testing'
 import { eq } from 'drizzle-orm'
 import { createAuthApp } from '../src/app.ts'
@@ -162,13 +163,10 @@ export async function signedIn(auth: Auth) {
  * from the sandbox's inbox instead).
  */
 export async function queuedCode(auth: Pick<Auth, 'redis'>, email: string): Promise<string> {
-  const entries = await auth.redis.redis.xrange(streamKey(auth.redis.space, 0, 'emails'), '-', '+')
-  for (const [, fields] of entries.reverse()) {
-    const event = Object.fromEntries(
-      fields.flatMap((value, i) => (i % 2 === 0 ? [[value, fields[i + 1]]] : [])),
-    )
-    if (event.to === email) return (JSON.parse(event.data ?? '{}') as { code: string }).code
-  }
+  const stream = streamKey(auth.redis.space, 0, 'emails')
+  const entries = toEntries([[stream, await auth.redis.redis.xrange(stream, '-', '+')]])
+  for (const { fields: event } of entries.reverse())
+    if (event?.to === email) return (JSON.parse(event.data ?? '{}') as { code: string }).code
   throw new Error(`no verification e-mail queued for ${email}`)
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test'
 import { streamKey } from '@flash/redis'
+import { toEntries } from '@flash/streams'
 import { testTokens, waitFor } from '@flash/testing'
 import { pendingSignupKey } from '../src/keys.ts'
 import { createAccount } from '../src/modules/accounts/service.ts'
@@ -65,15 +66,9 @@ describe('POST /auth/signup', () => {
       status: 202,
       body: { status: 'verification_sent' },
     })
-    const entries = await auth.redis.redis.xrange(
-      streamKey(auth.redis.space, 0, 'emails'),
-      '-',
-      '+',
-    )
-    const mine = entries
-      .map(([, fields]) =>
-        Object.fromEntries(fields.flatMap((v, i) => (i % 2 ? [] : [[v, fields[i + 1]]]))),
-      )
+    const stream = streamKey(auth.redis.space, 0, 'emails')
+    const mine = toEntries([[stream, await auth.redis.redis.xrange(stream, '-', '+')]])
+      .map(({ fields }) => fields ?? {})
       .filter((event) => event.to === email)
     expect(mine).toEqual([
       {

@@ -1,3 +1,4 @@
+import { jsonEntry } from '@flash/streams'
 import { err, ok, type Result } from 'neverthrow'
 
 /**
@@ -54,15 +55,17 @@ const emailKinds: EmailKind[] = [
 ]
 
 /**
- * Flattens an event into stream fields (every value a string).
+ * An event as the fields of its stream entry: one JSON field of string
+ * values (`jsonEntry`), read back by `toEntries`.
  *
  * @example
  * redis.xadd(stream, '*', ...toFields({ type: 'shipping.requested', orderId }))
  */
 export function toFields(event: WorkEvent): string[] {
-  return Object.entries(event)
-    .filter(([, value]) => value !== undefined)
-    .flatMap(([name, value]) => [name, String(value)])
+  const fields: Record<string, string> = {}
+  for (const [name, value] of Object.entries(event))
+    if (value !== undefined) fields[name] = String(value)
+  return jsonEntry(fields)
 }
 
 /**

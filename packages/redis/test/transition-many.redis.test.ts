@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { toEntries } from '@flash/streams'
 import { type TestRedis, testRedis } from '@flash/testing'
 import {
   findOrderState,
@@ -86,12 +87,13 @@ describe('transitionOrders, the batch form of transitionOrder', () => {
   /** What a world looks like now: statuses, stock, buyers' slots, events written. */
   async function snapshot(w: World) {
     const states = await Promise.all(w.ids.map((id) => findOrderState(r.redis, space, id)))
-    const events = await r.redis.xrange(streamKey(space, w.partition, 'orders'), '-', '+')
+    const stream = streamKey(space, w.partition, 'orders')
+    const events = toEntries([[stream, await r.redis.xrange(stream, '-', '+')]])
     return {
       statuses: states.map((s) => s?.status ?? null),
       stock: await r.redis.get(w.keys.stock),
       buyers: await r.redis.hlen(w.keys.buyers),
-      events: events.filter(([, fields]) => w.ids.includes(fields[3] as string)).length,
+      events: events.filter(({ fields }) => w.ids.includes(fields?.orderId as string)).length,
     }
   }
 

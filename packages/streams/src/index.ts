@@ -11,6 +11,6 @@ export {
   readDeadLetters,
   writeDeadLetters,
 } from './dead-letter.ts'
-export { ensureGroup, type StreamEntry, toEntries } from './entries.ts'
+export { ensureGroup, JSON_FIELD, jsonEntry, type StreamEntry, toEntries } from './entries.ts'
 export { type StreamStats, streamStats } from './stats.ts'
 export { trimAcknowledged } from './trim.ts'

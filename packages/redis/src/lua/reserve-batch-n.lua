@@ -139,10 +139,11 @@ local function reserveOne(k, packed)
     'pending ' .. nowMs .. ' ' .. userId .. ' ' .. quantity .. ' ' .. price .. ' ' .. total .. ' ' ..
     nowMs .. ' ' .. meta[5] .. ' ' .. saleId .. ' ' .. orderId,
     'EX', orderTtl)
-  redis.call('XADD', streamKey, '*',
-    'type', 'order.placed', 'orderId', orderId, 'userId', userId,
-    'saleId', meta[6], 'productId', meta[5], 'quantity', quantity,
-    'unitPrice', price, 'total', total, 'idempotencyKey', idempotency, 'placedAt', nowMs)
+  -- One JSON field of strings, as every event (JSON_FIELD in packages/streams/src/entries.ts).
+  redis.call('XADD', streamKey, '*', 'json', cjson.encode({
+    type = 'order.placed', orderId = orderId, userId = userId, saleId = meta[6],
+    productId = meta[5], quantity = tostring(quantity), unitPrice = tostring(price),
+    total = tostring(total), idempotencyKey = idempotency, placedAt = tostring(nowMs) }))
   return 1, orderId, remaining
 end
 
