@@ -52,6 +52,9 @@ export async function sendEmails(
   const recorded = [...plan.dropped, ...sent.flatMap((batch) => batch.keys)]
   if (recorded.length > 0) {
     const now = new Date()
+    // Sorted: two consumers recording overlapping keys lock their rows in the same
+    // order, so they wait for each other instead of deadlocking.
+    recorded.sort()
     await insertRows(
       ctx.db,
       processedEvents,
