@@ -33,35 +33,29 @@ describe('upgrading a stream from the separate reactions group', () => {
         'at',
         String(Date.now()),
       )
+    /** What the old worker's reactions consumer read of the stream. */
+    const oldWorkerReads = async (count: number) =>
+      toEntries(
+        await r.redis.xreadgroup(
+          'GROUP',
+          RETIRED_REACTIONS_GROUP,
+          'old-worker',
+          'COUNT',
+          count,
+          'STREAMS',
+          orders,
+          '>',
+        ),
+      )
     await r.redis.xgroup('CREATE', orders, RETIRED_REACTIONS_GROUP, '0', 'MKSTREAM')
     await status('o-acked', 'paid')
     // The old worker handled this one: it must not be reacted to again.
-    const [acked] = toEntries(
-      await r.redis.xreadgroup(
-        'GROUP',
-        RETIRED_REACTIONS_GROUP,
-        'old-worker',
-        'COUNT',
-        1,
-        'STREAMS',
-        orders,
-        '>',
-      ),
-    )
+    const [acked] = await oldWorkerReads(1)
     await r.redis.xack(orders, RETIRED_REACTIONS_GROUP, acked?.id as string)
     // Delivered to the old worker, which died before acknowledging them.
     await status('o-paid', 'paid')
     await status('o-failed', 'failed')
-    await r.redis.xreadgroup(
-      'GROUP',
-      RETIRED_REACTIONS_GROUP,
-      'old-worker',
-      'COUNT',
-      2,
-      'STREAMS',
-      orders,
-      '>',
-    )
+    await oldWorkerReads(2)
     // Never delivered at all.
     await status('o-cancelled', 'cancelled')
     await status('o-expired', 'expired')
