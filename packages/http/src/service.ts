@@ -54,7 +54,8 @@ export function service(options: ServiceOptions) {
         if (body === TOO_LARGE) throw new BodyTooLarge()
       })
   const early = options.parseJson === false ? undefined : options.answerEarly
-  const peek = peekBody(options.maxBodyBytes)
+  const peek = (request: Request): Promise<unknown> =>
+    readJson(request, options.maxBodyBytes).catch((cause: unknown) => new MalformedBody(cause))
   return app
     .use(openapi({ path: '/docs', documentation: { info: { title: options.name, version: '1' } } }))
     .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
@@ -142,11 +143,6 @@ export function service(options: ServiceOptions) {
 /** A body that is not JSON, kept until Elysia's parse step reports it as usual. */
 class MalformedBody {
   constructor(readonly cause: unknown) {}
-}
-
-function peekBody(maxBodyBytes: number) {
-  return (request: Request): Promise<unknown> =>
-    readJson(request, maxBodyBytes).catch((cause: unknown) => new MalformedBody(cause))
 }
 
 /**

@@ -58,7 +58,7 @@ function fromText(text: string, partition: number): OrderState {
     quantity: Number(quantity),
     unitPrice: Number(unitPrice),
     total: Number(total),
-    status: status ?? 'pending',
+    status: status || 'pending',
     createdAt: new Date(Number(createdAt)),
     updatedAt: new Date(Number(updatedAt)),
     partition,
@@ -117,18 +117,21 @@ export async function findOrderStates(
   return states
 }
 
-/** The fields of an order's hash, as versions before the string form wrote it. */
+/**
+ * The fields of an order's hash, as versions before the string form wrote
+ * it, in the order of the string form (as transition-many-4n.lua reads them).
+ */
 const LEGACY_FIELDS = [
-  'id',
+  'status',
+  'updatedAt',
   'userId',
-  'saleId',
-  'productId',
   'quantity',
   'unitPrice',
   'total',
-  'status',
   'createdAt',
-  'updatedAt',
+  'productId',
+  'saleId',
+  'id',
 ] as const
 
 async function findLegacyStates(
@@ -143,22 +146,13 @@ async function findLegacyStates(
   for (const [i, [error, values]] of ((await pipeline.exec()) ?? []).entries()) {
     if (error) throw error
     const { id, partition } = orders[i] as { id: string; partition: number }
-    const row = values as (string | null)[]
-    if (row[0] !== id || states.has(id)) continue
-    const hash = Object.fromEntries(LEGACY_FIELDS.map((field, f) => [field, row[f] ?? undefined]))
-    states.set(id, {
-      id,
-      userId: hash.userId ?? '',
-      saleId: hash.saleId || null,
-      productId: hash.productId ?? '',
-      quantity: Number(hash.quantity),
-      unitPrice: Number(hash.unitPrice),
-      total: Number(hash.total),
-      status: hash.status ?? 'pending',
-      createdAt: new Date(Number(hash.createdAt)),
-      updatedAt: new Date(Number(hash.updatedAt ?? hash.createdAt)),
-      partition,
-    })
+    const [status, updatedAt, ...rest] = values as (string | null)[]
+    if (rest.at(-1) !== id || states.has(id)) continue
+    // Read as the string it becomes on its next move; the reserve script always wrote updatedAt.
+    const fields = [status, updatedAt ?? rest[4], ...rest].map((field) => field ?? '')
+    fields[8] ||= '-' // no saleId: a product bought at list price
+    const text = fields.join(' ')
+    states.set(id, fromText(text, partition))
   }
 }
 
