@@ -4,7 +4,6 @@ import type { Resend } from 'resend'
 import { startEmail } from './consumers/email.ts'
 import { startOrderWriter } from './consumers/order-writer.ts'
 import { startPayment } from './consumers/payment.ts'
-import { retireReactionsGroup } from './consumers/reactions.ts'
 import { startRollback } from './consumers/rollback.ts'
 import { startShipping } from './consumers/shipping.ts'
 import type { WorkerContext } from './context.ts'
@@ -31,9 +30,6 @@ export type WorkerConfig = WorkerContext & {
  *                               ├──▶ shipping ──▶ shipping (shipment rows)
  *                               └──▶ emails ──▶ email (Resend)
  *
- * A stream an older worker left with its separate reactions group is
- * upgraded on the way (`retireReactionsGroup`).
- *
  * @example
  * const worker = startWorker({ redis, db, space, log, name: 'worker-1', ... })
  * await worker.stop()
@@ -49,10 +45,6 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
       blockMs: config.blockMs,
       log: config.log,
     }
-    const reactionStreams = { shippingStream: stream('shipping'), emailsStream: stream('emails') }
-    retireReactionsGroup(ctx, stream('orders'), reactionStreams).catch((error) =>
-      config.log(`[worker] retiring the reactions group failed (next start tries again): ${error}`),
-    )
     consumers.push(
       startOrderWriter({
         ...common,
@@ -60,7 +52,8 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
         redis: config.redis,
         stream: stream('orders'),
         paymentsStream: stream('payments'),
-        ...reactionStreams,
+        shippingStream: stream('shipping'),
+        emailsStream: stream('emails'),
         batchSize: config.orderWriterBatch,
         hooks: config.hooks,
       }),

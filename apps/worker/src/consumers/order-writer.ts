@@ -1,4 +1,5 @@
 import {
+  type EmailKind,
   type OrderEvent,
   type OrderPlaced,
   type OrderStatusChanged,
@@ -9,10 +10,10 @@ import { orderItems, orders } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import { and, eq, sql } from 'drizzle-orm'
+import type { ChainableCommander } from 'ioredis'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import { inList, insertRows } from '../bulk-sql.ts'
 import { isTransientError } from '../transient.ts'
-import { addReactions, type ReactionStreams } from './reactions.ts'
 
 export const ORDER_WRITER_GROUP = 'order-writer'
 
@@ -122,6 +123,47 @@ async function insertPlaced(tx: Tx, placed: OrderPlaced[]): Promise<void> {
     })),
     'order_id = order_id',
   )
+}
+
+/** Where the reactions to a status change go. */
+export type ReactionStreams = { shippingStream: string; emailsStream: string }
+
+/** Which status changes the buyer hears about. */
+const EMAIL_ON: Partial<Record<string, EmailKind>> = {
+  paid: 'order_paid',
+  failed: 'order_failed',
+  cancelled: 'order_cancelled',
+  shipping: 'order_shipping',
+  delivered: 'order_delivered',
+  returned: 'order_returned',
+}
+
+/**
+ * Queues what follows a status change on `pipeline`: a paid order is sent to
+ * shipping, and the buyer gets an e-mail. Called once the batch is in MySQL,
+ * so nobody hears of an order the database does not hold yet. Duplicates are
+ * harmless: shipping and e-mail are idempotent by order (and kind).
+ */
+function addReactions(pipeline: ChainableCommander, event: OrderEvent, streams: ReactionStreams) {
+  if (event.type !== 'order.status') return
+  if (event.to === 'paid')
+    pipeline.xadd(
+      streams.shippingStream,
+      '*',
+      ...toFields({ type: 'shipping.requested', orderId: event.orderId }),
+    )
+  const kind = EMAIL_ON[event.to]
+  if (kind)
+    pipeline.xadd(
+      streams.emailsStream,
+      '*',
+      ...toFields({
+        type: 'email.requested',
+        kind,
+        key: `${kind}:${event.orderId}`,
+        orderId: event.orderId,
+      }),
+    )
 }
 
 /**
