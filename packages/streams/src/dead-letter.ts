@@ -1,5 +1,5 @@
 import type Redis from 'ioredis'
-import { toEntries } from './entries.ts'
+import { JSON_FIELD } from './entries.ts'
 
 /**
  * Why an entry left its stream for the dead-letter stream:
@@ -21,14 +21,14 @@ export type DeadLetter = {
   kind: DeadLetterKind
   reason: string
   deliveries: number
-  /** The entry's fields as they were, null when it had been deleted. */
+  /** The entry's event as it was read (`toEntries`), null when it had been deleted. */
   fields: Record<string, string> | null
 }
 
 /**
- * Appends dead letters in one pipeline. The caller acknowledges the entries
- * after this resolves, so a crash in between duplicates a dead letter rather
- * than losing one.
+ * Appends dead letters in one pipeline, each as one JSON_FIELD holding the
+ * letter. The caller acknowledges the entries after this resolves, so a crash
+ * in between duplicates a dead letter rather than losing one.
  *
  * @example
  * await writeDeadLetters(redis, 'fs:{p0}:stream:dead-letter', [letter])
@@ -40,28 +40,8 @@ export async function writeDeadLetters(
 ): Promise<void> {
   if (letters.length === 0) return
   const pipeline = redis.pipeline()
-  for (const letter of letters) {
-    pipeline.xadd(
-      deadLetterStream,
-      '*',
-      'stream',
-      letter.stream,
-      'group',
-      letter.group,
-      'consumer',
-      letter.consumer,
-      'id',
-      letter.id,
-      'kind',
-      letter.kind,
-      'reason',
-      letter.reason,
-      'deliveries',
-      String(letter.deliveries),
-      'fields',
-      JSON.stringify(letter.fields),
-    )
-  }
+  for (const letter of letters)
+    pipeline.xadd(deadLetterStream, '*', JSON_FIELD, JSON.stringify(letter))
   for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
 }
 
@@ -77,18 +57,13 @@ export async function readDeadLetters(
   deadLetterStream: string,
   count = 100,
 ): Promise<DeadLetter[]> {
-  const reply = await redis.xrange(deadLetterStream, '-', '+', 'COUNT', count)
-  return toEntries([[deadLetterStream, reply]]).map(({ fields }) => {
-    const f = fields ?? {}
-    return {
-      stream: f.stream ?? '',
-      group: f.group ?? '',
-      consumer: f.consumer ?? '',
-      id: f.id ?? '',
-      kind: (f.kind ?? 'malformed') as DeadLetterKind,
-      reason: f.reason ?? '',
-      deliveries: Number(f.deliveries ?? 0),
-      fields: JSON.parse(f.fields ?? 'null') as Record<string, string> | null,
-    }
+  const reply = (await redis.xrange(deadLetterStream, '-', '+', 'COUNT', count)) as [
+    id: string,
+    fields: string[],
+  ][]
+  return reply.map(([id, [field, json]]) => {
+    if (field !== JSON_FIELD || json === undefined)
+      throw new Error(`entry ${id} of ${deadLetterStream} is not a dead letter`)
+    return JSON.parse(json) as DeadLetter
   })
 }

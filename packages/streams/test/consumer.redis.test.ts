@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { type TestRedis, testRedis, waitFor } from '@flash/testing'
 import { okAsync, ResultAsync } from 'neverthrow'
-import { readDeadLetters } from '../src/index.ts'
+import { JSON_FIELD, jsonEntry, readDeadLetters } from '../src/index.ts'
 import {
   addNumbers,
   keysOf,
@@ -65,7 +65,7 @@ describe('startConsumer', () => {
   it('sends entries that do not decode to the dead-letter stream and handles the rest', async () => {
     const keys = keysOf(r, 'malformed')
     await addNumbers(r.redis, keys.stream, [1])
-    const badId = await r.redis.xadd(keys.stream, '*', 'n', 'seven')
+    const badId = await r.redis.xadd(keys.stream, '*', ...jsonEntry({ n: 'seven' }))
     await addNumbers(r.redis, keys.stream, [3])
     const handler = recorder()
     await using consumer = startTestConsumer(r, { ...keys, handle: handler.handle })
@@ -90,6 +90,10 @@ describe('startConsumer', () => {
       },
     ])
     expect(consumer.counters()).toEqual({ handled: 2, failed: 0, deadLettered: 1, claimed: 0 })
+    const [[, fields]] = (await r.redis.xrange(keys.deadLetterStream, '-', '+')) as [
+      [string, string[]],
+    ]
+    expect(fields).toEqual([JSON_FIELD, expect.any(String)])
   })
 
   it('lets the batch in hand finish and be acknowledged before stop resolves', async () => {

@@ -2,22 +2,20 @@ import { describe, expect, it } from 'bun:test'
 import { JSON_FIELD, jsonEntry, toEntries } from '../src/index.ts'
 
 describe('toEntries', () => {
-  it('reads an event written as one JSON field and one written field by field alike', () => {
+  it('reads each event from its one JSON field, and a deleted entry as null', () => {
     const event = { type: 'shipping.requested', orderId: 'o-1' }
     const reply = [
       [
         's',
         [
           ['1-0', jsonEntry(event)],
-          ['2-0', ['type', 'shipping.requested', 'orderId', 'o-1']],
-          ['3-0', null],
+          ['2-0', null],
         ],
       ],
     ]
     expect(toEntries(reply)).toEqual([
       { id: '1-0', fields: event },
-      { id: '2-0', fields: event },
-      { id: '3-0', fields: null },
+      { id: '2-0', fields: null },
     ])
   })
 
@@ -27,5 +25,12 @@ describe('toEntries', () => {
     expect(toEntries(reply).map(({ fields }) => fields)).toEqual(
       odd.map((text) => ({ [JSON_FIELD]: text })),
     )
+  })
+
+  it('hands on an entry written field by field as its fields in JSON, for the decoder to refuse', () => {
+    const reply = [['s', [['1-0', ['type', 'shipping.requested', 'orderId', 'o-1']]]]]
+    expect(toEntries(reply)).toEqual([
+      { id: '1-0', fields: { [JSON_FIELD]: '["type","shipping.requested","orderId","o-1"]' } },
+    ])
   })
 })

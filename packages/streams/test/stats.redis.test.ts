@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { type TestRedis, testRedis, waitFor } from '@flash/testing'
-import { streamStats } from '../src/index.ts'
+import { jsonEntry, streamStats, writeDeadLetters } from '../src/index.ts'
 import { addNumbers, keysOf, range, recorder, startTestConsumer } from './support.ts'
 
 describe('visibility', () => {
@@ -16,7 +16,18 @@ describe('visibility', () => {
     await r.redis.xgroup('CREATE', keys.stream, 'g', '0', 'MKSTREAM')
     await addNumbers(r.redis, keys.stream, range(1, 10))
     await r.redis.xreadgroup('GROUP', 'g', 'c', 'COUNT', 4, 'STREAMS', keys.stream, '>')
-    await r.redis.xadd(keys.deadLetterStream, '*', 'id', '1-0')
+    await writeDeadLetters(r.redis, keys.deadLetterStream, [
+      {
+        stream: keys.stream,
+        group: 'g',
+        consumer: 'c',
+        id: '1-0',
+        kind: 'deleted',
+        reason: 'gone',
+        deliveries: 0,
+        fields: null,
+      },
+    ])
 
     const stats = await streamStats(r.redis, keys.stream, 'g', {
       deadLetterStream: keys.deadLetterStream,
@@ -50,7 +61,7 @@ describe('visibility', () => {
   it('logs a stats line with its counters every statsEveryMs', async () => {
     const keys = keysOf(r, 'log')
     await addNumbers(r.redis, keys.stream, range(1, 3))
-    await r.redis.xadd(keys.stream, '*', 'n', 'x')
+    await r.redis.xadd(keys.stream, '*', ...jsonEntry({ n: 'x' }))
     const handler = recorder()
     await using consumer = startTestConsumer(r, {
       ...keys,

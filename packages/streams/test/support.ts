@@ -1,7 +1,7 @@
 import type { TestRedis } from '@flash/testing'
 import type Redis from 'ioredis'
 import { err, ok, okAsync, type Result, ResultAsync } from 'neverthrow'
-import { type ConsumerOptions, startConsumer } from '../src/index.ts'
+import { type ConsumerOptions, jsonEntry, startConsumer } from '../src/index.ts'
 
 /** The test event: a number, so tests can name the good and the poison ones. */
 export type Numbered = { n: number }
@@ -22,7 +22,8 @@ export async function addNumbers(
   numbers: number[],
 ): Promise<string[]> {
   const ids: string[] = []
-  for (const n of numbers) ids.push((await redis.xadd(stream, '*', 'n', String(n))) as string)
+  for (const n of numbers)
+    ids.push((await redis.xadd(stream, '*', ...jsonEntry({ n: String(n) }))) as string)
   return ids
 }
 
