@@ -1,4 +1,5 @@
 import { connectDb } from '@flash/db/client'
+import { serve } from '@flash/http'
 import { connectRedis, keySpace } from '@flash/redis'
 import { createTokenService } from '@flash/tokens'
 import { createAuthApp } from './app.ts'
@@ -33,20 +34,15 @@ const app = createAuthApp({
   trustedProxies: env.TRUSTED_PROXIES.split(',').map((address) => address.trim()),
   recentOrders: checkout.recentOrders,
   maxBodyBytes: env.MAX_BODY_BYTES,
-}).listen({ port: env.PORT, hostname: env.HOST })
+})
 
-console.log(`auth listening on http://${env.HOST}:${app.server?.port}`)
-
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    // The first signal drains in-flight requests; a second one means "now".
-    if (stopping) process.exit(1)
-    stopping = true
-    await app.stop()
+serve(app, {
+  name: 'auth',
+  port: env.PORT,
+  host: env.HOST,
+  onStop: async () => {
     checkout.breaker.close()
     redis.disconnect()
     await close()
-    process.exit(0)
-  })
-}
+  },
+})

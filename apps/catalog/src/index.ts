@@ -1,4 +1,5 @@
 import { connectDb } from '@flash/db/client'
+import { serve } from '@flash/http'
 import { connectRedis, keySpace } from '@flash/redis'
 import { createTokenService } from '@flash/tokens'
 import { createCatalogApp } from './app.ts'
@@ -20,21 +21,18 @@ const app = createCatalogApp({
   }),
   maxBodyBytes: env.MAX_BODY_BYTES,
   saleEvents: { pollMs: env.SALE_EVENTS_POLL_MS, heartbeatMs: env.SALE_EVENTS_HEARTBEAT_MS },
-}).listen({ port: env.PORT, hostname: env.HOST, maxRequestBodySize: env.MAX_BODY_BYTES * 4 })
+})
 
-console.log(`catalog listening on http://${env.HOST}:${app.server?.port}`)
-
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return
-    stopping = true
-    // Event streams never finish by themselves: end them (clients reconnect elsewhere),
-    // then finish the requests in hand (a sale mid-transaction) before closing what they use.
-    app.decorator.saleFeeds.close()
-    await app.stop()
+serve(app, {
+  name: 'catalog',
+  port: env.PORT,
+  host: env.HOST,
+  maxRequestBodySize: env.MAX_BODY_BYTES * 4,
+  // Event streams never finish by themselves: end them (clients reconnect elsewhere),
+  // then finish the requests in hand (a sale mid-transaction) before closing what they use.
+  beforeStop: () => app.decorator.saleFeeds.close(),
+  onStop: async () => {
     redis.disconnect()
     await close()
-    process.exit(0)
-  })
-}
+  },
+})

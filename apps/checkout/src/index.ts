@@ -1,4 +1,5 @@
 import { connectDb } from '@flash/db/client'
+import { serve } from '@flash/http'
 import { connectRedis, keySpace, loadScripts } from '@flash/redis'
 import { createTokenService } from '@flash/tokens'
 import { createCheckoutApp } from './app.ts'
@@ -34,18 +35,15 @@ const app = createCheckoutApp({
         },
   trustedProxies: env.TRUSTED_PROXIES.split(',').map((address) => address.trim()),
   serviceToken: env.SERVICE_TOKEN,
-}).listen({ port: env.PORT, hostname: env.HOST, maxRequestBodySize: env.MAX_BODY_BYTES * 4 })
+})
 
-console.log(`checkout listening on http://${env.HOST}:${app.server?.port}`)
-
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return
-    stopping = true
-    await app.stop()
+serve(app, {
+  name: 'checkout',
+  port: env.PORT,
+  host: env.HOST,
+  maxRequestBodySize: env.MAX_BODY_BYTES * 4,
+  onStop: async () => {
     redis.disconnect()
     await close()
-    process.exit(0)
-  })
-}
+  },
+})

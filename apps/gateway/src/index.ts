@@ -1,3 +1,4 @@
+import { serve } from '@flash/http'
 import { connectRedis, isRevoked, keySpace } from '@flash/redis'
 import { createTokenService } from '@flash/tokens'
 import { createGatewayApp } from './app.ts'
@@ -18,14 +19,12 @@ const app = createGatewayApp({
   timeoutMs: env.UPSTREAM_TIMEOUT_MS,
   breakerOpenMs: env.BREAKER_OPEN_MS,
   isRevoked: (identity) => isRevoked(redis, space, identity),
-}).listen({ port: env.PORT, hostname: env.HOST, maxRequestBodySize: env.MAX_BODY_BYTES * 4 })
+})
 
-console.log(`gateway listening on http://${env.HOST}:${app.server?.port}`)
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    await app.stop()
-    redis.disconnect()
-    process.exit(0)
-  })
-}
+serve(app, {
+  name: 'gateway',
+  port: env.PORT,
+  host: env.HOST,
+  maxRequestBodySize: env.MAX_BODY_BYTES * 4,
+  onStop: () => redis.disconnect(),
+})

@@ -1,3 +1,4 @@
+import { serve } from '@flash/http'
 import { createSandboxApp } from './app.ts'
 import { env } from './env.ts'
 
@@ -12,16 +13,11 @@ const app = createSandboxApp({
     seed: env.SANDBOX_SEED,
   },
   maxBodyBytes: env.MAX_BODY_BYTES,
-}).listen({ port: env.PORT, hostname: env.HOST, maxRequestBodySize: env.MAX_BODY_BYTES * 4 })
+})
 
-console.log(`sandbox listening on http://${env.HOST}:${app.server?.port}`)
-
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return
-    stopping = true
-    await app.stop()
-    process.exit(0)
-  })
-}
+serve(app, {
+  name: 'sandbox',
+  port: env.PORT,
+  host: env.HOST,
+  maxRequestBodySize: env.MAX_BODY_BYTES * 4,
+})

@@ -1,5 +1,6 @@
 import { CircuitBreaker } from '@flash/breaker'
 import { connectDb } from '@flash/db/client'
+import { stopOnSignals } from '@flash/http'
 import { connectRedis, keySpace, loadScripts, streamKey } from '@flash/redis'
 import { Resend } from 'resend'
 import type { WorkerContext } from './context.ts'
@@ -68,17 +69,11 @@ console.log(
   `worker ${env.WORKER_NAME} consuming (partitions: ${env.REDIS_PARTITIONS}, schedules: ${env.SCHEDULES})`,
 )
 
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return
-    stopping = true
-    console.log(`worker ${env.WORKER_NAME} stopping: finishing the batches in hand`)
-    schedules.stop()
-    paymentBreaker.close()
-    await worker.stop()
-    redis.disconnect()
-    await close()
-    process.exit(0)
-  })
-}
+stopOnSignals(`worker ${env.WORKER_NAME}`, async () => {
+  console.log(`worker ${env.WORKER_NAME} stopping: finishing the batches in hand`)
+  schedules.stop()
+  paymentBreaker.close()
+  await worker.stop()
+  redis.disconnect()
+  await close()
+})

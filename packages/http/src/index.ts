@@ -1,3 +1,5 @@
 export { apiError } from './api-error.ts'
 export { idString, UUID_PATTERN } from './ids.ts'
+export { type Served, type ServeOptions, serve } from './serve.ts'
 export { pathOf, type ServiceOptions, service } from './service.ts'
+export { stopOnSignals } from './stop-on-signals.ts'
