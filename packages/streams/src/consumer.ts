@@ -3,7 +3,7 @@ import type { Result, ResultAsync } from 'neverthrow'
 import type { ConsumerCounters } from './counters.ts'
 import { deliverRound, type RoundContext } from './deliver.ts'
 import { ensureGroup, type StreamEntry, toEntries } from './entries.ts'
-import { createJanitor } from './janitor.ts'
+import { createJanitor, type Janitor } from './janitor.ts'
 import { startStatsLog } from './stats-log.ts'
 
 /** Takes a batch of decoded events; its durable effect must be done when it resolves ok. */
@@ -74,118 +74,185 @@ export type Consumer = {
  * through; an event still failing on its `maxDeliveries`-th delivery goes to
  * the dead-letter stream with its error, as does an entry that does not
  * decode. Between reads a janitor reclaims entries that a dead consumer left
- * pending. `stop()` returns within `blockMs` of an idle read.
+ * pending. `stop()` ends a blocking read at once and resolves once the batch
+ * in hand is acknowledged.
  *
  * @example
- * const consumer = startConsumer({ redis, stream, group: 'order-writer', consumer: 'w1',
- *   decode: parseOrderPlaced, handle: writeOrders, deadLetterStream, maxDeliveries: 5 })
+ * const consumer = startConsumer({ redis, stream, group: 'shipping', consumer: 'worker-1',
+ *   decode: parseWorkEvent, handle: (events) => okAsync(console.log(events.length)), deadLetterStream })
  * consumer.counters() // { handled: 0, failed: 0, deadLettered: 0, claimed: 0 }
  * await consumer.stop()
  */
 export function startConsumer<T>(options: ConsumerOptions<T>): Consumer {
-  const { redis, stream, group, consumer } = options
-  const batchSize = options.batchSize ?? 500
-  const blockMs = options.blockMs ?? 1000
-  const retryDelayMs = options.retryDelayMs ?? 500
-  const maxRetryDelayMs = Math.max(options.maxRetryDelayMs ?? 10_000, retryDelayMs)
-  const log = options.log ?? ((line: string) => console.error(line))
-  const prefix = `[${group}/${consumer}]`
-  const counters: ConsumerCounters = { handled: 0, failed: 0, deadLettered: 0, claimed: 0 }
-  const reader = redis.duplicate()
-  let readerId: number | undefined
-  let blockedRead = false
-  let stopping = false
-  let wake: (() => void) | undefined
+  const running = new RunningConsumer(options)
+  return { done: running.done, counters: () => running.counters(), stop: () => running.stop() }
+}
 
-  const context: RoundContext<T> = {
-    ...options,
-    maxDeliveries: Math.max(1, options.maxDeliveries ?? 5),
-    isTransient: options.isTransient ?? (() => false),
-    isStopping: () => stopping,
-    log,
-  }
-  const janitor = createJanitor({
-    redis,
-    stream,
-    group,
-    consumer,
-    idleMs: options.claimIdleMs ?? 30_000,
-    everyMs: options.claimEveryMs ?? 5_000,
-    count: batchSize,
-  })
+/** Where a read starts: this consumer's own pending entries, or entries never delivered. */
+type Cursor = '0' | '>'
+const PENDING: Cursor = '0'
+const NEW: Cursor = '>'
 
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (stopping) return resolve()
-      const timer = setTimeout(resolve, ms)
-      wake = () => {
-        clearTimeout(timer)
-        resolve()
-      }
+/** One consumer from start to stop; each method is one step of its loop. */
+class RunningConsumer<T> {
+  readonly done: Promise<void>
+  readonly #options: ConsumerOptions<T>
+  readonly #batchSize: number
+  readonly #blockMs: number
+  readonly #retryDelayMs: number
+  readonly #maxRetryDelayMs: number
+  readonly #log: (line: string) => void
+  readonly #prefix: string
+  readonly #counters: ConsumerCounters = { handled: 0, failed: 0, deadLettered: 0, claimed: 0 }
+  readonly #round: RoundContext<T>
+  readonly #janitor: Janitor
+  /** Blocking reads get a connection of their own, so XACK and dead letters never wait behind them. */
+  readonly #reader: Redis
+  #readerId: number | undefined
+  #blocked = false
+  #stopping = false
+  #wake: (() => void) | undefined
+
+  constructor(options: ConsumerOptions<T>) {
+    const { redis, stream, group, consumer } = options
+    this.#options = options
+    this.#batchSize = options.batchSize ?? 500
+    this.#blockMs = options.blockMs ?? 1000
+    this.#retryDelayMs = options.retryDelayMs ?? 500
+    this.#maxRetryDelayMs = Math.max(options.maxRetryDelayMs ?? 10_000, this.#retryDelayMs)
+    this.#log = options.log ?? ((line: string) => console.error(line))
+    this.#prefix = `[${group}/${consumer}]`
+    this.#round = {
+      ...options,
+      maxDeliveries: Math.max(1, options.maxDeliveries ?? 5),
+      isTransient: options.isTransient ?? (() => false),
+      isStopping: () => this.#stopping,
+      log: this.#log,
+    }
+    this.#janitor = createJanitor({
+      redis,
+      stream,
+      group,
+      consumer,
+      idleMs: options.claimIdleMs ?? 30_000,
+      everyMs: options.claimEveryMs ?? 5_000,
+      count: this.#batchSize,
     })
+    this.#reader = redis.duplicate()
+    const stats = startStatsLog({
+      redis,
+      stream,
+      group,
+      deadLetterStream: options.deadLetterStream,
+      everyMs: options.statsEveryMs ?? 30_000,
+      line: (text) => this.#log(`${this.#prefix} ${text}`),
+      counters: () => this.counters(),
+    })
+    this.done = this.#loop().finally(async () => {
+      await stats.stop()
+      this.#reader.disconnect()
+    })
+  }
 
-  async function read(cursor: '0' | '>'): Promise<StreamEntry[]> {
-    const block = cursor === '>' ? ['BLOCK', blockMs] : []
-    blockedRead = cursor === '>'
+  counters(): ConsumerCounters {
+    return { ...this.#counters }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true
+    this.#wake?.()
+    await Promise.all([this.#unblockRead(), this.done])
+  }
+
+  /**
+   * Reads and delivers until stopped, starting with whatever a previous run of
+   * this consumer read and never acknowledged. After a failed round it reads
+   * its pending entries again, waiting longer after each failure in a row.
+   */
+  async #loop(): Promise<void> {
+    await ensureGroup(this.#options.redis, this.#options.stream, this.#options.group)
+    this.#readerId = (await this.#reader.client('ID')) as number
+    let cursor = PENDING
+    let failuresInARow = 0
+    while (!this.#stopping) {
+      const next = await this.#step(cursor)
+      if (next) {
+        cursor = next
+        failuresInARow = 0
+        continue
+      }
+      cursor = PENDING
+      failuresInARow++
+      const delay = this.#retryDelayMs * 2 ** (failuresInARow - 1)
+      await this.#pause(Math.min(delay, this.#maxRetryDelayMs))
+    }
+  }
+
+  /** One read and its delivery: the cursor to read from next, or null when the round failed. */
+  async #step(cursor: Cursor): Promise<Cursor | null> {
     try {
-      const reply = await reader.xreadgroup(
+      if (cursor === NEW && this.#janitor.due() && (await this.#reclaim())) cursor = PENDING
+      if (this.#stopping) return cursor
+      const entries = await this.#read(cursor)
+      if (entries.length === 0) return NEW
+      return (await this.#deliver(entries, cursor === PENDING)) ? cursor : null
+    } catch (error) {
+      // Redis unreachable (or a hook threw): what was read stays pending for the next read.
+      if (!this.#stopping) this.#log(`${this.#prefix} round failed, retrying: ${String(error)}`)
+      return null
+    }
+  }
+
+  /** Only a read of new entries blocks: pending ones are there already. */
+  async #read(cursor: Cursor): Promise<StreamEntry[]> {
+    const block = cursor === NEW ? ['BLOCK', this.#blockMs] : []
+    this.#blocked = cursor === NEW
+    try {
+      const reply = await this.#reader.xreadgroup(
         'GROUP',
-        group,
-        consumer,
+        this.#options.group,
+        this.#options.consumer,
         'COUNT',
-        batchSize,
+        this.#batchSize,
         ...(block as ['BLOCK', number]),
         'STREAMS',
-        stream,
+        this.#options.stream,
         cursor,
       )
       return toEntries(reply)
     } finally {
-      blockedRead = false
+      this.#blocked = false
     }
+  }
+
+  /** True when nothing of the batch is left to retry (handled or dead-lettered, all acknowledged). */
+  async #deliver(entries: StreamEntry[], redelivered: boolean): Promise<boolean> {
+    const outcome = await deliverRound(this.#round, entries, { redelivered })
+    this.#counters.handled += outcome.handled
+    this.#counters.failed += outcome.failed
+    this.#counters.deadLettered += outcome.deadLettered
+    return outcome.failed === 0
   }
 
   /** True when entries were moved to us, which we then read as our own pending ones. */
-  async function sweep(): Promise<boolean> {
-    const { claimed, deleted } = await janitor.sweep()
-    counters.claimed += claimed
+  async #reclaim(): Promise<boolean> {
+    const { claimed, deleted } = await this.#janitor.sweep()
+    this.#counters.claimed += claimed
     if (claimed + deleted > 0)
-      log(`${prefix} reclaimed ${claimed} idle entries (${deleted} already deleted)`)
+      this.#log(`${this.#prefix} reclaimed ${claimed} idle entries (${deleted} already deleted)`)
     return claimed > 0
   }
 
-  async function loop(): Promise<void> {
-    await ensureGroup(redis, stream, group)
-    readerId = (await reader.client('ID')) as number
-    // Our own pending entries first: whatever a previous run of this consumer read and never acknowledged.
-    let cursor: '0' | '>' = '0'
-    let failuresInARow = 0
-    while (!stopping) {
-      try {
-        if (cursor === '>' && janitor.due() && (await sweep())) cursor = '0'
-        if (stopping) break
-        const entries = await read(cursor)
-        if (entries.length === 0) {
-          cursor = '>'
-          continue
-        }
-        const outcome = await deliverRound(context, entries, { redelivered: cursor === '0' })
-        counters.handled += outcome.handled
-        counters.failed += outcome.failed
-        counters.deadLettered += outcome.deadLettered
-        if (outcome.failed === 0) {
-          failuresInARow = 0
-          continue
-        }
-      } catch (error) {
-        if (stopping) break
-        // Redis unreachable (or a hook threw): what was read stays pending for the next read.
-        log(`${prefix} round failed, retrying: ${String(error)}`)
+  /** Waits before a retry; stop() cuts the wait short. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#stopping) return resolve()
+      const timer = setTimeout(resolve, ms)
+      this.#wake = () => {
+        clearTimeout(timer)
+        resolve()
       }
-      cursor = '0'
-      failuresInARow++
-      await pause(Math.min(retryDelayMs * 2 ** (failuresInARow - 1), maxRetryDelayMs))
-    }
+    })
   }
 
   /**
@@ -193,41 +260,18 @@ export function startConsumer<T>(options: ConsumerOptions<T>): Consumer {
    * makes it return nil, as on a timeout, so no delivered entry is dropped on
    * the floor. It is repeated because the read may not have reached Redis yet.
    */
-  async function interruptRead(): Promise<void> {
+  async #unblockRead(): Promise<void> {
     let finished = false
-    done.then(
+    this.done.then(
       () => (finished = true),
       () => (finished = true),
     )
-    while (!finished && readerId !== undefined) {
-      if (blockedRead) {
-        const unblocked = await redis.client('UNBLOCK', readerId).catch(() => 0)
+    while (!finished && this.#readerId !== undefined) {
+      if (this.#blocked) {
+        const unblocked = await this.#options.redis.client('UNBLOCK', this.#readerId).catch(() => 0)
         if (unblocked === 1) return
       }
-      await Promise.race([done.catch(() => {}), Bun.sleep(20)])
+      await Promise.race([this.done.catch(() => {}), Bun.sleep(20)])
     }
-  }
-
-  const stats = startStatsLog({
-    redis,
-    stream,
-    group,
-    deadLetterStream: options.deadLetterStream,
-    everyMs: options.statsEveryMs ?? 30_000,
-    line: (text) => log(`${prefix} ${text}`),
-    counters: () => ({ ...counters }),
-  })
-  const done = loop().finally(async () => {
-    await stats.stop()
-    reader.disconnect()
-  })
-  return {
-    done,
-    counters: () => ({ ...counters }),
-    async stop() {
-      stopping = true
-      wake?.()
-      await Promise.all([interruptRead(), done])
-    },
   }
 }

@@ -28,7 +28,7 @@ export type Janitor = {
  *
  * @example
  * const janitor = createJanitor({ redis, stream, group, consumer: 'w2', idleMs: 30_000, everyMs: 5_000, count: 500 })
- * if (janitor.due() && (await janitor.sweep()).claimed > 0) readOwnPending()
+ * if (janitor.due()) await janitor.sweep() // { claimed: 3, deleted: 1 }: the 3 are now w2's pending entries
  */
 export function createJanitor(options: JanitorOptions): Janitor {
   const { redis, stream, group, consumer } = options
