@@ -1,8 +1,9 @@
-import { flashSales, orderItems, orders } from '@flash/db'
+import { orderItems, orders } from '@flash/db'
 import { offerKeys, streamKey } from '@flash/redis'
-import { and, eq, gte, notInArray, sql } from 'drizzle-orm'
+import { and, eq, notInArray, sql } from 'drizzle-orm'
 import { ORDER_WRITER_GROUP } from '../consumers/order-writer.ts'
 import type { WorkerContext } from '../context.ts'
+import { recentSales } from './recent-sales.ts'
 
 const FINISHED = ['cancelled', 'failed', 'returned'] as const
 
@@ -20,15 +21,8 @@ export type ReconcileReport = { checked: number; repaired: number; inFlight: num
  * @example
  * await reconcileSales(ctx, new Date()) // { checked: 3, repaired: 0, inFlight: 1 }
  */
-export async function reconcileSales(
-  ctx: WorkerContext,
-  now: Date,
-  lookbackMs = 7 * 86_400_000,
-): Promise<ReconcileReport> {
-  const sales = await ctx.db
-    .select({ id: flashSales.id, quantity: flashSales.quantity })
-    .from(flashSales)
-    .where(gte(flashSales.endsAt, new Date(now.getTime() - lookbackMs)))
+export async function reconcileSales(ctx: WorkerContext, now: Date): Promise<ReconcileReport> {
+  const sales = await recentSales(ctx.db, now)
   const report: ReconcileReport = { checked: 0, repaired: 0, inFlight: 0 }
   for (const sale of sales) {
     const keys = offerKeys(ctx.space, { kind: 'sale', id: sale.id })

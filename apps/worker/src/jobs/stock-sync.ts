@@ -1,7 +1,8 @@
 import { flashSales } from '@flash/db'
 import { offerKeys } from '@flash/redis'
-import { eq, gte } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import type { WorkerContext } from '../context.ts'
+import { recentSales } from './recent-sales.ts'
 
 /**
  * Writes each recent sale's live Redis stock back to MySQL (`remaining`), so
@@ -10,15 +11,8 @@ import type { WorkerContext } from '../context.ts'
  * @example
  * await syncStock(ctx, new Date()) // number of sales written
  */
-export async function syncStock(
-  ctx: WorkerContext,
-  now: Date,
-  lookbackMs = 7 * 86_400_000,
-): Promise<number> {
-  const sales = await ctx.db
-    .select({ id: flashSales.id, remaining: flashSales.remaining })
-    .from(flashSales)
-    .where(gte(flashSales.endsAt, new Date(now.getTime() - lookbackMs)))
+export async function syncStock(ctx: WorkerContext, now: Date): Promise<number> {
+  const sales = await recentSales(ctx.db, now)
   if (sales.length === 0) return 0
   // One GET per sale rather than MGET: the keys may sit in different Cluster slots.
   const live = await Promise.all(
