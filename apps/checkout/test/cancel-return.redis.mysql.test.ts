@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test'
+import type { OrderStatus } from '@flash/contracts'
 import { orders } from '@flash/db'
-import { findOrderState, offerKeys, orderKey, orderStateText, transitionOrder } from '@flash/redis'
+import { findOrderState, moveOrderState, offerKeys, orderKey, orderStateText } from '@flash/redis'
 import { createBuyers, createSale, spawnApp, waitFor } from '@flash/testing'
 import { eq } from 'drizzle-orm'
 import { asBuyer, placeOrder, startCheckout } from './helpers.ts'
@@ -26,11 +27,11 @@ async function orderOf(checkout: Checkout, quantity = 1, saleQuantity = 10) {
 }
 
 /** Moves an order along as the worker will (payment, shipping, delivery). */
-async function advance(checkout: Checkout, orderId: string, steps: [string, string][]) {
+async function advance(checkout: Checkout, orderId: string, steps: [OrderStatus, OrderStatus][]) {
   for (const [from, to] of steps) {
     const state = await findOrderState(checkout.redis.redis, checkout.redis.space, orderId)
     if (!state) throw new Error('no live state')
-    const moved = await transitionOrder(checkout.redis.redis, checkout.redis.space, state, {
+    const moved = await moveOrderState(checkout.redis.redis, checkout.redis.space, state, {
       userId: null,
       from: [from],
       to,
@@ -127,7 +128,7 @@ describe('cancelling an order', () => {
     // The unit comes back outside `selling`, as another process's cancel would: it can only learn from its flag expiring.
     const state = await findOrderState(selling.redis.redis, selling.redis.space, orderId)
     if (!state) throw new Error('no live state')
-    await transitionOrder(selling.redis.redis, selling.redis.space, state, {
+    await moveOrderState(selling.redis.redis, selling.redis.space, state, {
       userId: buyer,
       from: ['pending'],
       to: 'cancelled',

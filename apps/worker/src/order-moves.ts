@@ -1,21 +1,22 @@
+import type { OrderStatus } from '@flash/contracts'
 import { orders } from '@flash/db'
 import {
   findOrderState,
   findOrderStates,
+  type MoveOutcome,
+  type MoveRequest,
+  moveOrderState,
+  moveOrderStates,
   type OrderState,
-  type TransitionOutcome,
-  type TransitionRequest,
-  transitionOrder,
-  transitionOrders,
 } from '@flash/redis'
 import { and, eq } from 'drizzle-orm'
 import type { WorkerContext } from './context.ts'
 
-const FINISHED = new Set(['cancelled', 'failed', 'returned'])
+const FINISHED = new Set<OrderStatus>(['cancelled', 'failed', 'returned'])
 
 export type Move = {
-  from: readonly string[]
-  to: string
+  from: readonly OrderStatus[]
+  to: OrderStatus
   /** Give the units back to stock (failure, return). */
   restore: boolean
 }
@@ -23,11 +24,11 @@ export type Move = {
 /** A payment that will never come (declined, timed out): the order fails and its units go back. */
 export const FAIL: Move = { from: ['pending'], to: 'failed', restore: true }
 
-export type MoveResult = TransitionOutcome['type'] | 'NotAllowed' | 'NoSuchOrder'
+export type MoveResult = MoveOutcome['type'] | 'NotAllowed' | 'NoSuchOrder'
 
 /**
  * Moves an order on the worker's behalf. While the order's live state is in
- * Redis the move is transition-many-4n.lua (atomic against a racing cancel, stock
+ * Redis the move is move-orders.lua (atomic against a racing cancel, stock
  * restored at most once) and MySQL follows through the orders stream. An
  * order whose live state has expired is moved in MySQL alone, with a
  * conditional update; it can no longer restore stock there (the sale is long
@@ -45,7 +46,7 @@ export async function moveOrder(
 ): Promise<MoveResult> {
   const state = known === undefined ? await findOrderState(ctx.redis, ctx.space, orderId) : known
   if (state) {
-    const result = await transitionOrder(ctx.redis, ctx.space, state, requestOf(ctx, move))
+    const result = await moveOrderState(ctx.redis, ctx.space, state, requestOf(ctx, move))
     if (result.isOk()) return result.value.type
     if (result.error.type === 'RedisUnavailable') throw result.error.cause
     return result.error.type === 'NoSuchOrder' ? 'NoSuchOrder' : 'NotAllowed'
@@ -56,7 +57,7 @@ export async function moveOrder(
 /**
  * `moveOrder` for a batch, with the same outcome per order: the live states
  * are read in one round trip (unless the caller passes them) and every order
- * that has one moves in one transition-many-4n.lua call; an order whose
+ * that has one moves in one move-orders.lua call; an order whose
  * state has expired moves in MySQL alone, as `moveOrder` does.
  *
  * @example
@@ -75,12 +76,12 @@ export async function moveOrders(
     const state = states[i]
     return state ? [{ i, state, request: requestOf(ctx, item.move) }] : []
   })
-  const moved = await transitionOrders(ctx.redis, ctx.space, live)
+  const moved = await moveOrderStates(ctx.redis, ctx.space, live)
   if (moved.isErr()) throw moved.error.cause
   const results: MoveResult[] = []
   live.forEach(({ i }, n) => {
     const result = moved.value[n]
-    if (!result) throw new Error(`no transition result for order ${items[i]?.orderId}`)
+    if (!result) throw new Error(`no move result for order ${items[i]?.orderId}`)
     results[i] = result.isOk()
       ? result.value.type
       : result.error.type === 'NoSuchOrder'
@@ -93,7 +94,7 @@ export async function moveOrders(
   return results
 }
 
-function requestOf(ctx: WorkerContext, move: Move): TransitionRequest {
+function requestOf(ctx: WorkerContext, move: Move): MoveRequest {
   return {
     userId: null,
     from: move.from,
@@ -108,10 +109,8 @@ async function moveInMysql(ctx: WorkerContext, orderId: string, move: Move): Pro
   for (const from of move.from) {
     const [header] = await ctx.db
       .update(orders)
-      .set({ status: move.to as typeof orders.$inferInsert.status, updatedAt: new Date() })
-      .where(
-        and(eq(orders.id, orderId), eq(orders.status, from as typeof orders.$inferInsert.status)),
-      )
+      .set({ status: move.to, updatedAt: new Date() })
+      .where(and(eq(orders.id, orderId), eq(orders.status, from)))
     if (header.affectedRows === 1) {
       if (move.restore)
         ctx.log(

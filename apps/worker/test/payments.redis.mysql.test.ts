@@ -1,6 +1,7 @@
 import { describe, expect, it, setDefaultTimeout } from 'bun:test'
+import type { OrderStatus } from '@flash/contracts'
 import { flashSales, orders, payments, shipments } from '@flash/db'
-import { findOrderState, offerKeys, streamKey, transitionOrder } from '@flash/redis'
+import { findOrderState, moveOrderState, offerKeys, streamKey } from '@flash/redis'
 import { waitFor } from '@flash/testing'
 import { count, eq, inArray } from 'drizzle-orm'
 import { expireUnpaidOrders } from '../src/jobs/payment-timeout.ts'
@@ -181,7 +182,7 @@ describe('races between payment and the order changing', () => {
     p: Pipeline,
     saleId: string,
     orderId: string,
-    status: string,
+    status: OrderStatus,
   ) {
     await waitFor(
       async () => {
@@ -236,7 +237,7 @@ describe('races between payment and the order changing', () => {
 
     const state = await findOrderState(p.r.redis, p.r.space, orderId)
     if (!state) throw new Error('no live state')
-    const cancelled = await transitionOrder(p.r.redis, p.r.space, state, {
+    const cancelled = await moveOrderState(p.r.redis, p.r.space, state, {
       userId: state.userId,
       from: ['pending', 'paid'],
       to: 'cancelled',

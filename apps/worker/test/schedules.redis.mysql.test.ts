@@ -1,6 +1,6 @@
 import { describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { orders } from '@flash/db'
-import { findOrderState, offerKeys, transitionOrder } from '@flash/redis'
+import { findOrderState, moveOrderState, offerKeys } from '@flash/redis'
 import { waitFor } from '@flash/testing'
 import { inArray } from 'drizzle-orm'
 import { advanceOrderStatuses, defaultTimings } from '../src/jobs/order-statuses.ts'
@@ -54,7 +54,7 @@ describe('the order status schedule', () => {
     const [returning] = orderIds as [string]
     const state = await findOrderState(p.r.redis, p.r.space, returning)
     if (!state) throw new Error('no live state')
-    const asked = await transitionOrder(p.r.redis, p.r.space, state, {
+    const asked = await moveOrderState(p.r.redis, p.r.space, state, {
       userId: state.userId,
       from: ['delivered'],
       to: 'return_requested',

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow'
-import { orderStatuses } from './order-status.ts'
+import { type OrderStatus, orderStatuses } from './order-status.ts'
 
 /** Every event type that crosses a Redis stream. */
 export const eventTypes = ['order.placed', 'order.status'] as const
@@ -31,7 +31,6 @@ export type OrderStatusChanged = {
   at: Date
 }
 
-export type OrderStatus = (typeof orderStatuses)[number]
 export type OrderEvent = OrderPlaced | OrderStatusChanged
 
 type Fields = Record<string, string>

@@ -4,11 +4,10 @@ export {
   eventTypes,
   type OrderEvent,
   type OrderPlaced,
-  type OrderStatus,
   type OrderStatusChanged,
   parseOrderEvent,
 } from './events.ts'
-export { orderStatuses } from './order-status.ts'
+export { type OrderStatus, orderStatuses } from './order-status.ts'
 export {
   type EmailKind,
   type EmailRequested,

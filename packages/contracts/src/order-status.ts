@@ -9,3 +9,5 @@ export const orderStatuses = [
   'cancelled',
   'failed',
 ] as const
+
+export type OrderStatus = (typeof orderStatuses)[number]

@@ -92,7 +92,6 @@ export const flashSales = mysqlTable(
 )
 
 export { orderStatuses }
-export type OrderStatus = (typeof orderStatuses)[number]
 
 export const orders = mysqlTable(
   'orders',

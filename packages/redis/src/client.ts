@@ -22,7 +22,7 @@ export function connectRedis(url: string, options: RedisOptions = {}): Redis {
     enableAutoPipelining: true,
     // reserve() batches its own calls per event-loop turn; a second turn of waiting
     // inside ioredis would only add latency and a pipeline's bookkeeping.
-    autoPipeliningIgnoredCommands: ['reserveBatch'],
+    autoPipeliningIgnoredCommands: ['reserveOrders'],
     maxRetriesPerRequest: options.failFast ? 0 : 20,
     enableOfflineQueue: !options.failFast,
     lazyConnect: false,

@@ -1,41 +1,77 @@
 import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
-import adjustStockLua from './lua/adjust-stock-1.lua' with { type: 'text' }
-import repairStockLua from './lua/repair-stock-2.lua' with { type: 'text' }
-import reserveBatchLua from './lua/reserve-batch-n.lua' with { type: 'text' }
-import transitionManyLua from './lua/transition-many-4n.lua' with { type: 'text' }
+import adjustStockLua from './lua/adjust-stock.lua' with { type: 'text' }
+import moveOrdersLua from './lua/move-orders.lua' with { type: 'text' }
+import orderStateLua from './lua/order-state.lua' with { type: 'text' }
+import repairStockLua from './lua/repair-stock.lua' with { type: 'text' }
+import reserveOrdersLua from './lua/reserve-orders.lua' with { type: 'text' }
+import {
+  AdjustStockCode,
+  MoveCode,
+  RepairStockCode,
+  ReserveCode,
+  type ScriptCodes,
+} from './script-codes.ts'
 
 /**
- * Raw reply of reserve-batch-n.lua: three values per order of the batch,
+ * Raw reply of reserve-orders.lua: three values per order of the batch,
  * `code, orderId, remaining`, in the order they were given.
  */
-export type ReserveBatchReply = (number | string)[]
+export type ReserveOrdersReply = (number | string)[]
 
-/** Raw reply of transition-many-4n.lua, one per order: [code, status, updatedAtMs]. */
-export type TransitionReply = [number, string, number]
+/** Raw reply of move-orders.lua, one per order: [code, status, updatedAtMs]. */
+export type MoveReply = [number, string, number]
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** reserve-batch-n.lua: numKeys, the keys, then the shared arguments and one string per order. */
-    reserveBatch(
+    /** reserve-orders.lua: numKeys, the keys, then the shared arguments and one string per order. */
+    reserveOrders(
       numKeys: number,
       ...keysAndArgs: (string | number)[]
-    ): Result<ReserveBatchReply, Context>
-    /** adjust-stock-1.lua: [1, remaining] moved, [-1, 0] no counter, [-2, remaining] would go below 0. */
+    ): Result<ReserveOrdersReply, Context>
+    /** move-orders.lua: numKeys (4 per order), the keys, then 6 arguments per order; one MoveReply per order. */
+    moveOrders(numKeys: number, ...keysAndArgs: (string | number)[]): Result<MoveReply[], Context>
+    /** adjust-stock.lua: [AdjustStockCode, remaining]. */
     adjustStock(stock: string, delta: number): Result<[number, number], Context>
-    /** repair-stock-2.lua: [1, before] repaired, [0, before] already right, [-1, 0] events arrived. */
+    /** repair-stock.lua: [RepairStockCode, before]. */
     repairStock(
       stock: string,
       stream: string,
       expected: number,
       watermark: string,
     ): Result<[number, number], Context>
-    /** transition-many-4n.lua: numKeys (4 per order), the keys, then 6 arguments per order; one TransitionReply per order. */
-    transitionMany(
-      numKeys: number,
-      ...keysAndArgs: (string | number)[]
-    ): Result<TransitionReply[], Context>
   }
+}
+
+/** Snippets a script can name in a `-- @include <file>` line. */
+const SNIPPETS: Record<string, string> = { 'order-state.lua': orderStateLua }
+
+/**
+ * A script as Redis runs it: its code table (`local Code = {...}`) first,
+ * then the script with each `-- @include <file>` line replaced by that
+ * snippet, so a layout or a code two languages share is written once.
+ *
+ * @example
+ * scriptSource("return Code.Done", { Done: 1 }) // 'local Code = { Done = 1 }\nreturn Code.Done'
+ */
+export function scriptSource(lua: string, codes: ScriptCodes): string {
+  const table = Object.entries(codes)
+    .map(([name, value]) => `${name} = ${value}`)
+    .join(', ')
+  const body = lua.replace(/^-- @include (\S+)$/gm, (_, file: string) => {
+    const snippet = SNIPPETS[file]
+    if (snippet === undefined) throw new Error(`no Lua snippet named ${file}`)
+    return snippet
+  })
+  return `local Code = { ${table} }\n${body}`
+}
+
+const scripts = {
+  // No fixed key count: ioredis takes it as the first argument.
+  reserveOrders: { lua: scriptSource(reserveOrdersLua, ReserveCode) },
+  moveOrders: { lua: scriptSource(moveOrdersLua, MoveCode) },
+  adjustStock: { numberOfKeys: 1, lua: scriptSource(adjustStockLua, AdjustStockCode) },
+  repairStock: { numberOfKeys: 2, lua: scriptSource(repairStockLua, RepairStockCode) },
 }
 
 /**
@@ -48,16 +84,8 @@ declare module 'ioredis' {
  * await redis.adjustStock(stockKey, 5)
  */
 export function registerCommands(redis: Redis): void {
-  if ('reserveBatch' in redis && typeof redis.reserveBatch === 'function') return
+  if ('reserveOrders' in redis && typeof redis.reserveOrders === 'function') return
   for (const [name, script] of Object.entries(scripts)) redis.defineCommand(name, script)
-}
-
-const scripts = {
-  // No fixed key count: ioredis takes it as the first argument.
-  reserveBatch: { lua: reserveBatchLua },
-  transitionMany: { lua: transitionManyLua },
-  adjustStock: { numberOfKeys: 1, lua: adjustStockLua },
-  repairStock: { numberOfKeys: 2, lua: repairStockLua },
 }
 
 /**

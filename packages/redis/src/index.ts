@@ -13,19 +13,29 @@ export {
   partitionOf,
   partitionTag,
   rateKey,
+  revocationKeys,
   streamKey,
 } from './keys.ts'
+export {
+  type MoveOutcome,
+  type MoveRefusal,
+  type MoveRequest,
+  moveOrderState,
+  moveOrderStates,
+} from './move-orders.ts'
 export { type OfferMeta, publishOffer, readOfferState } from './offers.ts'
 export {
   findOrderState,
   findOrderStates,
   type OrderState,
   orderStateText,
-  type TransitionOutcome,
-  type TransitionRefusal,
-  type TransitionRequest,
-  transitionOrder,
-  transitionOrders,
+  parseOrderState,
 } from './order-state.ts'
 export { type ReserveInput, type ReserveOutcome, reserve } from './reserve.ts'
-export { isRevoked, revocationKeys, revokeToken, revokeUserTokens } from './revocation.ts'
+export { isRevoked, revokeToken, revokeUserTokens } from './revocation.ts'
+export {
+  adjustLiveStock,
+  repairLiveStock,
+  type StockAdjustment,
+  type StockRepair,
+} from './stock.ts'

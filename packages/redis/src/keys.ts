@@ -1,10 +1,13 @@
 /**
- * Every Redis key the service uses is built here, so the layout lives in one
- * file. Keys that one Lua script touches together share a hash tag
- * (`{p<n>}`), so the script runs unchanged on Redis Cluster. The tag is the
- * offer's partition: an offer's keys, its buyers' idempotency records, its
- * pending orders and the stream its orders go to all live in one slot, and
- * the work spreads over partitions (one `order.placed` stream each).
+ * Every Redis key the shared packages and the apps use is built here, so the
+ * layout lives in one file; the only other builder is auth's own
+ * `apps/auth/src/keys.ts` (signups, refresh-token families, login and signup
+ * rate limits), which builds its keys inside `partitionTag(space, 0)`.
+ * Keys that one Lua script touches together share a hash tag (`{p<n>}`), so
+ * the script runs unchanged on Redis Cluster. The tag is the offer's
+ * partition: an offer's keys, its buyers' idempotency records, its pending
+ * orders and the stream its orders go to all live in one slot, and the work
+ * spreads over partitions (one `orders` stream each).
  */
 
 /** Where keys live: a prefix (one per deployment, or per test file) and a partition count. */
@@ -129,4 +132,26 @@ export function emailClaimKey(space: KeySpace, partition: number, emailKey: stri
  */
 export function emailBatchKey(space: KeySpace, partition: number, batchId: string): string {
   return `${partitionTag(space, partition)}:email:batch:${batchId}`
+}
+
+/**
+ * Where logout leaves its marks. Each partition keeps its own copy, so the
+ * reserve script can check a buyer's token in the same call (and slot) that
+ * places the order: the hot path stays one Redis round trip.
+ *
+ * - token: this access token id (jti) is revoked (logout), until it would have expired;
+ * - user: every token of this user issued at or before this time (epoch seconds)
+ *   is revoked (logout-all, a reused refresh token).
+ *
+ * @example
+ * revocationKeys(space, 0, tokenId, userId) // { token: 'fs:{p0}:revoked:token:<jti>', user: 'fs:{p0}:revoked:user:<id>' }
+ */
+export function revocationKeys(
+  space: KeySpace,
+  partition: number,
+  tokenId: string,
+  userId: string,
+): { token: string; user: string } {
+  const tag = partitionTag(space, partition)
+  return { token: `${tag}:revoked:token:${tokenId}`, user: `${tag}:revoked:user:${userId}` }
 }

@@ -1,27 +1,5 @@
 import type Redis from 'ioredis'
-import { type KeySpace, partitionTag } from './keys.ts'
-
-/**
- * Where logout leaves its marks. Each partition keeps its own copy, so the
- * reserve script can check a buyer's token in the same call (and slot) that
- * places the order: the hot path stays one Redis round trip.
- *
- * - token: this access token id (jti) is revoked (logout), until it would have expired;
- * - user: every token of this user issued at or before this time (epoch seconds)
- *   is revoked (logout-all, a reused refresh token).
- *
- * @example
- * revocationKeys(space, 0, tokenId, userId) // { token: 'fs:{p0}:revoked:token:<jti>', user: 'fs:{p0}:revoked:user:<id>' }
- */
-export function revocationKeys(
-  space: KeySpace,
-  partition: number,
-  tokenId: string,
-  userId: string,
-): { token: string; user: string } {
-  const tag = partitionTag(space, partition)
-  return { token: `${tag}:revoked:token:${tokenId}`, user: `${tag}:revoked:user:${userId}` }
-}
+import { type KeySpace, revocationKeys } from './keys.ts'
 
 function everyPartition(space: KeySpace): number[] {
   return Array.from({ length: space.partitions }, (_, p) => p)

@@ -1,4 +1,5 @@
-import { type OrderStatus, orders } from '@flash/db'
+import type { OrderStatus } from '@flash/contracts'
+import { orders } from '@flash/db'
 import { and, asc, eq, lte } from 'drizzle-orm'
 import type { WorkerContext } from '../context.ts'
 import { type Move, moveOrder } from '../order-moves.ts'

@@ -1,5 +1,5 @@
 import { orderItems, orders } from '@flash/db'
-import { offerKeys, streamKey } from '@flash/redis'
+import { offerKeys, repairLiveStock, streamKey } from '@flash/redis'
 import { and, eq, notInArray, sql } from 'drizzle-orm'
 import { ORDER_WRITER_GROUP } from '../consumers/order-writer.ts'
 import type { WorkerContext } from '../context.ts'
@@ -15,7 +15,7 @@ export type ReconcileReport = { checked: number; repaired: number; inFlight: num
  * and repaired. It never judges against events still in flight: it reads the
  * last entry of the partition's orders stream first (the watermark), goes on
  * only if the order-writer has applied everything up to it, and the repair
- * itself (repair-stock-2.lua) writes only if no event arrived since. Running
+ * itself (repair-stock.lua) writes only if no event arrived since. Running
  * it twice changes nothing the second time.
  *
  * @example
@@ -38,13 +38,13 @@ export async function reconcileSales(ctx: WorkerContext, now: Date): Promise<Rec
       .innerJoin(orderItems, eq(orderItems.orderId, orders.id))
       .where(and(eq(orders.saleId, sale.id), notInArray(orders.status, [...FINISHED])))
     const expected = sale.quantity - Number(held?.units ?? 0)
-    const [code, before] = await ctx.redis.repairStock(keys.stock, stream, expected, watermark)
+    const repair = await repairLiveStock(ctx.redis, keys.stock, stream, expected, watermark)
     report.checked++
-    if (code === -1) report.inFlight++
-    if (code === 1) {
+    if (repair.type === 'EventsArrived') report.inFlight++
+    if (repair.type === 'Repaired') {
       report.repaired++
       ctx.log(
-        `[reconcile] sale ${sale.id}: Redis stock was ${before}, the record says ${expected}; repaired`,
+        `[reconcile] sale ${sale.id}: Redis stock was ${repair.before}, the record says ${expected}; repaired`,
       )
     }
   }

@@ -1,9 +1,8 @@
 import { products } from '@flash/db'
-import { offerKeys } from '@flash/redis'
+import { adjustLiveStock, offerKeys } from '@flash/redis'
 import { eq } from 'drizzle-orm'
 import { err, errAsync, ok, okAsync, ResultAsync, safeTry } from 'neverthrow'
 import type { CatalogError } from '../../errors.ts'
-import { adjustLiveStock } from '../../shared/adjust-live-stock.ts'
 import type { CatalogDeps } from '../../shared/deps.ts'
 import { isId } from '../../shared/ids.ts'
 import { liveCount } from '../../shared/live-count.ts'
@@ -92,7 +91,7 @@ function moveLiveStock(
   if (delta === 0) return liveCount(deps, productOffer(old.id))
   const { stock } = offerKeys(deps.space, productOffer(old.id))
   return ResultAsync.fromPromise(
-    adjustLiveStock(deps, stock, delta),
+    adjustLiveStock(deps.redis, stock, delta),
     (cause): CatalogError => ({ type: 'Unavailable', cause }),
   ).andThen((moved): ResultAsync<number | null, CatalogError> => {
     switch (moved.type) {
@@ -105,10 +104,10 @@ function moveLiveStock(
           requested: row.stock,
           minimum: old.stock - moved.remaining,
         })
-      case 'Moved':
+      case 'Adjusted':
         compensations.add(`undo the stock change of product ${old.id}`, () =>
-          adjustLiveStock(deps, stock, -delta).then((undone) => {
-            if (undone.type !== 'Moved') throw new Error(`the counter is ${undone.type}`)
+          adjustLiveStock(deps.redis, stock, -delta).then((undone) => {
+            if (undone.type !== 'Adjusted') throw new Error(`the counter is ${undone.type}`)
           }),
         )
         return okAsync(moved.remaining)

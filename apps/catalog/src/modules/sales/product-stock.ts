@@ -1,5 +1,5 @@
 import { products } from '@flash/db'
-import { offerKeys } from '@flash/redis'
+import { adjustLiveStock, offerKeys } from '@flash/redis'
 import { and, eq, gte, sql } from 'drizzle-orm'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import type { CatalogError } from '../../errors.ts'
@@ -60,14 +60,17 @@ export function takeLiveProductStock(
   compensations: Compensations,
 ): ResultAsync<void, CatalogError> {
   const { stock } = offerKeys(deps.space, productOffer(productId))
-  const reply = deps.redis.adjustStock(stock, -quantity)
   return ResultAsync.fromPromise(
-    reply,
+    adjustLiveStock(deps.redis, stock, -quantity),
     (cause): CatalogError => ({ type: 'Unavailable', cause }),
-  ).andThen(([code, remaining]): ResultAsync<void, CatalogError> => {
-    if (code === -2)
-      return errAsync({ type: 'InsufficientStock', requested: quantity, available: remaining })
-    if (code === 1)
+  ).andThen((taken): ResultAsync<void, CatalogError> => {
+    if (taken.type === 'WouldGoNegative')
+      return errAsync({
+        type: 'InsufficientStock',
+        requested: quantity,
+        available: taken.remaining,
+      })
+    if (taken.type === 'Adjusted')
       compensations.add(`give ${quantity} units back to product ${productId}`, () =>
         deps.redis.incrby(stock, quantity),
       )

@@ -1,4 +1,5 @@
-import { type OrderState, type TransitionRefusal, transitionOrder } from '@flash/redis'
+import type { OrderStatus } from '@flash/contracts'
+import { type MoveRefusal, moveOrderState, type OrderState } from '@flash/redis'
 import { errAsync, type ResultAsync } from 'neverthrow'
 import type { CheckoutError } from '../../errors.ts'
 import type { OrdersDeps } from './deps.ts'
@@ -8,7 +9,7 @@ import { fromMySql, liveState, viewOfState } from './read.ts'
 /**
  * Cancels the caller's order while it is pending or paid: the units go back
  * to stock and the buyer's slot frees, exactly once however many cancels
- * (or a cancel and a payment result) race, since the change is one script
+ * (or a cancel and a payment result) race, since the move is one script
  * on the order's live state. Cancelling a cancelled order answers it again.
  *
  * @example
@@ -19,8 +20,8 @@ export function cancelOrder(
   userId: string,
   orderId: string,
 ): ResultAsync<OrderView, CheckoutError> {
-  return change(deps, userId, orderId, 'NotCancellable', (state) =>
-    transitionOrder(deps.redis, deps.space, state, {
+  return moveOwnOrder(deps, userId, orderId, 'NotCancellable', (state) =>
+    moveOrderState(deps.redis, deps.space, state, {
       userId,
       from: ['pending', 'paid'],
       to: 'cancelled',
@@ -46,8 +47,8 @@ export function requestReturn(
   userId: string,
   orderId: string,
 ): ResultAsync<OrderView, CheckoutError> {
-  return change(deps, userId, orderId, 'NotReturnable', (state) =>
-    transitionOrder(deps.redis, deps.space, state, {
+  return moveOwnOrder(deps, userId, orderId, 'NotReturnable', (state) =>
+    moveOrderState(deps.redis, deps.space, state, {
       userId,
       from: ['delivered'],
       to: 'return_requested',
@@ -58,12 +59,13 @@ export function requestReturn(
   )
 }
 
-function change(
+/** Moves the caller's own order with `move`, or says why it cannot be moved. */
+function moveOwnOrder(
   deps: OrdersDeps,
   userId: string,
   orderId: string,
   refusal: 'NotCancellable' | 'NotReturnable',
-  move: (state: OrderState) => ResultAsync<{ updatedAt: Date }, TransitionRefusal>,
+  move: (state: OrderState) => ResultAsync<{ updatedAt: Date }, MoveRefusal>,
 ): ResultAsync<OrderView, CheckoutError> {
   return liveState(deps, orderId).andThen((state): ResultAsync<OrderView, CheckoutError> => {
     if (!state || state.userId !== userId) return whenNotLive(deps, userId, orderId, refusal)
@@ -84,7 +86,7 @@ function change(
 }
 
 /**
- * An order whose live state has expired can no longer be changed: it was
+ * An order whose live state has expired can no longer be moved: it was
  * finished long ago. Tell the owner why; tell anyone else it does not exist.
  */
 function whenNotLive(
@@ -100,6 +102,6 @@ function whenNotLive(
   )
 }
 
-function targetOf(refusal: 'NotCancellable' | 'NotReturnable'): string {
+function targetOf(refusal: 'NotCancellable' | 'NotReturnable'): OrderStatus {
   return refusal === 'NotCancellable' ? 'cancelled' : 'return_requested'
 }

@@ -20,9 +20,8 @@
     +3 buyers           hash    userId -> units this buyer holds
   then 4 per order (6 when a rate limit is set), order i's after the offers' keys:
     +1 idempotency      string  '<fingerprint> <orderId>' of the key's first request
-    +2 order            string  the order's live state (status, items, owner: the
-                                layout of orderStateText in order-state.ts); the
-                                authority for its transitions while it exists
+    +2 order            string  the order's live state (order-state.lua); the
+                                authority for its moves while it exists
     +3 revoked token    string  present once the caller's access token was logged out
     +4 revoked user     string  epoch seconds: the buyer's tokens issued up to then are revoked
     +5 buyer rate       string  attempts by this buyer in the current window
@@ -41,20 +40,23 @@
     when the caller's access token was issued (epoch seconds, 0 = not
     checked); the idempotency key, last, is the rest of the string.
 
-  Returns 3 values per order, { code, orderId, remaining, code, orderId, remaining, ... }:
-    1  placed                    orderId = its orderId
-    2  replayed                  orderId = the first request's order
-   -1  offer not found
-   -2  not started yet
-   -3  ended
-   -4  per-buyer limit reached
-   -5  not enough stock          remaining tells how many are left
-   -6  idempotency key reused with another body
-   -7  rate limited              remaining = seconds until the window resets
-   -8  the access token was revoked (logout): the caller must sign in again
-   -9  Redis refused a command   orderId = its error (a key of the wrong type):
-                                 this order only; the rest of the batch goes on
+  Returns 3 values per order, { code, orderId, remaining, code, orderId, remaining, ... }.
+  Code is ReserveCode (script-codes.ts), which the loader defines above this script:
+    Placed                orderId = its orderId
+    Replayed              orderId = the first request's order
+    OfferNotFound         no such offer on sale
+    NotStarted            its window has not opened yet
+    Ended                 its window has closed
+    LimitReached          the per-buyer limit would be passed
+    SoldOut               not enough stock: remaining tells how many are left
+    IdempotencyKeyReused  the key came first with another body
+    RateLimited           remaining = seconds until the window resets
+    TokenRevoked          the access token was revoked (logout): sign in again
+    CommandFailed         Redis refused a command, orderId = its error (a key of
+                          the wrong type): this order only; the rest go on
 ]]
+-- @include order-state.lua
+
 local idempotencyTtl = tonumber(ARGV[1])
 local orderTtl = tonumber(ARGV[2])
 local perBuyer = tonumber(ARGV[3])
@@ -100,32 +102,32 @@ local function reserveOne(k, packed)
 
   -- Logout takes effect on the very next request, checked here so that it costs no extra round trip.
   if revokedToken or (revokedUpTo and issuedAt > 0 and issuedAt <= tonumber(revokedUpTo)) then
-    return -8, '', -1
+    return Code.TokenRevoked, '', -1
   end
   if keysPerOrder == 6 then
-    if overLimit(KEYS[k + 5], perBuyer) then return -7, '', math.max(redis.call('TTL', KEYS[k + 5]), 1) end
-    if overLimit(KEYS[k + 6], perClient) then return -7, '', math.max(redis.call('TTL', KEYS[k + 6]), 1) end
+    if overLimit(KEYS[k + 5], perBuyer) then return Code.RateLimited, '', math.max(redis.call('TTL', KEYS[k + 5]), 1) end
+    if overLimit(KEYS[k + 6], perClient) then return Code.RateLimited, '', math.max(redis.call('TTL', KEYS[k + 6]), 1) end
   end
 
   if first then
     local space = string.find(first, ' ', 1, true)
     local firstOrderId = string.sub(first, space + 1)
-    if string.sub(first, 1, space - 1) ~= fingerprint then return -6, firstOrderId, -1 end
-    return 2, firstOrderId, -1
+    if string.sub(first, 1, space - 1) ~= fingerprint then return Code.IdempotencyKeyReused, firstOrderId, -1 end
+    return Code.Replayed, firstOrderId, -1
   end
 
   local meta = metaOf(offer)
-  if not meta[1] then return -1, '', -1 end
-  if nowMs < tonumber(meta[1]) then return -2, '', -1 end
-  if nowMs >= tonumber(meta[2]) then return -3, '', -1 end
+  if not meta[1] then return Code.OfferNotFound, '', -1 end
+  if nowMs < tonumber(meta[1]) then return Code.NotStarted, '', -1 end
+  if nowMs >= tonumber(meta[2]) then return Code.Ended, '', -1 end
 
   local limit = tonumber(meta[3])
   if limit > 0 and tonumber(redis.call('HGET', buyersKey, userId) or '0') + quantity > limit then
-    return -4, '', -1
+    return Code.LimitReached, '', -1
   end
 
   local remaining = tonumber(stock or '0')
-  if remaining < quantity then return -5, '', remaining end
+  if remaining < quantity then return Code.SoldOut, '', remaining end
 
   remaining = redis.call('DECRBY', stockKey, quantity)
   redis.call('HINCRBY', buyersKey, userId, quantity)
@@ -133,18 +135,15 @@ local function reserveOne(k, packed)
   local price = tonumber(meta[4])
   local total = price * quantity
   redis.call('SET', idempotencyKey, fingerprint .. ' ' .. orderId, 'EX', idempotencyTtl)
-  -- One string with its TTL in one command (see orderStateText in order-state.ts for the layout).
-  local saleId = meta[6] ~= '' and meta[6] or '-'
   redis.call('SET', orderKey,
-    'pending ' .. nowMs .. ' ' .. userId .. ' ' .. quantity .. ' ' .. price .. ' ' .. total .. ' ' ..
-    nowMs .. ' ' .. meta[5] .. ' ' .. saleId .. ' ' .. orderId,
+    orderStateText('pending', nowMs, userId, quantity, price, total, nowMs, meta[5], meta[6], orderId),
     'EX', orderTtl)
   -- One JSON field of strings, as every event (JSON_FIELD in packages/streams/src/entries.ts).
   redis.call('XADD', streamKey, '*', 'json', cjson.encode({
     type = 'order.placed', orderId = orderId, userId = userId, saleId = meta[6],
     productId = meta[5], quantity = tostring(quantity), unitPrice = tostring(price),
     total = tostring(total), idempotencyKey = idempotency, placedAt = tostring(nowMs) }))
-  return 1, orderId, remaining
+  return Code.Placed, orderId, remaining
 end
 
 local replies = {}
@@ -152,7 +151,7 @@ for i = 1, #ARGV - 6 do
   local ok, code, orderId, remaining = pcall(reserveOne, firstOrderKey + keysPerOrder * (i - 1), ARGV[6 + i])
   if not ok then
     -- An error raised by redis.call is a table whose err field holds the message.
-    code, orderId, remaining = -9, type(code) == 'table' and code.err or tostring(code), -1
+    code, orderId, remaining = Code.CommandFailed, type(code) == 'table' and code.err or tostring(code), -1
   end
   replies[#replies + 1] = code
   replies[#replies + 1] = orderId

@@ -11,10 +11,11 @@
   ARGV[1] expected   units left according to the record (MySQL)
   ARGV[2] watermark  id of the stream's last entry when the computation began ('' if empty)
 
-  Returns { code, before }
-    1  repaired        before = the value it had
-    0  already right   before = expected
-   -1  events arrived since the watermark: try again later
+  Returns { code, before }.
+  Code is RepairStockCode (script-codes.ts), which the loader defines above this script:
+    Repaired       before = the value it had
+    AlreadyRight   before = expected
+    EventsArrived  an order event came after the watermark: nothing changed, try again later
 ]]
 local stockKey = KEYS[1]
 local streamKey = KEYS[2]
@@ -23,13 +24,13 @@ local last = redis.call('XREVRANGE', streamKey, '+', '-', 'COUNT', 1)
 local lastId = ''
 if last[1] then lastId = last[1][1] end
 if lastId ~= ARGV[2] then
-  return { -1, 0 }
+  return { Code.EventsArrived, 0 }
 end
 
 local before = tonumber(redis.call('GET', stockKey) or '0')
 local expected = tonumber(ARGV[1])
 if before == expected then
-  return { 0, before }
+  return { Code.AlreadyRight, before }
 end
 redis.call('SET', stockKey, expected)
-return { 1, before }
+return { Code.Repaired, before }

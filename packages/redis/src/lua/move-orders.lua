@@ -11,53 +11,43 @@
   Every key shares the partition's hash tag: one call per partition.
 
   For order i (0-based), 4 keys and 6 arguments:
-  KEYS[4i+1] order   string  the order's live state (written by the reserve script;
-                             a hash where an older version wrote it)
+  KEYS[4i+1] order   string  the order's live state (order-state.lua)
   KEYS[4i+2] stock   string  units left of the order's offer
   KEYS[4i+3] buyers  hash    userId -> units held
   KEYS[4i+4] stream  stream  the partition's order events
 
-  ARGV[6i+1] userId        only this buyer's order ('' = any: the worker's transitions)
+  ARGV[6i+1] userId        only this buyer's order ('' = any: the worker's moves)
   ARGV[6i+2] from          the statuses it may leave, space separated ("pending paid")
   ARGV[6i+3] to            the new status
   ARGV[6i+4] restore       '1' to give the units back to stock and the buyer's slot
-  ARGV[6i+5] ttl           seconds the state is kept after this transition
+  ARGV[6i+5] ttl           seconds the state is kept after this move
   ARGV[6i+6] maxAgeMs      refuse if the current status is older than this (0 = any age)
 
-  Returns one { code, status, updatedAtMs } per order, in the order given
-    1  moved                      status = to
-    2  already there              status = to, nothing changed (a repeated request)
-   -1  no such order for this buyer
-   -2  not allowed from here      status = the current one
-   -3  too late                   the current status is older than maxAgeMs
+  Returns one { code, status, updatedAtMs } per order, in the order given.
+  Code is MoveCode (script-codes.ts), which the loader defines above this script:
+    Moved         status = to
+    AlreadyThere  status = to, nothing changed (a repeated request)
+    NoSuchOrder   not there, or not this buyer's
+    NotAllowed    status = the current one, which `from` does not name
+    TooLate       status = the current one, older than maxAgeMs
 ]]
+-- @include order-state.lua
+
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
--- The order's state string (the layout of orderStateText in order-state.ts),
--- or false. An order written as a hash by a version before states were
--- strings is read as one and gets the string form with its next move.
-local function readState(orderKey)
-  local text = redis.pcall('GET', orderKey)
-  if type(text) ~= 'table' then return text end
-  local h = redis.call('HMGET', orderKey, 'status', 'updatedAt', 'userId', 'quantity', 'unitPrice',
-    'total', 'createdAt', 'productId', 'saleId', 'id')
-  if not h[10] then return false end
-  if not h[9] or h[9] == '' then h[9] = '-' end
-  return table.concat(h, ' ')
-end
-
 local function move(orderKey, stockKey, buyersKey, streamKey, userId, from, to, restore, ttl, maxAgeMs)
-  local state = readState(orderKey)
-  if not state then return { -1, '', 0 } end
-  local current, updatedAt, rest = string.match(state, '^(%S+) (%S+) (.*)$')
-  local owner, quantity = string.match(rest, '^(%S+) (%S+)')
+  local text = redis.call('GET', orderKey)
+  if not text then return { Code.NoSuchOrder, '', 0 } end
+  local current, updatedAt, owner, quantity, unitPrice, total, createdAt, productId, saleId, orderId =
+    parseOrderState(text)
+  if not current then return { Code.NoSuchOrder, '', 0 } end
   if userId ~= '' and owner ~= userId then
-    return { -1, '', 0 }
+    return { Code.NoSuchOrder, '', 0 }
   end
   updatedAt = tonumber(updatedAt)
   if current == to then
-    return { 2, current, updatedAt }
+    return { Code.AlreadyThere, current, updatedAt }
   end
 
   local allowed = false
@@ -65,28 +55,28 @@ local function move(orderKey, stockKey, buyersKey, streamKey, userId, from, to, 
     if status == current then allowed = true end
   end
   if not allowed then
-    return { -2, current, updatedAt }
+    return { Code.NotAllowed, current, updatedAt }
   end
 
   if maxAgeMs > 0 and nowMs - updatedAt > maxAgeMs then
-    return { -3, current, updatedAt }
+    return { Code.TooLate, current, updatedAt }
   end
 
   if restore == '1' then
-    quantity = tonumber(quantity)
-    redis.call('INCRBY', stockKey, quantity)
-    if redis.call('HINCRBY', buyersKey, owner, -quantity) <= 0 then
+    local units = tonumber(quantity)
+    redis.call('INCRBY', stockKey, units)
+    if redis.call('HINCRBY', buyersKey, owner, -units) <= 0 then
       redis.call('HDEL', buyersKey, owner)
     end
   end
-  redis.call('SET', orderKey, to .. ' ' .. nowMs .. ' ' .. rest, 'EX', ttl)
+  redis.call('SET', orderKey,
+    orderStateText(to, nowMs, owner, quantity, unitPrice, total, createdAt, productId, saleId, orderId),
+    'EX', ttl)
   -- One JSON field of strings, as every event (JSON_FIELD in packages/streams/src/entries.ts).
   redis.call('XADD', streamKey, '*', 'json', cjson.encode({
-    type = 'order.status',
-    -- Anchored: an unanchored '(%S+)$' retries from every position, 36 µs a call.
-    orderId = string.match(rest, '^%S+ %S+ %S+ %S+ %S+ %S+ %S+ (%S+)$'),
+    type = 'order.status', orderId = orderId,
     from = current, to = to, restored = restore, at = tostring(nowMs) }))
-  return { 1, to, nowMs }
+  return { Code.Moved, to, nowMs }
 end
 
 local replies = {}

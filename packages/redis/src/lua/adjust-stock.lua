@@ -7,20 +7,21 @@
 
   ARGV[1] delta  integer, negative to take units away
 
-  Returns { code, remaining }
-    1  moved                            remaining = units left after moving
-   -1  no counter (never published): nothing changed, remaining = 0
-   -2  would go below zero: nothing changed, remaining = units there are
+  Returns { code, remaining }.
+  Code is AdjustStockCode (script-codes.ts), which the loader defines above this script:
+    Adjusted         remaining = units left after the change
+    NoCounter        never published: nothing changed, remaining = 0
+    WouldGoNegative  nothing changed, remaining = units there are
 ]]
 local stockKey = KEYS[1]
 local delta = tonumber(ARGV[1])
 
 local current = redis.call('GET', stockKey)
 if not current then
-  return { -1, 0 }
+  return { Code.NoCounter, 0 }
 end
 current = tonumber(current)
 if current + delta < 0 then
-  return { -2, current }
+  return { Code.WouldGoNegative, current }
 end
-return { 1, redis.call('INCRBY', stockKey, delta) }
+return { Code.Adjusted, redis.call('INCRBY', stockKey, delta) }
