@@ -14,7 +14,7 @@ export class OutcomeWindow {
   #ring: Outcome[] = []
   #next = 0
   // Kept as outcomes come and go: the breaker asks for the rates after every
-  // call, and counting the whole ring each time showed in the worker's profile.
+  // call, which must not cost a walk over the whole ring.
   #failures = 0
   #slow = 0
 
