@@ -8,11 +8,11 @@ type Executor = Pick<Db, 'execute'>
 /**
  * One multi-row INSERT for a batch, written as text instead of through
  * Drizzle's query builder. The builder turns every value into an SQL chunk
- * and renders them one by one, which made it a fifth of the worker's CPU in
- * the drain profile (`bun bench/drain/profile.ts`) for batches of hundreds of
- * rows; here each value goes through the column's own `mapToDriverValue` and
- * mysql2's `escape` (what mysql2 does with the builder's parameters anyway)
- * and the statement is joined once. Every row must name the same columns.
+ * and renders them one by one, a large share of the worker's CPU for batches
+ * of hundreds of rows; here each value goes through the column's own
+ * `mapToDriverValue` and mysql2's `escape` (what mysql2 does with the
+ * builder's parameters anyway) and the statement is joined once. Every row
+ * must name the same columns.
  *
  * @example
  * await insertRows(tx, shipments, rows, 'order_id = order_id') // ON DUPLICATE KEY UPDATE order_id = order_id

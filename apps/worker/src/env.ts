@@ -13,7 +13,7 @@ export const env = readEnv(Bun.env, {
   ORDER_WRITER_BATCH: { kind: 'int', default: 500, min: 1 },
   /**
    * Payments charged side by side per batch. A batch waits on its slowest charge, so small
-   * batches leave the worker idle between them: 500 drains ~1.3x faster than 100 (bench drain).
+   * batches leave the worker idle between them.
    */
   PAYMENT_BATCH: { kind: 'int', default: 500, min: 1 },
   /** Charges in flight at once within a payment batch (connections to the provider). */
