@@ -82,7 +82,7 @@ function runsOf(events: OrderEvent[]): Run[] {
 async function applyStatus(tx: Tx, events: OrderStatusChanged[]): Promise<void> {
   const [first] = events
   if (!first) return
-  const latest = events.reduce((at, e) => (e.at > at ? e.at : at), first.at)
+  const latest = new Date(Math.max(...events.map((e) => e.at.getTime())))
   await tx
     .update(orders)
     .set({ status: first.to, updatedAt: latest })

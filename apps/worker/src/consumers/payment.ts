@@ -81,7 +81,7 @@ async function refundLeftover(
   const found = await provider.find(event.orderId)
   if (found.isErr()) throw new Error(found.error.detail)
   const charge = found.value
-  if (!charge || charge.status !== 'succeeded') return null
+  if (charge?.status !== 'succeeded') return null
   if (!charge.refunded) {
     const refund = await provider.refund(charge.id)
     if (refund.isErr()) throw new Error(refund.error.detail)
