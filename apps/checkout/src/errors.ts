@@ -1,4 +1,4 @@
-import { type ApiErrorBody, errorReply } from '@flash/contracts'
+import { type ApiErrorBody, errorReply, type OrderStatus } from '@flash/contracts'
 import type { Offer } from '@flash/redis'
 
 /** Everything checkout can refuse, as data. */
@@ -14,8 +14,8 @@ export type CheckoutError =
   | { type: 'RateLimited'; retryAfterSeconds: number }
   | { type: 'TokenRevoked' }
   | { type: 'OrderNotFound' }
-  | { type: 'NotCancellable'; status: string }
-  | { type: 'NotReturnable'; status: string }
+  | { type: 'NotCancellable'; status: OrderStatus }
+  | { type: 'NotReturnable'; status: OrderStatus }
   | { type: 'Unavailable'; cause: unknown }
 
 /** The one switch that turns a checkout error into the status, body and headers of shared/API.md. */

@@ -1,11 +1,12 @@
 import { treaty } from '@elysiajs/eden'
 import type { CheckoutApp } from '@flash/app-checkout/app'
 import { type BreakerOptions, CircuitBreaker } from '@flash/breaker'
+import type { OrderStatus } from '@flash/contracts'
 
 /** An order as checkout's internal route lists it. */
 export type RecentOrder = {
   id: string
-  status: string
+  status: OrderStatus
   items: { productId: string; saleId: string | null; quantity: number; unitPrice: number }[]
   total: number
   createdAt: string

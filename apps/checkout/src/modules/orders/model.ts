@@ -1,3 +1,4 @@
+import type { OrderStatus } from '@flash/contracts'
 import { idString } from '@flash/http'
 import { t } from 'elysia'
 
@@ -28,7 +29,7 @@ export type PlaceBody = typeof OrderModel.placeBody.static
 
 export type OrderView = {
   id: string
-  status: string
+  status: OrderStatus
   items: { productId: string; saleId: string | null; quantity: number; unitPrice: number }[]
   total: number
   createdAt: string
