@@ -2,9 +2,9 @@ import { type KeySpace, partitionTag } from '@flash/redis'
 
 /**
  * Auth's own Redis keys, built only here (every other key, logout marks
- * included, is built by `packages/redis/src/keys.ts`). They live in partition 0's hash tag, the slot of the
- * `emails` stream, so that storing a signup code and queueing its e-mail is
- * one MULTI even on Redis Cluster. E-mail addresses appear only as digests:
+ * included, is built by `packages/redis/src/keys.ts`). They live in
+ * partition 0's hash tag, the slot of the `emails` stream, so that storing a
+ * signup code and queueing its e-mail is one MULTI even on Redis Cluster. E-mail addresses appear only as digests:
  * key names show up in SCAN, MONITOR and slow logs.
  */
 
