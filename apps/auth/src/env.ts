@@ -1,4 +1,4 @@
-import { ConfigError, defaults, readEnv } from '@flash/config'
+import { ConfigError, defaults, jwtVars, readEnv, refuseDevSecrets } from '@flash/config'
 import { DEV_PII_KEYS, type Keyring, parseKeyring } from './pii/keyring.ts'
 import type { AuthRateLimits } from './rate-limit.ts'
 
@@ -29,9 +29,7 @@ export function readServerEnv(source: Source = Bun.env) {
     REDIS_URL: { kind: 'url', default: defaults.redisUrl },
     REDIS_PREFIX: { kind: 'string', default: 'fs:' },
     REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
-    JWT_SECRET: { kind: 'string', default: defaults.devJwtSecret, secret: true },
-    JWT_ISSUER: { kind: 'string', default: defaults.jwtIssuer },
-    JWT_AUDIENCE: { kind: 'string', default: defaults.jwtAudience },
+    ...jwtVars,
     ACCESS_TOKEN_TTL_SECONDS: { kind: 'int', default: defaults.accessTokenTtlSeconds, min: 60 },
     /** A login session ends when its refresh token has not been used for this long. */
     REFRESH_TOKEN_TTL_SECONDS: { kind: 'int', default: 14 * DAY, min: 60 },
@@ -52,11 +50,7 @@ export function readServerEnv(source: Source = Bun.env) {
     BREAKER_OPEN_MS: { kind: 'int', default: 10_000, min: 1 },
     CHECKOUT_TIMEOUT_MS: { kind: 'int', default: 1_000, min: 1 },
   })
-  const production = source.NODE_ENV === 'production'
-  if (production && env.JWT_SECRET === defaults.devJwtSecret)
-    throw new ConfigError('JWT_SECRET must be set to a secret of your own in production')
-  if (production && env.SERVICE_TOKEN === DEV_SERVICE_TOKEN)
-    throw new ConfigError('SERVICE_TOKEN must be set to a secret of your own in production')
+  refuseDevSecrets(env, source.NODE_ENV)
   if (!['on', 'off'].includes(env.RATE_LIMITS))
     throw new ConfigError(`RATE_LIMITS must be on or off, got "${env.RATE_LIMITS}"`)
   const rateLimits: AuthRateLimits | null =

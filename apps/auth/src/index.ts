@@ -1,3 +1,4 @@
+import { jwtSettings } from '@flash/config'
 import { connectDb } from '@flash/db/client'
 import { serve } from '@flash/http'
 import { connectRedis, keySpace } from '@flash/redis'
@@ -22,9 +23,7 @@ const app = createAuthApp({
   redis,
   space: keySpace(env.REDIS_PREFIX, env.REDIS_PARTITIONS),
   tokens: createTokenService({
-    secret: env.JWT_SECRET,
-    issuer: env.JWT_ISSUER,
-    audience: env.JWT_AUDIENCE,
+    ...jwtSettings(env),
     accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
   }),
   accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,

@@ -1,7 +1,7 @@
 import type { Db } from '@flash/db/client'
 import { service } from '@flash/http'
 import type { KeySpace } from '@flash/redis'
-import type { TokenService } from '@flash/tokens'
+import type { TokenVerifier } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
 import type Redis from 'ioredis'
@@ -16,7 +16,7 @@ export type CatalogConfig = {
   redis: Redis
   db: Db
   space: KeySpace
-  tokens: TokenService
+  tokens: TokenVerifier
   maxBodyBytes: number
   log?: (line: string) => void
   /** The clock sale windows are judged by; tests pass their own. */

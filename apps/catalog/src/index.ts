@@ -1,7 +1,8 @@
+import { jwtSettings } from '@flash/config'
 import { connectDb } from '@flash/db/client'
 import { serve } from '@flash/http'
 import { connectRedis, keySpace } from '@flash/redis'
-import { createTokenService } from '@flash/tokens'
+import { createTokenVerifier } from '@flash/tokens'
 import { createCatalogApp } from './app.ts'
 import { env } from './env.ts'
 
@@ -12,13 +13,7 @@ const app = createCatalogApp({
   redis,
   db,
   space: keySpace(env.REDIS_PREFIX, env.REDIS_PARTITIONS),
-  tokens: createTokenService({
-    secret: env.JWT_SECRET,
-    issuer: env.JWT_ISSUER,
-    audience: env.JWT_AUDIENCE,
-    // Catalog only verifies tokens; it never signs one.
-    accessTtlSeconds: 0,
-  }),
+  tokens: createTokenVerifier(jwtSettings(env)),
   maxBodyBytes: env.MAX_BODY_BYTES,
   saleEvents: { pollMs: env.SALE_EVENTS_POLL_MS, heartbeatMs: env.SALE_EVENTS_HEARTBEAT_MS },
 })

@@ -1,6 +1,6 @@
 import { service } from '@flash/http'
 import { loadScripts } from '@flash/redis'
-import type { TokenService } from '@flash/tokens'
+import type { TokenVerifier } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
 import { internalController } from './modules/internal/index.ts'
@@ -9,7 +9,7 @@ import { ordersController } from './modules/orders/index.ts'
 import { refuseSoldOut, SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
 export type CheckoutConfig = Omit<OrdersDeps, 'soldOut'> & {
-  tokens: TokenService
+  tokens: TokenVerifier
   maxBodyBytes: number
   soldOutFlagMs: number
   trustedProxies: readonly string[]

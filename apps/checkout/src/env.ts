@@ -1,4 +1,4 @@
-import { ConfigError, defaults, readEnv } from '@flash/config'
+import { ConfigError, defaults, jwtVars, readEnv, refuseDevSecrets } from '@flash/config'
 
 const DAY = 24 * 60 * 60
 const DEV_SERVICE_TOKEN = defaults.devServiceToken
@@ -11,9 +11,7 @@ export const env = readEnv(Bun.env, {
   DATABASE_URL: { kind: 'url', default: defaults.databaseUrl },
   REDIS_PREFIX: { kind: 'string', default: 'fs:' },
   REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
-  JWT_SECRET: { kind: 'string', default: defaults.devJwtSecret },
-  JWT_ISSUER: { kind: 'string', default: defaults.jwtIssuer },
-  JWT_AUDIENCE: { kind: 'string', default: defaults.jwtAudience },
+  ...jwtVars,
   MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
   IDEMPOTENCY_TTL_SECONDS: { kind: 'int', default: DAY, min: DAY },
   /** How long an order's live state stays in Redis while it can still change. */
@@ -35,7 +33,4 @@ export const env = readEnv(Bun.env, {
 
 if (!['on', 'off'].includes(env.RATE_LIMITS))
   throw new ConfigError(`RATE_LIMITS must be on or off, got "${env.RATE_LIMITS}"`)
-if (Bun.env.NODE_ENV === 'production' && env.JWT_SECRET === defaults.devJwtSecret)
-  throw new ConfigError('JWT_SECRET must be set to a secret of your own in production')
-if (Bun.env.NODE_ENV === 'production' && env.SERVICE_TOKEN === DEV_SERVICE_TOKEN)
-  throw new ConfigError('SERVICE_TOKEN must be set to a secret of your own in production')
+refuseDevSecrets(env, Bun.env.NODE_ENV)

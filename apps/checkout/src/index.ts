@@ -1,7 +1,8 @@
+import { jwtSettings } from '@flash/config'
 import { connectDb } from '@flash/db/client'
 import { serve } from '@flash/http'
 import { connectRedis, keySpace, loadScripts } from '@flash/redis'
-import { createTokenService } from '@flash/tokens'
+import { createTokenVerifier } from '@flash/tokens'
 import { createCheckoutApp } from './app.ts'
 import { env } from './env.ts'
 
@@ -13,12 +14,7 @@ const app = createCheckoutApp({
   redis,
   db,
   space: keySpace(env.REDIS_PREFIX, env.REDIS_PARTITIONS),
-  tokens: createTokenService({
-    secret: env.JWT_SECRET,
-    issuer: env.JWT_ISSUER,
-    audience: env.JWT_AUDIENCE,
-    accessTtlSeconds: 0,
-  }),
+  tokens: createTokenVerifier(jwtSettings(env)),
   maxBodyBytes: env.MAX_BODY_BYTES,
   idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
   orderStateTtlSeconds: env.ORDER_STATE_TTL_SECONDS,

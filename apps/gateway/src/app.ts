@@ -1,12 +1,12 @@
 import { service } from '@flash/http'
-import type { Identity, TokenService } from '@flash/tokens'
+import type { Identity, TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { proxyController } from './modules/proxy/index.ts'
 import type { Upstreams } from './modules/proxy/routes.ts'
 
 export type GatewayConfig = {
   upstreams: Upstreams
-  tokens: TokenService
+  tokens: TokenVerifier
   maxBodyBytes: number
   timeoutMs: number
   breakerOpenMs?: number

@@ -1,4 +1,4 @@
-import { defaults, readEnv } from '@flash/config'
+import { defaults, jwtVars, readEnv, refuseDevSecrets } from '@flash/config'
 
 const local = (port: number) => `http://127.0.0.1:${port}`
 
@@ -9,9 +9,7 @@ export const env = readEnv(Bun.env, {
   AUTH_URL: { kind: 'url', default: local(defaults.ports.auth) },
   CATALOG_URL: { kind: 'url', default: local(defaults.ports.catalog) },
   CHECKOUT_URL: { kind: 'url', default: local(defaults.ports.checkout) },
-  JWT_SECRET: { kind: 'string', default: defaults.devJwtSecret },
-  JWT_ISSUER: { kind: 'string', default: defaults.jwtIssuer },
-  JWT_AUDIENCE: { kind: 'string', default: defaults.jwtAudience },
+  ...jwtVars,
   MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
   /** How long the gateway waits for an app's answer headers (streamed bodies may last longer). */
   UPSTREAM_TIMEOUT_MS: { kind: 'int', default: 10_000, min: 1 },
@@ -21,3 +19,5 @@ export const env = readEnv(Bun.env, {
   REDIS_PREFIX: { kind: 'string', default: 'fs:' },
   REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
 })
+
+refuseDevSecrets(env, Bun.env.NODE_ENV)

@@ -1,6 +1,7 @@
+import { jwtSettings } from '@flash/config'
 import { serve } from '@flash/http'
 import { connectRedis, isRevoked, keySpace } from '@flash/redis'
-import { createTokenService } from '@flash/tokens'
+import { createTokenVerifier } from '@flash/tokens'
 import { createGatewayApp } from './app.ts'
 import { env } from './env.ts'
 
@@ -9,12 +10,7 @@ const space = keySpace(env.REDIS_PREFIX, env.REDIS_PARTITIONS)
 
 const app = createGatewayApp({
   upstreams: { auth: env.AUTH_URL, catalog: env.CATALOG_URL, checkout: env.CHECKOUT_URL },
-  tokens: createTokenService({
-    secret: env.JWT_SECRET,
-    issuer: env.JWT_ISSUER,
-    audience: env.JWT_AUDIENCE,
-    accessTtlSeconds: 0,
-  }),
+  tokens: createTokenVerifier(jwtSettings(env)),
   maxBodyBytes: env.MAX_BODY_BYTES,
   timeoutMs: env.UPSTREAM_TIMEOUT_MS,
   breakerOpenMs: env.BREAKER_OPEN_MS,

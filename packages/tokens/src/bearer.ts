@@ -1,6 +1,6 @@
 import { type ApiErrorBody, errorBody } from '@flash/contracts'
 import { Elysia } from 'elysia'
-import type { Identity, TokenService } from './tokens.ts'
+import type { Identity, TokenVerifier } from './tokens.ts'
 
 export type BearerOptions = {
   /**
@@ -36,7 +36,7 @@ export type BearerOptions = {
  *   .use(bearer(tokens, { isRevoked: (id) => isRevoked(redis, space, id) }))
  *   .get('/me', ({ identity }) => identity, { auth: true })
  */
-export function bearer(tokens: TokenService, options: BearerOptions = {}) {
+export function bearer(tokens: TokenVerifier, options: BearerOptions = {}) {
   const verified = new WeakMap<Request, Identity>()
   const unauthorized = errorBody('unauthorized', 'a valid bearer token is required')
   const revoked = errorBody('unauthorized', 'this session has ended; sign in again')

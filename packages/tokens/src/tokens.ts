@@ -1,13 +1,14 @@
 import { hs256Signer, hs256Verifier } from './hs256.ts'
 
-export type TokenConfig = {
+export type VerifierConfig = {
   secret: string
   issuer: string
   audience: string
-  accessTtlSeconds: number
   /** Epoch seconds; injectable for tests. */
   now?: () => number
 }
+
+export type TokenConfig = VerifierConfig & { accessTtlSeconds: number }
 
 /** Who a verified access token says the caller is. */
 export type Identity = {
@@ -43,20 +44,23 @@ export type SignOptions = {
   issuedAt?: number
 }
 
-export type TokenService = {
+/** What an app that only checks tokens (every app but auth) needs. */
+export type TokenVerifier = {
+  verifyAccess(token: string): Promise<Identity | null>
+}
+
+export type TokenService = TokenVerifier & {
   signAccess(
     user: { id: string; role: Identity['role']; familyId?: string },
     options?: SignOptions,
   ): Promise<SignedAccess>
-  verifyAccess(token: string): Promise<Identity | null>
 }
 
 /** About 5 MB of tokens: a sale's worth of buyers per checkout process. */
 const VERIFIED_TOKENS_KEPT = 10_000
 
 /**
- * Signs and verifies access tokens. Every app verifies tokens itself with this,
- * so no app ever trusts an identity header a client could forge.
+ * Signs and verifies access tokens: auth's, the one app that issues them.
  *
  * @example
  * const tokens = createTokenService({ secret, issuer: 'flash-sale', audience: 'flash-sale-api', accessTtlSeconds: 900 })
@@ -64,11 +68,8 @@ const VERIFIED_TOKENS_KEPT = 10_000
  * await tokens.verifyAccess(token) // { userId, role: 'buyer', tokenId, expiresAt, issuedAt, familyId }
  */
 export function createTokenService(config: TokenConfig): TokenService {
-  if (config.secret.length < 32) throw new Error('the token secret must be at least 32 characters')
-  const verify = hs256Verifier(config)
+  const { verifyAccess } = createTokenVerifier(config)
   const sign = hs256Signer(config.secret)
-  const verified = new VerifiedTokens(VERIFIED_TOKENS_KEPT)
-  const now = config.now ?? (() => Math.floor(Date.now() / 1000))
 
   return {
     async signAccess(user, options = {}) {
@@ -88,7 +89,26 @@ export function createTokenService(config: TokenConfig): TokenService {
       })
       return { token, expiresIn: config.accessTtlSeconds, tokenId, expiresAt }
     },
+    verifyAccess,
+  }
+}
 
+/**
+ * Verifies access tokens and never signs one. Every app verifies tokens
+ * itself with this (or auth's `createTokenService`), so no app ever trusts
+ * an identity header a client could forge.
+ *
+ * @example
+ * const tokens = createTokenVerifier({ secret, issuer: 'flash-sale', audience: 'flash-sale-api' })
+ * await tokens.verifyAccess(token) // { userId, role: 'buyer', tokenId, expiresAt, issuedAt } or null
+ */
+export function createTokenVerifier(config: VerifierConfig): TokenVerifier {
+  if (config.secret.length < 32) throw new Error('the token secret must be at least 32 characters')
+  const verify = hs256Verifier(config)
+  const verified = new VerifiedTokens(VERIFIED_TOKENS_KEPT)
+  const now = config.now ?? (() => Math.floor(Date.now() / 1000))
+
+  return {
     // async for callers, though verification is synchronous: a future key fetch (JWKS) fits here.
     async verifyAccess(token) {
       const known = verified.get(token)

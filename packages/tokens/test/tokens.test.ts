@@ -2,7 +2,7 @@ import { describe, expect, it } from 'bun:test'
 import { defaults } from '@flash/config'
 import { craftToken } from '@flash/testing'
 import { hs256Verifier } from '../src/hs256.ts'
-import { createTokenService } from '../src/tokens.ts'
+import { createTokenService, createTokenVerifier } from '../src/tokens.ts'
 
 const config = {
   secret: defaults.devJwtSecret,
@@ -27,6 +27,18 @@ describe('access tokens', () => {
     expect(identity?.role).toBe('admin')
     expect(identity?.expiresAt).toBeGreaterThan(now() + expiresIn - 5)
     expect(identity?.tokenId).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('is verified by a verifier with the same settings, which cannot sign', async () => {
+    const { issuer, audience, secret } = config
+    const verifier = createTokenVerifier({ secret, issuer, audience })
+    const { token } = await tokens.signAccess({ id: 'user-2', role: 'buyer' })
+
+    expect((await verifier.verifyAccess(token))?.userId).toBe('user-2')
+    expect('signAccess' in verifier).toBe(false)
+    expect(() => createTokenVerifier({ secret: 'short', issuer, audience })).toThrow(
+      'the token secret must be at least 32 characters',
+    )
   })
 
   it('gives every token its own id', async () => {

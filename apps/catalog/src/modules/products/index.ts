@@ -1,5 +1,5 @@
 import { isRevoked } from '@flash/redis'
-import { bearer, type TokenService } from '@flash/tokens'
+import { bearer, type TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { refuse } from '../../errors.ts'
 import type { CatalogDeps } from '../../shared/deps.ts'
@@ -13,7 +13,7 @@ import { updateProduct } from './update.ts'
  * @example
  * new Elysia().use(productsController(deps, tokens))
  */
-export function productsController(deps: CatalogDeps, tokens: TokenService) {
+export function productsController(deps: CatalogDeps, tokens: TokenVerifier) {
   const refusal = refuse(deps.log)
   return (
     new Elysia({ prefix: '/products' })

@@ -1,5 +1,5 @@
 import { isRevoked } from '@flash/redis'
-import { bearer, type TokenService } from '@flash/tokens'
+import { bearer, type TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { refuse } from '../../errors.ts'
 import type { CatalogDeps } from '../../shared/deps.ts'
@@ -15,7 +15,7 @@ import { createSale } from './service.ts'
  * @example
  * new Elysia().use(salesController(deps, tokens, new SaleFeeds(deps, defaultFeedOptions)))
  */
-export function salesController(deps: CatalogDeps, tokens: TokenService, feeds: SaleFeeds) {
+export function salesController(deps: CatalogDeps, tokens: TokenVerifier, feeds: SaleFeeds) {
   const refusal = refuse(deps.log)
   return (
     new Elysia({ prefix: '/sales' })

@@ -1,5 +1,5 @@
 import { isRevoked } from '@flash/redis'
-import { bearer, type TokenService } from '@flash/tokens'
+import { bearer, type TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { type CheckoutError, toHttp } from '../../errors.ts'
 import { cancelOrder, requestReturn } from './change.ts'
@@ -17,7 +17,7 @@ import { getOrder, listOrders } from './read.ts'
  */
 export function ordersController(
   deps: OrdersDeps,
-  tokens: TokenService,
+  tokens: TokenVerifier,
   trustedProxies: readonly string[],
   log: (line: string) => void,
 ) {

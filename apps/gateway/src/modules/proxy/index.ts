@@ -1,13 +1,13 @@
 import { BreakerOpenError, CircuitBreaker } from '@flash/breaker'
 import { apiError } from '@flash/http'
-import type { Identity, TokenService } from '@flash/tokens'
+import type { Identity, TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { forward } from './forward.ts'
 import { routeOf, type Upstreams } from './routes.ts'
 
 export type ProxyConfig = {
   upstreams: Upstreams
-  tokens: TokenService
+  tokens: TokenVerifier
   timeoutMs: number
   /** How long an upstream's breaker stays open before trial calls. */
   breakerOpenMs: number
