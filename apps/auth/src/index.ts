@@ -1,6 +1,6 @@
 import { jwtSettings } from '@flash/config'
 import { connectDb } from '@flash/db/client'
-import { serve } from '@flash/http'
+import { parseTrustedProxies, serve } from '@flash/http'
 import { connectRedis, keySpace } from '@flash/redis'
 import { createTokenService } from '@flash/tokens'
 import { createAuthApp } from './app.ts'
@@ -30,7 +30,7 @@ const app = createAuthApp({
   refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
   pii: env.piiKeyring,
   rateLimits: env.rateLimits,
-  trustedProxies: env.TRUSTED_PROXIES.split(',').map((address) => address.trim()),
+  trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
   recentOrders: checkout.recentOrders,
   maxBodyBytes: env.MAX_BODY_BYTES,
 })

@@ -1,6 +1,6 @@
+import { clientAddress } from '@flash/http'
 import type { bearer } from '@flash/tokens'
 import { Elysia } from 'elysia'
-import { clientAddress } from '../../client-address.ts'
 import type { AuthDeps } from '../../deps.ts'
 import { refuseWith } from '../../errors.ts'
 import { logout, logoutAll } from './logout.ts'

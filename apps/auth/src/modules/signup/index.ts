@@ -1,5 +1,5 @@
+import { clientAddress } from '@flash/http'
 import { Elysia } from 'elysia'
-import { clientAddress } from '../../client-address.ts'
 import type { AuthDeps } from '../../deps.ts'
 import { refuseWith } from '../../errors.ts'
 import { SignupModel } from './model.ts'

@@ -4,7 +4,7 @@ import type { Server } from 'bun'
  * The address rate limits count against. Behind the gateway every request
  * comes from the gateway, so the client is the last address the gateway
  * appended to X-Forwarded-For; from anyone else, that header is ignored
- * (a client could write anything in it). Checkout decides the same way.
+ * (a client could write anything in it).
  *
  * @example
  * clientAddress(request, server, ['127.0.0.1']) // '203.0.113.7'
@@ -19,4 +19,15 @@ export function clientAddress(
   const forwarded = request.headers.get('x-forwarded-for')
   const last = forwarded?.split(',').at(-1)?.trim()
   return last || peer
+}
+
+/**
+ * The peers whose X-Forwarded-For `clientAddress` believes, from the
+ * comma-separated list an app's `TRUSTED_PROXIES` holds.
+ *
+ * @example
+ * parseTrustedProxies('127.0.0.1, ::1') // ['127.0.0.1', '::1']
+ */
+export function parseTrustedProxies(list: string): string[] {
+  return list.split(',').map((address) => address.trim())
 }
