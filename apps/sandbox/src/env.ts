@@ -10,6 +10,8 @@ const raw = readEnv(Bun.env, {
   SANDBOX_SEED: { kind: 'string', default: '' },
   // Larger than the apps' default: an HTML order e-mail easily passes 16 KiB.
   MAX_BODY_BYTES: { kind: 'int', default: 1024 * 1024, min: 256 },
+  /** 'production' only earns a warning: the sandbox is a development stand-in. */
+  NODE_ENV: { kind: 'string', default: 'development' },
 })
 
 const declineRate = Number(raw.SANDBOX_DECLINE_RATE)

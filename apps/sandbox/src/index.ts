@@ -2,7 +2,7 @@ import { serve } from '@flash/http'
 import { createSandboxApp } from './app.ts'
 import { env } from './env.ts'
 
-if (Bun.env.NODE_ENV === 'production')
+if (env.NODE_ENV === 'production')
   console.error('sandbox: this is a development stand-in; never point production at it')
 
 const app = createSandboxApp({
