@@ -20,7 +20,7 @@ const placed = (orderId: string, userId: string, productId: string, at: Date): O
 })
 
 const status = (orderId: string, from: string, to: string, at: Date): OrderEvent =>
-  ({ type: 'order.status', orderId, from, to, restored: to === 'failed', at }) as OrderEvent
+  ({ type: 'order.moved', orderId, from, to, restored: to === 'failed', at }) as OrderEvent
 
 describe('the order-writer batch', () => {
   it('applies each order in its own order while paid and failed orders alternate', async () => {

@@ -2,10 +2,10 @@ import { err, ok, type Result } from 'neverthrow'
 import { type OrderStatus, orderStatuses } from './order-status.ts'
 
 /** Every event type that crosses a Redis stream. */
-export const eventTypes = ['order.placed', 'order.status'] as const
+export const eventTypes = ['order.placed', 'order.moved'] as const
 export type EventType = (typeof eventTypes)[number]
 
-/** Written by reserve-batch-n.lua when a buyer's units are reserved. */
+/** Written by reserve-orders.lua when a buyer's units are reserved. */
 export type OrderPlaced = {
   type: 'order.placed'
   orderId: string
@@ -20,18 +20,18 @@ export type OrderPlaced = {
   placedAt: Date
 }
 
-/** Written by transition-many-4n.lua each time an order changes status in Redis. */
-export type OrderStatusChanged = {
-  type: 'order.status'
+/** Written by move-orders.lua each time an order moves to another status in Redis. */
+export type OrderMoved = {
+  type: 'order.moved'
   orderId: string
   from: OrderStatus
   to: OrderStatus
-  /** The units went back to stock with this change. */
+  /** The units went back to stock with this move. */
   restored: boolean
   at: Date
 }
 
-export type OrderEvent = OrderPlaced | OrderStatusChanged
+export type OrderEvent = OrderPlaced | OrderMoved
 
 type Fields = Record<string, string>
 
@@ -39,16 +39,16 @@ type Fields = Record<string, string>
  * Checks a stream entry of the orders stream against its schema.
  *
  * @example
- * parseOrderEvent({ type: 'order.status', orderId, from: 'pending', to: 'cancelled', restored: '1', at: '1700000000000' })
+ * parseOrderEvent({ type: 'order.moved', orderId, from: 'pending', to: 'cancelled', restored: '1', at: '1700000000000' })
  */
 export function parseOrderEvent(fields: Fields): Result<OrderEvent, string> {
   try {
     switch (fields.type) {
       case 'order.placed':
         return ok(orderPlaced(fields))
-      case 'order.status':
+      case 'order.moved':
         return ok({
-          type: 'order.status',
+          type: 'order.moved',
           orderId: id(fields, 'orderId'),
           from: status(fields, 'from'),
           to: status(fields, 'to'),

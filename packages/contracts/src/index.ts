@@ -3,8 +3,8 @@ export {
   type EventType,
   eventTypes,
   type OrderEvent,
+  type OrderMoved,
   type OrderPlaced,
-  type OrderStatusChanged,
   parseOrderEvent,
 } from './events.ts'
 export { type OrderStatus, orderStatuses } from './order-status.ts'

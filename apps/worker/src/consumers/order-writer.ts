@@ -1,8 +1,8 @@
 import {
   type EmailKind,
   type OrderEvent,
+  type OrderMoved,
   type OrderPlaced,
-  type OrderStatusChanged,
   parseOrderEvent,
   toFields,
 } from '@flash/contracts'
@@ -21,7 +21,7 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 
 /**
  * Applies a batch of order events to MySQL in one transaction, in stream
- * order: runs of placed orders become one multi-row INSERT, status changes
+ * order: runs of placed orders become one multi-row INSERT, moves
  * become conditional UPDATEs. Idempotent: a replayed batch inserts nothing
  * twice (order id is the key) and moves nothing backwards (each UPDATE names
  * the status it expects to leave).
@@ -34,7 +34,7 @@ export function writeOrders(db: Db) {
     const write = db.transaction(async (tx) => {
       for (const run of runsOf(batch.map(({ event }) => event))) {
         if (run.kind === 'placed') await insertPlaced(tx, run.events)
-        else await applyStatus(tx, run.events)
+        else await applyMoves(tx, run.events)
       }
     })
     return ResultAsync.fromPromise(write, (cause) =>
@@ -43,9 +43,7 @@ export function writeOrders(db: Db) {
   }
 }
 
-type Run =
-  | { kind: 'placed'; events: OrderPlaced[] }
-  | { kind: 'status'; events: OrderStatusChanged[] }
+type Run = { kind: 'placed'; events: OrderPlaced[] } | { kind: 'moved'; events: OrderMoved[] }
 
 /**
  * Cuts the batch into runs that can each be one statement without changing
@@ -70,16 +68,16 @@ function runsOf(events: OrderEvent[]): Run[] {
         key,
         event.type === 'order.placed'
           ? { kind: 'placed', events: [event] }
-          : { kind: 'status', events: [event] },
+          : { kind: 'moved', events: [event] },
       )
     else if (run.kind === 'placed' && event.type === 'order.placed') run.events.push(event)
-    else if (run.kind === 'status' && event.type === 'order.status') run.events.push(event)
+    else if (run.kind === 'moved' && event.type === 'order.moved') run.events.push(event)
   }
   return byRank.flatMap((runs) => [...runs.values()])
 }
 
 /** One conditional UPDATE for a run: only orders still in `from` move, so a replay moves nothing. */
-async function applyStatus(tx: Tx, events: OrderStatusChanged[]): Promise<void> {
+async function applyMoves(tx: Tx, events: OrderMoved[]): Promise<void> {
   const [first] = events
   if (!first) return
   const latest = new Date(Math.max(...events.map((e) => e.at.getTime())))
@@ -125,10 +123,10 @@ async function insertPlaced(tx: Tx, placed: OrderPlaced[]): Promise<void> {
   )
 }
 
-/** Where the reactions to a status change go. */
+/** Where the reactions to a move go. */
 export type ReactionStreams = { shippingStream: string; emailsStream: string }
 
-/** Which status changes the buyer hears about. */
+/** Which moves the buyer hears about. */
 const EMAIL_ON: Partial<Record<string, EmailKind>> = {
   paid: 'order_paid',
   failed: 'order_failed',
@@ -139,13 +137,13 @@ const EMAIL_ON: Partial<Record<string, EmailKind>> = {
 }
 
 /**
- * Queues what follows a status change on `pipeline`: a paid order is sent to
+ * Queues what follows a move on `pipeline`: a paid order is sent to
  * shipping, and the buyer gets an e-mail. Called once the batch is in MySQL,
  * so nobody hears of an order the database does not hold yet. Duplicates are
  * harmless: shipping and e-mail are idempotent by order (and kind).
  */
 function addReactions(pipeline: ChainableCommander, event: OrderEvent, streams: ReactionStreams) {
-  if (event.type !== 'order.status') return
+  if (event.type !== 'order.moved') return
   if (event.to === 'paid')
     pipeline.xadd(
       streams.shippingStream,
@@ -169,7 +167,7 @@ function addReactions(pipeline: ChainableCommander, event: OrderEvent, streams: 
 /**
  * The order-writer consumer for one partition's orders stream: stores the
  * batch, then, in one pipeline, asks for payment of every order it placed and
- * queues what follows each status change (shipping, e-mails: see
+ * queues what follows each move (shipping, e-mails: see
  * `addReactions`). A crash between the two replays the batch, so payment may
  * be asked twice and an e-mail queued twice; the payment consumer and the
  * provider are idempotent by order id, shipping and e-mail by order and kind.

@@ -74,7 +74,7 @@ local function move(orderKey, stockKey, buyersKey, streamKey, userId, from, to, 
     'EX', ttl)
   -- One JSON field of strings, as every event (JSON_FIELD in packages/streams/src/entries.ts).
   redis.call('XADD', streamKey, '*', 'json', cjson.encode({
-    type = 'order.status', orderId = orderId,
+    type = 'order.moved', orderId = orderId,
     from = current, to = to, restored = restore, at = tostring(nowMs) }))
   return { Code.Moved, to, nowMs }
 end
