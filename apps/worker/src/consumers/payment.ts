@@ -93,7 +93,7 @@ async function refundLeftover(
 const PAY: Move = { from: ['pending'], to: 'paid', restore: false }
 
 /**
- * What follows a batch's recorded charges, all in one transition call
+ * What follows a batch's recorded charges, all in one move-orders.lua call
  * (`moveOrders`, with the states read before charging naming the keys; the
  * script re-checks each status itself): a success makes the order paid and a
  * decline fails it and gives its units back, exactly as the rollback consumer
