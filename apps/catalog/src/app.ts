@@ -5,11 +5,11 @@ import type { TokenVerifier } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
 import type Redis from 'ioredis'
+import type { CatalogDeps } from './deps.ts'
 import { productsController } from './modules/products/index.ts'
 import { salesController } from './modules/sales/index.ts'
 import type { SaleFeedOptions } from './modules/sales/sale-feed.ts'
 import { defaultFeedOptions, SaleFeeds } from './modules/sales/sale-feeds.ts'
-import type { CatalogDeps } from './shared/deps.ts'
 import { schemaMessages } from './shared/schema-messages.ts'
 
 export type CatalogConfig = {

@@ -1,11 +1,11 @@
 import { connectDb } from '@flash/db/client'
 import { connectRedis, keySpace } from '@flash/redis'
 import { ok, type ResultAsync, safeTry } from 'neverthrow'
+import type { CatalogDeps } from './deps.ts'
 import type { CatalogError } from './errors.ts'
 import { createProduct, findProductByName, republishProduct } from './modules/products/service.ts'
 import { findLiveSale } from './modules/sales/read.ts'
 import { createSale, publishSale } from './modules/sales/service.ts'
-import type { CatalogDeps } from './shared/deps.ts'
 
 /** What the demo sells; the name is how a second run finds the first run's product. */
 export const demo = {

@@ -2,8 +2,8 @@ import { connectRedis, keySpace, offerKeys } from '@flash/redis'
 import { testDatabase, testRedis, testTokens } from '@flash/testing'
 import type Redis from 'ioredis'
 import { createCatalogApp } from '../src/app.ts'
+import type { CatalogDeps } from '../src/deps.ts'
 import type { SaleFeedOptions } from '../src/modules/sales/sale-feed.ts'
-import type { CatalogDeps } from '../src/shared/deps.ts'
 
 export type Caller = 'admin' | 'buyer' | 'anonymous'
 

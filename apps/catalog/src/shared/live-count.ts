@@ -1,6 +1,6 @@
 import { type Offer, readOfferState } from '@flash/redis'
 import { okAsync, ResultAsync } from 'neverthrow'
-import type { CatalogDeps } from './deps.ts'
+import type { CatalogDeps } from '../deps.ts'
 
 /**
  * Units left of an offer as Redis counts them right now, or null when the

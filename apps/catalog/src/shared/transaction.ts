@@ -1,7 +1,7 @@
 import type { Db } from '@flash/db/client'
 import { errAsync, ResultAsync } from 'neverthrow'
+import type { CatalogDeps } from '../deps.ts'
 import type { CatalogError } from '../errors.ts'
-import type { CatalogDeps } from './deps.ts'
 
 /** The handle a transaction body queries through. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]

@@ -1,8 +1,8 @@
 import type { products } from '@flash/db'
 import { type Offer, publishOffer } from '@flash/redis'
 import { ResultAsync } from 'neverthrow'
+import type { CatalogDeps } from '../../deps.ts'
 import type { CatalogError } from '../../errors.ts'
-import type { CatalogDeps } from '../../shared/deps.ts'
 
 /** A products row as MySQL stores it. */
 export type ProductRow = typeof products.$inferSelect

@@ -1,6 +1,6 @@
 import { readOfferState } from '@flash/redis'
 import { ResultAsync } from 'neverthrow'
-import type { CatalogDeps } from '../../shared/deps.ts'
+import type { CatalogDeps } from '../../deps.ts'
 import type { SaleRow } from './read.ts'
 import { type SaleStatus, saleStatus } from './status.ts'
 

@@ -1,6 +1,6 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow'
+import type { CatalogDeps } from '../../deps.ts'
 import type { CatalogError } from '../../errors.ts'
-import type { CatalogDeps } from '../../shared/deps.ts'
 import { isId } from '../../shared/ids.ts'
 import { loadSale, type SaleRow } from './read.ts'
 import { SaleFeed, type SaleFeedOptions, type SaleListener } from './sale-feed.ts'

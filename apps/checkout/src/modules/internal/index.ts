@@ -1,6 +1,6 @@
 import { type ApiErrorBody, errorBody } from '@flash/contracts'
 import { Elysia } from 'elysia'
-import type { OrdersDeps } from '../orders/deps.ts'
+import type { OrdersDeps } from '../../deps.ts'
 import { listOrders } from '../orders/read.ts'
 import { InternalModel } from './model.ts'
 import { SERVICE_TOKEN_HEADER, serviceCredential } from './service-credential.ts'

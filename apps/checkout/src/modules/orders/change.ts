@@ -1,8 +1,8 @@
 import type { OrderStatus } from '@flash/contracts'
 import { type MoveRefusal, moveOrderState, type OrderState } from '@flash/redis'
 import { errAsync, type ResultAsync } from 'neverthrow'
+import type { OrdersDeps } from '../../deps.ts'
 import type { CheckoutError } from '../../errors.ts'
-import type { OrdersDeps } from './deps.ts'
 import type { OrderView } from './model.ts'
 import { fromMySql, liveState, viewOfState } from './read.ts'
 

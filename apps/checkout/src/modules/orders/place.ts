@@ -1,7 +1,7 @@
 import { type Offer, reserve } from '@flash/redis'
 import { errAsync, type ResultAsync } from 'neverthrow'
+import type { OrdersDeps } from '../../deps.ts'
 import type { CheckoutError } from '../../errors.ts'
-import type { OrdersDeps } from './deps.ts'
 import type { PlaceBody } from './model.ts'
 
 /**

@@ -3,8 +3,8 @@ import type { Db } from '@flash/db/client'
 import { findOrderState, type OrderState } from '@flash/redis'
 import { and, desc, eq, inArray, lt } from 'drizzle-orm'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
+import type { OrdersDeps } from '../../deps.ts'
 import type { CheckoutError } from '../../errors.ts'
-import type { OrdersDeps } from './deps.ts'
 import type { OrderView } from './model.ts'
 
 /**

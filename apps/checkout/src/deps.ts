@@ -1,9 +1,9 @@
 import type { Db } from '@flash/db/client'
 import type { KeySpace } from '@flash/redis'
 import type Redis from 'ioredis'
-import type { SoldOutFlags } from './sold-out-flags.ts'
+import type { SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
-/** What the orders module needs; built once in app.ts. */
+/** What checkout's modules (orders, internal) need; built once in app.ts. */
 export type OrdersDeps = {
   redis: Redis
   db: Db
