@@ -3,12 +3,12 @@ import { loadScripts } from '@flash/redis'
 import type { TokenVerifier } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
-import type { OrdersDeps } from './deps.ts'
+import type { CheckoutDeps } from './deps.ts'
 import { internalController } from './modules/internal/index.ts'
 import { ordersController } from './modules/orders/index.ts'
 import { refuseSoldOut, SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
-export type CheckoutConfig = Omit<OrdersDeps, 'soldOut'> & {
+export type CheckoutConfig = Omit<CheckoutDeps, 'soldOut'> & {
   tokens: TokenVerifier
   maxBodyBytes: number
   soldOutFlagMs: number
@@ -37,7 +37,7 @@ export function createCheckoutApp(config: CheckoutConfig) {
     log: _,
     ...rest
   } = config
-  const deps: OrdersDeps = { ...rest, soldOut: new SoldOutFlags(soldOutFlagMs) }
+  const deps: CheckoutDeps = { ...rest, soldOut: new SoldOutFlags(soldOutFlagMs) }
   const answers = (check: Promise<unknown>) =>
     check.then(
       () => true,

@@ -4,7 +4,7 @@ import type Redis from 'ioredis'
 import type { SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
 /** What checkout's modules (orders, internal) need; built once in app.ts. */
-export type OrdersDeps = {
+export type CheckoutDeps = {
   redis: Redis
   db: Db
   space: KeySpace

@@ -1,6 +1,6 @@
 import { type ApiErrorBody, errorBody } from '@flash/contracts'
 import { Elysia } from 'elysia'
-import type { OrdersDeps } from '../../deps.ts'
+import type { CheckoutDeps } from '../../deps.ts'
 import { listOrders } from '../orders/read.ts'
 import { InternalModel } from './model.ts'
 import { SERVICE_TOKEN_HEADER, serviceCredential } from './service-credential.ts'
@@ -17,7 +17,7 @@ type Status = (code: 401 | 403, body: ApiErrorBody) => unknown
  * new Elysia().use(internalController(deps, env.SERVICE_TOKEN, console.error))
  */
 export function internalController(
-  deps: OrdersDeps,
+  deps: CheckoutDeps,
   serviceToken: string | undefined,
   log: (line: string) => void,
 ) {

@@ -2,9 +2,9 @@ import { clientAddress } from '@flash/http'
 import { isRevoked } from '@flash/redis'
 import { bearer, type TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
-import type { OrdersDeps } from '../../deps.ts'
+import type { CheckoutDeps } from '../../deps.ts'
 import { type CheckoutError, toHttp } from '../../errors.ts'
-import { cancelOrder, requestReturn } from './change.ts'
+import { cancelOrder, requestReturn } from './cancel-return.ts'
 import { OrderModel } from './model.ts'
 import { placeOrder } from './place.ts'
 import { getOrder, listOrders } from './read.ts'
@@ -16,7 +16,7 @@ import { getOrder, listOrders } from './read.ts'
  * new Elysia().use(ordersController(deps, tokens, ['127.0.0.1'], console.error))
  */
 export function ordersController(
-  deps: OrdersDeps,
+  deps: CheckoutDeps,
   tokens: TokenVerifier,
   trustedProxies: readonly string[],
   log: (line: string) => void,

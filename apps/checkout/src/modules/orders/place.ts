@@ -1,6 +1,6 @@
 import { type Offer, reserve } from '@flash/redis'
 import { errAsync, type ResultAsync } from 'neverthrow'
-import type { OrdersDeps } from '../../deps.ts'
+import type { CheckoutDeps } from '../../deps.ts'
 import type { CheckoutError } from '../../errors.ts'
 import type { PlaceBody } from './model.ts'
 
@@ -12,7 +12,7 @@ import type { PlaceBody } from './model.ts'
  * await placeOrder(deps, { userId, clientId: '203.0.113.7' }, { saleId, quantity: 1 }, 'key-1')
  */
 export function placeOrder(
-  deps: OrdersDeps,
+  deps: CheckoutDeps,
   caller: { userId: string; clientId: string; tokenId: string; tokenIssuedAt: number },
   body: PlaceBody,
   idempotencyKey: string | undefined,

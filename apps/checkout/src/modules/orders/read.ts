@@ -3,7 +3,7 @@ import type { Db } from '@flash/db/client'
 import { findOrderState, type OrderState } from '@flash/redis'
 import { and, desc, eq, inArray, lt } from 'drizzle-orm'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
-import type { OrdersDeps } from '../../deps.ts'
+import type { CheckoutDeps } from '../../deps.ts'
 import type { CheckoutError } from '../../errors.ts'
 import type { OrderView } from './model.ts'
 
@@ -16,7 +16,7 @@ import type { OrderView } from './model.ts'
  * await getOrder(deps, userId, orderId) // ok(view) or err({ type: 'OrderNotFound' })
  */
 export function getOrder(
-  deps: OrdersDeps,
+  deps: CheckoutDeps,
   userId: string,
   orderId: string,
 ): ResultAsync<OrderView, CheckoutError> {
@@ -37,7 +37,7 @@ export function getOrder(
  * await listOrders(deps, userId, undefined, 20) // ok({ items, nextCursor })
  */
 export function listOrders(
-  deps: OrdersDeps,
+  deps: CheckoutDeps,
   userId: string,
   cursor: string | undefined,
   limit: number,
@@ -63,7 +63,7 @@ export function listOrders(
  * await liveState(deps, orderId) // ok(state) or ok(null) once it has left Redis
  */
 export function liveState(
-  deps: OrdersDeps,
+  deps: CheckoutDeps,
   orderId: string,
 ): ResultAsync<OrderState | null, CheckoutError> {
   return ResultAsync.fromPromise(

@@ -1,7 +1,7 @@
 import type { OrderStatus } from '@flash/contracts'
 import { type MoveRefusal, moveOrderState, type OrderState } from '@flash/redis'
 import { errAsync, type ResultAsync } from 'neverthrow'
-import type { OrdersDeps } from '../../deps.ts'
+import type { CheckoutDeps } from '../../deps.ts'
 import type { CheckoutError } from '../../errors.ts'
 import type { OrderView } from './model.ts'
 import { fromMySql, liveState, viewOfState } from './read.ts'
@@ -16,7 +16,7 @@ import { fromMySql, liveState, viewOfState } from './read.ts'
  * await cancelOrder(deps, userId, orderId) // ok(view with status 'cancelled')
  */
 export function cancelOrder(
-  deps: OrdersDeps,
+  deps: CheckoutDeps,
   userId: string,
   orderId: string,
 ): ResultAsync<OrderView, CheckoutError> {
@@ -43,7 +43,7 @@ export function cancelOrder(
  * await requestReturn(deps, userId, orderId) // ok(view with status 'return_requested')
  */
 export function requestReturn(
-  deps: OrdersDeps,
+  deps: CheckoutDeps,
   userId: string,
   orderId: string,
 ): ResultAsync<OrderView, CheckoutError> {
@@ -61,7 +61,7 @@ export function requestReturn(
 
 /** Moves the caller's own order with `move`, or says why it cannot be moved. */
 function moveOwnOrder(
-  deps: OrdersDeps,
+  deps: CheckoutDeps,
   userId: string,
   orderId: string,
   refusal: 'NotCancellable' | 'NotReturnable',
@@ -90,7 +90,7 @@ function moveOwnOrder(
  * finished long ago. Tell the owner why; tell anyone else it does not exist.
  */
 function whenNotLive(
-  deps: OrdersDeps,
+  deps: CheckoutDeps,
   userId: string,
   orderId: string,
   refusal: 'NotCancellable' | 'NotReturnable',
