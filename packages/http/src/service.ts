@@ -67,8 +67,8 @@ export function service(options: ServiceOptions) {
         set.status = 413
         return errorBody('payload_too_large', `body larger than ${options.maxBodyBytes} bytes`)
       }
-      // The gateway assigns request ids (ARCHITECTURE.md); an app echoes the one it was given.
-      // Minting one here as well cost the hot path about a sixth of its CPU.
+      // The gateway assigns request ids (ARCHITECTURE.md); an app echoes the one it was given
+      // rather than mint one of its own on the hot path.
       const requestId = request.headers.get('x-request-id')
       if (requestId) set.headers['x-request-id'] = requestId
       if (early && request.method === early.method && pathOf(request.url) === early.path)
@@ -146,8 +146,8 @@ class MalformedBody {
 }
 
 /**
- * The path of an absolute request URL, without building a URL object (that
- * showed in the sold-out path's profile).
+ * The path of an absolute request URL, without building a URL object: the
+ * sold-out answer runs it on every request.
  *
  * @example
  * pathOf('http://127.0.0.1:3003/orders?x=1') // '/orders'

@@ -10,9 +10,8 @@ export type Hs256Options = {
 
 /**
  * Verifies a compact HS256 JWT and returns its claims, or null. Written by
- * hand because it sits on the hot path: Bun's native HMAC makes it about 20x
- * faster than jose's WebCrypto verify (3.8 µs against 72 µs per token on the
- * benchmark machine), which is most of what a request costs.
+ * hand because it sits on the hot path, where Bun's native HMAC is far
+ * cheaper than a WebCrypto verify.
  *
  * Only `alg: HS256` is accepted (no `none`, no algorithm confusion); the
  * signature is compared in constant time before the payload is even parsed;

@@ -124,7 +124,7 @@ export function createTokenVerifier(config: VerifierConfig): TokenVerifier {
  * Access tokens this process has verified, by their full text (signature
  * included, so no other string can hit an entry), as Envoy's jwt_authn caches
  * them. A buyer pressing "buy" again during a sale is answered without a
- * second HMAC and two JSON parses, a tenth of the hot path's CPU. Expiry is
+ * second HMAC and two JSON parses. Expiry is
  * checked again on every hit; revocation is checked on every request anyway,
  * outside this cache. Bounded: the oldest entry goes first.
  */
