@@ -10,9 +10,9 @@ import { meController } from './modules/me/index.ts'
 import type { RecentOrders } from './modules/me/recent-orders.ts'
 import { sessionsController } from './modules/sessions/index.ts'
 import { signupController } from './modules/signup/index.ts'
-import { hashPassword } from './password.ts'
-import type { Keyring } from './pii/keyring.ts'
-import type { AuthRateLimits } from './rate-limit.ts'
+import { hashPassword } from './shared/password.ts'
+import type { Keyring } from './shared/pii/keyring.ts'
+import type { AuthRateLimits } from './shared/rate-limit.ts'
 
 export type AuthConfig = {
   db: Db

@@ -3,8 +3,8 @@ import type { KeySpace } from '@flash/redis'
 import type { TokenService } from '@flash/tokens'
 import type Redis from 'ioredis'
 import type { RecentOrders } from './modules/me/recent-orders.ts'
-import type { Keyring } from './pii/keyring.ts'
-import type { AuthRateLimits } from './rate-limit.ts'
+import type { Keyring } from './shared/pii/keyring.ts'
+import type { AuthRateLimits } from './shared/rate-limit.ts'
 
 /** What the auth modules need; built once in app.ts. */
 export type AuthDeps = {

@@ -1,6 +1,6 @@
 import { ConfigError, defaults, jwtVars, readEnv, refuseDevSecrets } from '@flash/config'
-import { DEV_PII_KEYS, type Keyring, parseKeyring } from './pii/keyring.ts'
-import type { AuthRateLimits } from './rate-limit.ts'
+import { DEV_PII_KEYS, type Keyring, parseKeyring } from './shared/pii/keyring.ts'
+import type { AuthRateLimits } from './shared/rate-limit.ts'
 
 type Source = Record<string, string | undefined>
 

@@ -8,7 +8,7 @@
  */
 import { connectDb } from '@flash/db/client'
 import { readRotateEnv } from './env.ts'
-import { rotatePii } from './pii/rotate.ts'
+import { rotatePii } from './shared/pii/rotate.ts'
 
 const env = readRotateEnv()
 const { db, close } = connectDb(env.DATABASE_URL, { connectionLimit: 1 })

@@ -1,13 +1,13 @@
 import { type Role, users } from '@flash/db'
 import { connectDb, type Db } from '@flash/db/client'
 import { eq } from 'drizzle-orm'
-import { normalizeEmail } from './email.ts'
 import { readSeedEnv } from './env.ts'
 import { piiContext } from './modules/accounts/personal-data.ts'
 import { createAccount } from './modules/accounts/service.ts'
-import { hashPassword, verifyPassword } from './password.ts'
-import { encryptPii } from './pii/cipher.ts'
-import type { Keyring } from './pii/keyring.ts'
+import { normalizeEmail } from './shared/email.ts'
+import { hashPassword, verifyPassword } from './shared/password.ts'
+import { encryptPii } from './shared/pii/cipher.ts'
+import type { Keyring } from './shared/pii/keyring.ts'
 
 /** Every demo buyer shares it; production refuses demo buyers (see env.ts). */
 export const DEMO_BUYER_PASSWORD = 'buyer-password'

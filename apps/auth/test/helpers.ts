@@ -8,9 +8,9 @@ import { createAuthApp } from '../src/app.ts'
 import { createAccount } from '../src/modules/accounts/service.ts'
 import type { RecentOrders } from '../src/modules/me/recent-orders.ts'
 import type { Session } from '../src/modules/sessions/model.ts'
-import { hashPassword } from '../src/password.ts'
-import { type Keyring, parseKeyring } from '../src/pii/keyring.ts'
-import type { AuthRateLimits } from '../src/rate-limit.ts'
+import { hashPassword } from '../src/shared/password.ts'
+import { type Keyring, parseKeyring } from '../src/shared/pii/keyring.ts'
+import type { AuthRateLimits } from '../src/shared/rate-limit.ts'
 
 export const MAX_BODY_BYTES = 16 * 1024
 

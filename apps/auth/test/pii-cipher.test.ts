@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
-import { decryptPii, describePiiError, encryptPii, keyIdOf } from '../src/pii/cipher.ts'
-import { parseKeyring } from '../src/pii/keyring.ts'
+import { decryptPii, describePiiError, encryptPii, keyIdOf } from '../src/shared/pii/cipher.ts'
+import { parseKeyring } from '../src/shared/pii/keyring.ts'
 import { testKeyring } from './helpers.ts'
 
 const context = 'users.name_enc:0190c3d2-0000-7000-8000-000000000001'

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'bun:test'
 import { users } from '@flash/db'
 import { eq, sql } from 'drizzle-orm'
 import { createAccount } from '../src/modules/accounts/service.ts'
-import { hashPassword } from '../src/password.ts'
-import { rotatePii } from '../src/pii/rotate.ts'
 import { seedAccounts } from '../src/seed.ts'
+import { hashPassword } from '../src/shared/password.ts'
+import { rotatePii } from '../src/shared/pii/rotate.ts'
 import {
   type Auth,
   postLogin,

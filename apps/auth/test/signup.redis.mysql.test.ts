@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test'
 import { streamKey } from '@flash/redis'
 import { toEntries } from '@flash/streams'
 import { testTokens, waitFor } from '@flash/testing'
-import { pendingSignupKey } from '../src/keys.ts'
 import { createAccount } from '../src/modules/accounts/service.ts'
+import { pendingSignupKey } from '../src/shared/keys.ts'
 import {
   type Auth,
   call,

@@ -1,7 +1,7 @@
 /**
  * Every Redis key the shared packages and the apps use is built here, so the
  * layout lives in one file; the only other builder is auth's own
- * `apps/auth/src/keys.ts` (signups, refresh-token families, login and signup
+ * `apps/auth/src/shared/keys.ts` (signups, refresh-token families, login and signup
  * rate limits), which builds its keys inside `partitionTag(space, 0)`.
  * Keys that one Lua script touches together share a hash tag (`{p<n>}`), so
  * the script runs unchanged on Redis Cluster. The tag is the offer's

@@ -1,7 +1,7 @@
 import { err, ok, type Result } from 'neverthrow'
 import type { AuthError } from '../../errors.ts'
-import { decryptPii, describePiiError, encryptPii } from '../../pii/cipher.ts'
-import type { Keyring } from '../../pii/keyring.ts'
+import { decryptPii, describePiiError, encryptPii } from '../../shared/pii/cipher.ts'
+import type { Keyring } from '../../shared/pii/keyring.ts'
 
 /** The encrypted columns of `users`, by field. */
 export const piiColumns = {

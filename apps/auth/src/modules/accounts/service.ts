@@ -2,9 +2,9 @@ import { type Role, users } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { eq } from 'drizzle-orm'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
-import { normalizeEmail } from '../../email.ts'
 import { type AuthError, unavailable } from '../../errors.ts'
-import type { Keyring } from '../../pii/keyring.ts'
+import { normalizeEmail } from '../../shared/email.ts'
+import type { Keyring } from '../../shared/pii/keyring.ts'
 import { openPersonalData, type PersonalData, sealPersonalData } from './personal-data.ts'
 
 export type NewAccount = PersonalData & {

@@ -2,7 +2,7 @@ import { revokeToken } from '@flash/redis'
 import { ResultAsync } from 'neverthrow'
 import type { AuthDeps } from '../../deps.ts'
 import { type AuthError, unavailable } from '../../errors.ts'
-import { familyAccessKey } from '../../keys.ts'
+import { familyAccessKey } from '../../shared/keys.ts'
 
 type Deps = Pick<AuthDeps, 'redis' | 'space'>
 

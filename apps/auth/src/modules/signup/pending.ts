@@ -3,8 +3,8 @@ import { streamKey } from '@flash/redis'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import type { AuthDeps } from '../../deps.ts'
 import { type AuthError, unavailable } from '../../errors.ts'
-import { pendingSignupKey, subjectDigest } from '../../keys.ts'
-import { decryptPii, describePiiError, encryptPii } from '../../pii/cipher.ts'
+import { pendingSignupKey, subjectDigest } from '../../shared/keys.ts'
+import { decryptPii, describePiiError, encryptPii } from '../../shared/pii/cipher.ts'
 
 /** A signup waiting for its code: everything the account will be made of. */
 export type PendingSignup = {

@@ -1,7 +1,7 @@
 import { users } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { and, asc, eq, gt } from 'drizzle-orm'
-import { type PiiField, piiColumns, piiContext } from '../modules/accounts/personal-data.ts'
+import { type PiiField, piiColumns, piiContext } from '../../modules/accounts/personal-data.ts'
 import { decryptPii, describePiiError, encryptPii, keyIdOf } from './cipher.ts'
 import type { Keyring } from './keyring.ts'
 

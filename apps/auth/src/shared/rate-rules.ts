@@ -1,6 +1,6 @@
 import { okAsync, type ResultAsync } from 'neverthrow'
-import type { AuthDeps } from './deps.ts'
-import type { AuthError } from './errors.ts'
+import type { AuthDeps } from '../deps.ts'
+import type { AuthError } from '../errors.ts'
 import { authRateKey } from './keys.ts'
 import { type AuthRateLimits, hitRateLimit } from './rate-limit.ts'
 
