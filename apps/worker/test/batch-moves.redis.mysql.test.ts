@@ -98,6 +98,6 @@ describe('insertRows', () => {
     await insertRows(w.ctx.db, orders, [{ ...row, total: 1 }], 'id = id')
 
     const stored = await w.ctx.db.select().from(orders).where(eq(orders.id, row.id))
-    expect(stored).toEqual([row])
+    expect(stored).toEqual([{ ...row, seq: 1 }])
   })
 })

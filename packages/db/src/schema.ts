@@ -102,6 +102,13 @@ export const orders = mysqlTable(
       .references(() => users.id),
     saleId: id('sale_id').references(() => flashSales.id),
     status: mysqlEnum('status', orderStatuses).notNull(),
+    /**
+     * How many times the order's live state has changed in Redis (1 when
+     * placed): every order event carries the number it produced, and the
+     * order-writer keeps the row of the highest, so events applied out of
+     * order (two workers, a retried batch) still leave Redis's last word.
+     */
+    seq: int('seq', { unsigned: true }).notNull().default(1),
     total: money('total').notNull(),
     idempotencyKey: varchar('idempotency_key', { length: 64 }).notNull(),
     createdAt: createdAt(),
@@ -131,6 +138,18 @@ export const orderItems = mysqlTable(
   (t) => [primaryKey({ columns: [t.orderId, t.productId] })],
 )
 
+/**
+ * Where an order's money is, as the payment provider last told us:
+ * - `unknown`: a charge was asked for and its outcome is not known yet (the
+ *   call timed out or the connection dropped); the worker asks again;
+ * - `succeeded`: charged (kept while the order keeps its units);
+ * - `declined`: refused, by the card or as an invalid request: nothing taken;
+ * - `refunded`: charged and given back, at `refundedAt`;
+ * - `none`: the order ended before it was charged, and the provider holds no charge for it.
+ */
+export const paymentStatuses = ['unknown', 'succeeded', 'declined', 'refunded', 'none'] as const
+export type PaymentStatus = (typeof paymentStatuses)[number]
+
 export const payments = mysqlTable('payments', {
   id: id().primaryKey(),
   orderId: id('order_id')
@@ -138,8 +157,9 @@ export const payments = mysqlTable('payments', {
     .unique()
     .references(() => orders.id),
   amount: money('amount').notNull(),
-  status: mysqlEnum('status', ['succeeded', 'declined', 'refunded']).notNull(),
+  status: mysqlEnum('status', paymentStatuses).notNull(),
   providerRef: varchar('provider_ref', { length: 128 }),
+  refundedAt: datetime('refunded_at', { mode: 'date', fsp: 3 }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 })
