@@ -3,9 +3,18 @@ import { err, type Result, type ResultAsync } from 'neverthrow'
 /** A decoded event with its stream id. */
 export type Decoded<T> = { id: string; event: T }
 
+/**
+ * What a handler may answer besides "all done": the ids of events whose
+ * outcome it could not learn yet (a payment whose answer was lost). They stay
+ * pending, are not counted against the event, and are offered again after a
+ * pause, while the rest of the stream goes on.
+ */
+export type Later = { later: readonly string[] }
+
 /** What handing events to the handler needs. */
 export type AttemptContext<T> = {
-  handle: (events: Decoded<T>[]) => ResultAsync<void, Error>
+  /** Resolves ok when done: with nothing, or with a `Later` naming what is not done yet. */
+  handle: (events: Decoded<T>[]) => ResultAsync<unknown, Error>
   isTransient: (error: Error) => boolean
   isStopping: () => boolean
   log: (line: string) => void
@@ -18,6 +27,8 @@ export type Attempt<T> = {
   failures: { item: Decoded<T>; error: string }[]
   /** Never judged alone (a transient error, or the consumer is stopping): not their fault. */
   uncharged: Decoded<T>[]
+  /** Left for later by the handler itself (`Later`): not their fault either, and no reason to stop reading. */
+  later: Decoded<T>[]
 }
 
 /**
@@ -34,10 +45,16 @@ export async function attempt<T>(
   events: Decoded<T>[],
   prefix: string,
 ): Promise<Attempt<T>> {
-  const result: Attempt<T> = { done: [], failures: [], uncharged: [] }
+  const result: Attempt<T> = { done: [], failures: [], uncharged: [], later: [] }
   if (events.length === 0) return result
   const whole = await call(context, events)
-  if (whole.isOk()) return { ...result, done: events.map((item) => item.id) }
+  if (whole.isOk()) {
+    const later = new Set(laterOf(whole.value))
+    for (const item of events)
+      if (later.has(item.id)) result.later.push(item)
+      else result.done.push(item.id)
+    return result
+  }
   if (context.isTransient(whole.error)) {
     context.log(`${prefix} batch of ${events.length} hit a transient error: ${whole.error.message}`)
     return { ...result, uncharged: events }
@@ -54,7 +71,8 @@ export async function attempt<T>(
       break
     }
     const alone = await call(context, [item])
-    if (alone.isOk()) result.done.push(item.id)
+    if (alone.isOk() && laterOf(alone.value).includes(item.id)) result.later.push(item)
+    else if (alone.isOk()) result.done.push(item.id)
     else if (context.isTransient(alone.error)) {
       context.log(`${prefix} transient error one by one: ${alone.error.message}`)
       result.uncharged.push(...events.slice(index))
@@ -70,10 +88,15 @@ export async function attempt<T>(
 async function call<T>(
   context: AttemptContext<T>,
   events: Decoded<T>[],
-): Promise<Result<void, Error>> {
+): Promise<Result<unknown, Error>> {
   try {
     return await context.handle(events)
   } catch (cause) {
     return err(cause instanceof Error ? cause : new Error(String(cause)))
   }
+}
+
+/** The ids a handler's answer leaves for later; none when it answered plain success. */
+function laterOf(answer: unknown): readonly string[] {
+  return (answer as Partial<Later> | undefined)?.later ?? []
 }

@@ -1,13 +1,17 @@
 import type Redis from 'ioredis'
 import type { Result, ResultAsync } from 'neverthrow'
 import type { ConsumerCounters } from './counters.ts'
-import { deliverRound, type RoundContext } from './deliver.ts'
+import { deliverRound, type RoundContext, type RoundOutcome } from './deliver.ts'
 import { ensureGroup, type StreamEntry, toEntries } from './entries.ts'
 import { createJanitor, type Janitor } from './janitor.ts'
 import { startStatsLog } from './stats-log.ts'
 
-/** Takes a batch of decoded events; its durable effect must be done when it resolves ok. */
-export type BatchHandler<T> = (events: { id: string; event: T }[]) => ResultAsync<void, Error>
+/**
+ * Takes a batch of decoded events; its durable effect must be done when it
+ * resolves ok, except for the events named by the `Later` it may resolve
+ * with (see attempt.ts).
+ */
+export type BatchHandler<T> = (events: { id: string; event: T }[]) => ResultAsync<unknown, Error>
 
 /** How one consumer of a group runs; only the first seven are required. */
 export type ConsumerOptions<T> = {
@@ -111,6 +115,9 @@ class RunningConsumer<T> {
   #readerId: number | undefined
   #blocked = false
   #stopping = false
+  /** When to read the entries the handler left for later (0: none are waiting). */
+  #laterAt = 0
+  #laterInARow = 0
   #wake: (() => void) | undefined
 
   constructor(options: ConsumerOptions<T>) {
@@ -168,6 +175,8 @@ class RunningConsumer<T> {
    * Reads and delivers until stopped, starting with whatever a previous run of
    * this consumer read and never acknowledged. After a failed round it reads
    * its pending entries again, waiting longer after each failure in a row.
+   * Entries the handler left for later are read again once their pause is
+   * over, between reads of new entries, so they hold nothing else back.
    */
   async #loop(): Promise<void> {
     await ensureGroup(this.#options.redis, this.#options.stream, this.#options.group)
@@ -183,19 +192,36 @@ class RunningConsumer<T> {
       }
       cursor = PENDING
       failuresInARow++
-      const delay = this.#retryDelayMs * 2 ** (failuresInARow - 1)
-      await this.#pause(Math.min(delay, this.#maxRetryDelayMs))
+      await this.#pause(this.#backoff(failuresInARow))
     }
+  }
+
+  /** The pause before the n-th retry in a row: doubling, up to maxRetryDelayMs. */
+  #backoff(inARow: number): number {
+    return Math.min(this.#retryDelayMs * 2 ** (inARow - 1), this.#maxRetryDelayMs)
   }
 
   /** One read and its delivery: the cursor to read from next, or null when the round failed. */
   async #step(cursor: Cursor): Promise<Cursor | null> {
     try {
       if (cursor === NEW && this.#janitor.due() && (await this.#reclaim())) cursor = PENDING
+      if (cursor === NEW && this.#laterAt > 0 && Date.now() >= this.#laterAt) cursor = PENDING
       if (this.#stopping) return cursor
       const entries = await this.#read(cursor)
-      if (entries.length === 0) return NEW
-      return (await this.#deliver(entries, cursor === PENDING)) ? cursor : null
+      if (entries.length === 0) {
+        if (cursor === PENDING) this.#laterAt = 0
+        return NEW
+      }
+      const outcome = await this.#deliver(entries, cursor === PENDING)
+      if (outcome.failed > 0) return null
+      if (outcome.later > 0) {
+        // Reading pending entries again now would only return the same ones: new entries first.
+        this.#laterInARow++
+        this.#laterAt = Date.now() + this.#backoff(this.#laterInARow)
+        return NEW
+      }
+      if (cursor === PENDING) this.#laterInARow = 0
+      return cursor
     } catch (error) {
       // Redis unreachable (or a hook threw): what was read stays pending for the next read.
       if (!this.#stopping) this.#log(`${this.#prefix} round failed, retrying: ${String(error)}`)
@@ -225,13 +251,12 @@ class RunningConsumer<T> {
     }
   }
 
-  /** True when nothing of the batch is left to retry (handled or dead-lettered, all acknowledged). */
-  async #deliver(entries: StreamEntry[], redelivered: boolean): Promise<boolean> {
+  async #deliver(entries: StreamEntry[], redelivered: boolean): Promise<RoundOutcome> {
     const outcome = await deliverRound(this.#round, entries, { redelivered })
     this.#counters.handled += outcome.handled
     this.#counters.failed += outcome.failed
     this.#counters.deadLettered += outcome.deadLettered
-    return outcome.failed === 0
+    return outcome
   }
 
   /** True when entries were moved to us, which we then read as our own pending ones. */

@@ -20,8 +20,11 @@ export type RoundContext<T> = AttemptContext<T> & {
   }
 }
 
-/** How a round ended; `failed` entries are still pending and will be delivered again. */
-export type RoundOutcome = { handled: number; failed: number; deadLettered: number }
+/**
+ * How a round ended; `failed` and `later` entries are still pending and will
+ * be delivered again (`later`: the handler asked for it, see `Later`).
+ */
+export type RoundOutcome = { handled: number; failed: number; later: number; deadLettered: number }
 
 type Letter = Omit<DeadLetter, 'stream' | 'group' | 'consumer'>
 
@@ -57,12 +60,14 @@ export async function deliverRound<T>(
     return false
   })
 
-  const { done, failures, uncharged } = await attempt(context, ready, prefix)
+  const { done, failures, uncharged: notJudged, later } = await attempt(context, ready, prefix)
+  // Left for later is not the event's fault: its delivery is taken back like a transient failure's.
+  const uncharged = [...notJudged, ...later]
   if (!redelivered && failures.length + uncharged.length > 0)
     for (const [id, n] of await countsOf(context, [...failures.map((f) => f.item), ...uncharged]))
       counts.set(id, n)
 
-  let failed = uncharged.length
+  let failed = notJudged.length
   for (const { item, error } of failures) {
     const deliveries = counts.get(item.id) ?? 0
     if (deliveries >= context.maxDeliveries)
@@ -90,7 +95,7 @@ export async function deliverRound<T>(
     context.log(`${prefix} ${dead.length} ${kinds} entries sent to ${context.deadLetterStream}`)
   }
   if (settled.length > 0) await context.redis.xack(context.stream, context.group, ...settled)
-  return { handled: done.length, failed, deadLettered: dead.length }
+  return { handled: done.length, failed, later: later.length, deadLettered: dead.length }
 }
 
 function decodeAll<T>(

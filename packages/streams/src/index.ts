@@ -1,3 +1,4 @@
+export type { Later } from './attempt.ts'
 export {
   type BatchHandler,
   type Consumer,
