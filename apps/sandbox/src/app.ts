@@ -21,12 +21,12 @@ export type SandboxConfig = {
  *
  * @example
  * const app = createSandboxApp({
- *   settings: { declineRate: 0.2, latencyMs: 0, outage: false, seed: 'test' },
+ *   settings: { ...calmSettings, declineRate: 0.2, seed: 'test' },
  *   maxBodyBytes: 1 << 20,
  * }).listen({ port: 0 })
  */
 export function createSandboxApp(config: SandboxConfig) {
-  const settings = { ...config.settings }
+  const settings = { ...config.settings, next: [...config.settings.next] }
   const payments = new Payments(settings)
   const outbox = new Outbox()
   // normalize: false makes an unknown body field an error instead of silently dropping it.

@@ -6,7 +6,8 @@ export type SandboxError =
   | { type: 'IdempotencyKeyReused' }
   | { type: 'Outage' }
   | { type: 'PaymentNotFound'; id: string }
-  | { type: 'NotRefundable'; id: string }
+  | { type: 'NotRefundable'; id: string; status: 'declined' | 'processing' }
+  | { type: 'ChargeRejected' }
   | { type: 'MissingApiKey' }
   | { type: 'EmptyEmail' }
 
@@ -35,7 +36,16 @@ export function toHttp(error: SandboxError): { status: number; body: SandboxErro
     case 'PaymentNotFound':
       return http(404, 'not_found', `no payment ${error.id}`)
     case 'NotRefundable':
-      return http(409, 'not_refundable', `payment ${error.id} was declined; nothing to refund`)
+      return http(
+        409,
+        'not_refundable',
+        error.status === 'declined'
+          ? `payment ${error.id} was declined; nothing to refund`
+          : `payment ${error.id} is still processing; ask again once it is decided`,
+      )
+    case 'ChargeRejected':
+      // A permanent refusal of the request (a real provider: invalid card, amount over a limit).
+      return http(422, 'invalid_request', 'the provider refused this charge; nothing was charged')
     case 'MissingApiKey':
       return http(401, 'unauthorized', 'send Authorization: Bearer <api key>')
     case 'EmptyEmail':

@@ -7,15 +7,26 @@ describe('/control', () => {
     await using sandbox = startSandbox({ declineRate: 0.2, seed: 'a' })
     expect((await call(sandbox.url, 'GET', '/control')).body).toEqual({
       declineRate: 0.2,
+      rejectRate: 0,
+      lostAnswerRate: 0,
       latencyMs: 0,
       outage: false,
       seed: 'a',
+      next: [],
     })
 
     const changed = await control(sandbox.url, { declineRate: 0.5, latencyMs: 5 })
     expect(changed).toEqual({
       status: 200,
-      body: { declineRate: 0.5, latencyMs: 5, outage: false, seed: 'a' },
+      body: {
+        declineRate: 0.5,
+        rejectRate: 0,
+        lostAnswerRate: 0,
+        latencyMs: 5,
+        outage: false,
+        seed: 'a',
+        next: [],
+      },
     })
     expect((await call(sandbox.url, 'GET', '/control')).body).toEqual(changed.body)
   })

@@ -1,5 +1,5 @@
 import { createSandboxApp } from '../src/app.ts'
-import type { Settings } from '../src/settings.ts'
+import { calmSettings, type Settings } from '../src/settings.ts'
 
 /**
  * A sandbox of its own (in-memory state, so nothing is shared between test
@@ -8,7 +8,7 @@ import type { Settings } from '../src/settings.ts'
 export function startSandbox(settings: Partial<Settings> = {}) {
   const errors: string[] = []
   const app = createSandboxApp({
-    settings: { declineRate: 0, latencyMs: 0, outage: false, seed: '', ...settings },
+    settings: { ...calmSettings, ...settings },
     maxBodyBytes: 64 * 1024,
     log: (line) => errors.push(line),
   }).listen({ port: 0, hostname: '127.0.0.1' })

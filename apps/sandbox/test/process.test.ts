@@ -42,9 +42,12 @@ describe('the sandbox process', () => {
     })
     expect(await (await fetch(`${url}/control`)).json()).toEqual({
       declineRate: 0.35,
+      rejectRate: 0,
+      lostAnswerRate: 0,
       latencyMs: 3,
       outage: false,
       seed: 'from-env',
+      next: [],
     })
     sandbox.child.kill('SIGTERM')
     expect(await sandbox.child.exited).toBe(0)

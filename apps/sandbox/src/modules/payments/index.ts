@@ -15,7 +15,9 @@ export function paymentsController(payments: Payments) {
     .post(
       '/',
       ({ body, headers }) =>
-        payments.charge(body, headers['idempotency-key']).match((charge) => charge, refuse),
+        payments
+          .charge(body, headers['idempotency-key'])
+          .match(({ charge, loseAnswer }) => (loseAnswer ? droppedAnswer() : charge), refuse),
       {
         body: PaymentModel.chargeBody,
         headers: PaymentModel.chargeHeaders,
@@ -38,4 +40,18 @@ export function paymentsController(payments: Payments) {
     .get('/stats', () => payments.stats(), {
       detail: { summary: 'Counts of charges, declines, refunds and distinct orders' },
     })
+}
+
+/**
+ * The connection drops mid-answer: headers go out, the body never completes,
+ * so the caller cannot tell whether it was charged (it was).
+ */
+function droppedAnswer(): Response {
+  const body = new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"id":'))
+      controller.error(new Error('connection lost (sandbox lostAnswer)'))
+    },
+  })
+  return new Response(body, { headers: { 'content-type': 'application/json' } })
 }

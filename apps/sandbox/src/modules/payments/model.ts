@@ -30,8 +30,12 @@ export type Charge = {
   createdAt: string
 }
 
-/** A charge as the sandbox keeps it, for `GET /payments`. */
-export type RecordedCharge = Charge & { idempotencyKey: string; refundedAt: string | null }
+/** A charge as the sandbox keeps it, for `GET /payments`: `processing` until it is decided. */
+export type RecordedCharge = Omit<Charge, 'status'> & {
+  status: Charge['status'] | 'processing'
+  idempotencyKey: string
+  refundedAt: string | null
+}
 
 export type Refund = { id: string; status: 'refunded'; refundedAt: string }
 
