@@ -1,85 +1,139 @@
-import type { CircuitBreaker } from '@flash/breaker'
+import { BreakerOpenError, type CircuitBreaker } from '@flash/breaker'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 
 export type Charge = { id: string; status: 'succeeded' | 'declined' }
-export type ProviderError = { type: 'ProviderUnavailable'; detail: string }
+
+/** A charge as a lookup finds it: `processing` while the provider has not decided it. */
+export type FoundCharge = {
+  id: string
+  amount: number
+  status: 'processing' | 'succeeded' | 'declined'
+  refunded: boolean
+  refundedAt: Date | null
+}
+
+/**
+ * - Unanswered: no answer (down, 5xx, timed out, connection lost, breaker
+ *   open). Whether a charge asked for was made is unknown: ask again, never
+ *   guess. `down` when the provider as a whole is (breaker open, connection
+ *   refused, a 5xx) rather than this one call having lost its answer.
+ * - Refused: a 4xx, the provider's final word on this request (an invalid
+ *   charge, a refund of something not refundable). Retrying changes nothing.
+ */
+export type ProviderError =
+  | { type: 'Unanswered'; detail: string; down: boolean }
+  | { type: 'Refused'; status: number; detail: string }
 
 /**
  * The payment provider's HTTP API (in development and tests, apps/sandbox),
  * every call through a circuit breaker: while the provider is down, calls
  * are refused at once instead of piling up, and the events wait.
- * The order id is the idempotency key: asking twice never charges twice, and
- * the second answer is the first one again. "Unavailable" (down, timed out,
- * breaker open) means we do not know the outcome; the caller retries later
- * and never guesses.
+ * The order id is the charge's idempotency key: asking twice never charges
+ * twice, and the second answer is the first one again, which is how an
+ * unknown outcome is learnt.
  *
  * @example
  * const provider = paymentProvider('http://127.0.0.1:3010', new CircuitBreaker({ name: 'payment-provider', timeoutMs: 2000 }))
  * await provider.charge(orderId, 49_000) // ok({ id, status: 'succeeded' })
  */
 export function paymentProvider(baseUrl: string, breaker: CircuitBreaker) {
-  const call = (path: string, body: object, idempotencyKey: string) =>
+  /** One call: its JSON body on a 2xx, Refused on a 4xx, Unanswered otherwise. */
+  const call = (
+    path: string,
+    init: { method: 'GET' } | { method: 'POST'; body: object; idempotencyKey: string },
+  ): ResultAsync<Record<string, unknown>, ProviderError> =>
     ResultAsync.fromPromise(
       breaker.run(async (signal) => {
         const response = await fetch(`${baseUrl}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
-          body: JSON.stringify(body),
+          method: init.method,
+          headers:
+            init.method === 'POST'
+              ? { 'content-type': 'application/json', 'idempotency-key': init.idempotencyKey }
+              : undefined,
+          body: init.method === 'POST' ? JSON.stringify(init.body) : undefined,
           signal,
         })
-        // A 5xx is the provider failing; the breaker counts it. A 4xx is our mistake.
+        // A 5xx is the provider failing: the breaker counts it. A 4xx is an answer.
         if (response.status >= 500) throw new Error(`${path} answered ${response.status}`)
-        return response
+        // Read inside the breaker's time limit: an answer cut off mid-body is no answer.
+        const body = (await response.json().catch(() => null)) as Record<string, unknown> | null
+        if (response.ok && !body) throw new Error(`${path} answered an unreadable body`)
+        return { status: response.status, body: body ?? {} }
       }),
-      (cause): ProviderError => ({ type: 'ProviderUnavailable', detail: String(cause) }),
-    ).andThen((response) =>
-      response.ok
-        ? ResultAsync.fromPromise(
-            response.json() as Promise<Record<string, unknown>>,
-            (cause): ProviderError => ({ type: 'ProviderUnavailable', detail: String(cause) }),
-          )
+      (cause): ProviderError => ({
+        type: 'Unanswered',
+        detail: String(cause),
+        down: isDown(cause),
+      }),
+    ).andThen(({ status, body }) =>
+      status < 300
+        ? okAsync(body)
         : errAsync<Record<string, unknown>, ProviderError>({
-            type: 'ProviderUnavailable',
-            detail: `${path} answered ${response.status}`,
+            type: 'Refused',
+            status,
+            detail: `${path} answered ${status}: ${JSON.stringify(body).slice(0, 200)}`,
           }),
     )
 
   return {
     charge(orderId: string, amount: number): ResultAsync<Charge, ProviderError> {
-      return call('/payments', { orderId, amount }, orderId).andThen((body) =>
+      return call('/payments', {
+        method: 'POST',
+        body: { orderId, amount },
+        idempotencyKey: orderId,
+      }).andThen((body) =>
         (body.status === 'succeeded' || body.status === 'declined') && typeof body.id === 'string'
           ? okAsync<Charge, ProviderError>({ id: body.id, status: body.status })
-          : errAsync({ type: 'ProviderUnavailable' as const, detail: 'unexpected charge answer' }),
+          : errAsync({
+              type: 'Unanswered' as const,
+              detail: 'unexpected charge answer',
+              down: false,
+            }),
       )
     },
-    refund(chargeId: string): ResultAsync<void, ProviderError> {
-      return call(`/payments/${chargeId}/refund`, {}, `refund:${chargeId}`).map(() => undefined)
+    /** Refunds a succeeded charge; asking again answers the same refund. */
+    refund(chargeId: string): ResultAsync<{ refundedAt: Date }, ProviderError> {
+      return call(`/payments/${encodeURIComponent(chargeId)}/refund`, {
+        method: 'POST',
+        body: {},
+        idempotencyKey: `refund:${chargeId}`,
+      }).map((body) => ({ refundedAt: new Date(String(body.refundedAt)) }))
     },
     /**
-     * The charge already made for an order, if any, without making one: after
-     * a crash, an order that failed meanwhile must not keep a charge.
+     * The charge made for an order, if any, without making one: an order that
+     * can no longer be paid must not keep a charge, and one in flight must be
+     * waited for.
      */
-    find(orderId: string): ResultAsync<(Charge & { refunded: boolean }) | null, ProviderError> {
-      const lookup = breaker.run(async (signal) => {
-        const response = await fetch(`${baseUrl}/payments?orderId=${encodeURIComponent(orderId)}`, {
-          signal,
-        })
-        if (!response.ok) throw new Error(`/payments?orderId answered ${response.status}`)
-        return (await response.json()) as {
-          items: { id: string; status: 'succeeded' | 'declined'; refundedAt: string | null }[]
-        }
-      })
-      return ResultAsync.fromPromise(
-        lookup,
-        (cause): ProviderError => ({ type: 'ProviderUnavailable', detail: String(cause) }),
-      ).map(({ items }) => {
-        const first = items[0]
-        return first
-          ? { id: first.id, status: first.status, refunded: first.refundedAt !== null }
-          : null
-      })
+    find(orderId: string): ResultAsync<FoundCharge | null, ProviderError> {
+      return call(`/payments?orderId=${encodeURIComponent(orderId)}`, { method: 'GET' }).map(
+        (body) => {
+          const items = (body.items ?? []) as {
+            id: string
+            amount: number
+            status: FoundCharge['status']
+            refundedAt: string | null
+          }[]
+          const first = items[0]
+          if (!first) return null
+          return {
+            id: first.id,
+            amount: first.amount,
+            status: first.status,
+            refunded: first.refundedAt !== null,
+            refundedAt: first.refundedAt === null ? null : new Date(first.refundedAt),
+          }
+        },
+      )
     },
   }
 }
 
 export type PaymentProvider = ReturnType<typeof paymentProvider>
+
+/** The provider is down, not just this call: nothing was sent, or it said it cannot serve. */
+function isDown(cause: unknown): boolean {
+  if (cause instanceof BreakerOpenError) return true
+  const code = (cause as { code?: unknown })?.code
+  if (code === 'ECONNREFUSED' || code === 'ConnectionRefused') return true
+  return cause instanceof Error && /answered 5\d\d/.test(cause.message)
+}

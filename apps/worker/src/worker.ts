@@ -4,6 +4,7 @@ import type { Resend } from 'resend'
 import { startEmail } from './consumers/email.ts'
 import { startOrderWriter } from './consumers/order-writer.ts'
 import { startPayment } from './consumers/payment.ts'
+import { startRefund } from './consumers/refund.ts'
 import { startRollback } from './consumers/rollback.ts'
 import { startShipping } from './consumers/shipping.ts'
 import type { WorkerContext } from './context.ts'
@@ -26,9 +27,11 @@ export type WorkerConfig = WorkerContext & {
 /**
  * Starts every consumer of this worker on every partition:
  *
- *   orders ──▶ order-writer (MySQL) ──▶ payments ──▶ payment ──▶ rollbacks ──▶ rollback
+ *   orders ──▶ order-writer (MySQL) ──▶ payments ──▶ payment ──▶ refunds (a late charge)
+ *                               ├──▶ refunds ──▶ refund (provider) ──▶ emails (refunded)
  *                               ├──▶ shipping ──▶ shipping (shipment rows)
  *                               └──▶ emails ──▶ email (Resend)
+ *   payment timeout (schedule) ──▶ rollbacks ──▶ rollback
  *
  * @example
  * const worker = startWorker({ redis, db, space, log, name: 'worker-1', ... })
@@ -52,6 +55,7 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
         redis: config.redis,
         stream: stream('orders'),
         paymentsStream: stream('payments'),
+        refundsStream: stream('refunds'),
         shippingStream: stream('shipping'),
         emailsStream: stream('emails'),
         batchSize: config.orderWriterBatch,
@@ -60,8 +64,14 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
       startPayment(ctx, config.provider, {
         ...common,
         stream: stream('payments'),
+        refundsStream: stream('refunds'),
         batchSize: config.paymentBatch ?? 500,
         concurrency: config.paymentConcurrency,
+      }),
+      startRefund(ctx, config.provider, {
+        ...common,
+        stream: stream('refunds'),
+        emailsStream: stream('emails'),
       }),
       startRollback(ctx, { ...common, stream: stream('rollbacks') }),
       startShipping(ctx, { ...common, stream: stream('shipping') }),

@@ -50,7 +50,7 @@ describe('rollbacks as a batch', () => {
     const asked = [a, b, a, expired].map((orderId) => ({
       type: 'rollback.requested' as const,
       orderId,
-      reason: 'declined' as const,
+      reason: 'payment_timeout' as const,
     }))
     await rollBack(w.ctx, asked)
     // Asked again (a replay after a crash): nothing moves twice.

@@ -14,6 +14,7 @@ export {
   onlyOf,
   type PaymentRequested,
   parseWorkEvent,
+  type RefundRequested,
   type RollbackRequested,
   type ShippingRequested,
   toFields,

@@ -4,9 +4,10 @@ import { err, ok, type Result } from 'neverthrow'
 /**
  * The events the worker passes itself along the pipeline, one stream each:
  * payment.requested (order-writer -> payment), rollback.requested (payment
- * timeout -> rollback; a decline is failed by the payment consumer itself, and
- * 'declined' is still read from streams written before that), shipping.requested and email.requested
- * (reactions to status changes -> shipping, email).
+ * timeout -> rollback; a decline is failed by the payment consumer itself),
+ * refund.requested (an order that ended without keeping its units, or a
+ * charge that landed after its order ended -> refund), shipping.requested and
+ * email.requested (reactions to status changes -> shipping, email).
  */
 export type PaymentRequested = {
   type: 'payment.requested'
@@ -17,8 +18,10 @@ export type PaymentRequested = {
 export type RollbackRequested = {
   type: 'rollback.requested'
   orderId: string
-  reason: 'declined' | 'payment_timeout'
+  reason: 'payment_timeout'
 }
+/** Give back whatever the order was charged, if it was, once it no longer keeps its units. */
+export type RefundRequested = { type: 'refund.requested'; orderId: string }
 export type ShippingRequested = { type: 'shipping.requested'; orderId: string }
 export type EmailKind =
   | 'order_paid'
@@ -27,6 +30,7 @@ export type EmailKind =
   | 'order_shipping'
   | 'order_delivered'
   | 'order_returned'
+  | 'order_refunded'
   | 'verification_code'
 export type EmailRequested = {
   type: 'email.requested'
@@ -41,7 +45,12 @@ export type EmailRequested = {
   data?: string
 }
 
-export type WorkEvent = PaymentRequested | RollbackRequested | ShippingRequested | EmailRequested
+export type WorkEvent =
+  | PaymentRequested
+  | RollbackRequested
+  | RefundRequested
+  | ShippingRequested
+  | EmailRequested
 
 type Fields = Record<string, string>
 const emailKinds: EmailKind[] = [
@@ -51,6 +60,7 @@ const emailKinds: EmailKind[] = [
   'order_shipping',
   'order_delivered',
   'order_returned',
+  'order_refunded',
   'verification_code',
 ]
 
@@ -90,9 +100,12 @@ export function parseWorkEvent(fields: Fields): Result<WorkEvent, string> {
       })
     }
     case 'rollback.requested':
-      if (!okId(orderId) || (fields.reason !== 'declined' && fields.reason !== 'payment_timeout'))
+      if (!okId(orderId) || fields.reason !== 'payment_timeout')
         return err('rollback.requested needs orderId and a known reason')
       return ok({ type: 'rollback.requested', orderId: orderId as string, reason: fields.reason })
+    case 'refund.requested':
+      if (!okId(orderId)) return err('refund.requested needs orderId')
+      return ok({ type: 'refund.requested', orderId: orderId as string })
     case 'shipping.requested':
       if (!okId(orderId)) return err('shipping.requested needs orderId')
       return ok({ type: 'shipping.requested', orderId: orderId as string })

@@ -15,12 +15,12 @@ export function render(event: EmailRequested): { subject: string; text: string }
     case 'order_failed':
       return {
         subject: 'Your order could not be completed',
-        text: `The payment for order ${order} did not go through; nothing was charged and the item is back on sale.`,
+        text: `Order ${order} could not be completed: its payment was declined or did not come through in time, and the item is back on sale. If any charge was made for it, we refund it and e-mail you when the refund is done.`,
       }
     case 'order_cancelled':
       return {
         subject: 'Your order is cancelled',
-        text: `Order ${order} is cancelled. Any charge is refunded.`,
+        text: `Order ${order} is cancelled and the item is back on sale. If you were charged, we refund it and e-mail you when the refund is done.`,
       }
     case 'order_shipping':
       return { subject: 'Your order is on its way', text: `Order ${order} has shipped.` }
@@ -32,7 +32,12 @@ export function render(event: EmailRequested): { subject: string; text: string }
     case 'order_returned':
       return {
         subject: 'Your return is complete',
-        text: `The return of order ${order} is complete.`,
+        text: `The return of order ${order} is complete. We refund your payment and e-mail you when the refund is done.`,
+      }
+    case 'order_refunded':
+      return {
+        subject: 'Your payment was refunded',
+        text: `The payment for order ${order} has been refunded.`,
       }
     case 'verification_code': {
       const code = (JSON.parse(event.data ?? '{}') as { code?: string }).code ?? ''

@@ -124,7 +124,11 @@ async function insertPlaced(tx: Tx, placed: OrderPlaced[]): Promise<void> {
 }
 
 /** Where the reactions to a move go. */
-export type ReactionStreams = { shippingStream: string; emailsStream: string }
+export type ReactionStreams = {
+  shippingStream: string
+  emailsStream: string
+  refundsStream: string
+}
 
 /** Which moves the buyer hears about. */
 const EMAIL_ON: Partial<Record<string, EmailKind>> = {
@@ -136,14 +140,25 @@ const EMAIL_ON: Partial<Record<string, EmailKind>> = {
   returned: 'order_returned',
 }
 
+/** Moves after which the order no longer keeps its units, so it must not keep a charge either. */
+const GIVES_BACK = new Set(['cancelled', 'failed', 'returned'])
+
 /**
  * Queues what follows a move on `pipeline`: a paid order is sent to
- * shipping, and the buyer gets an e-mail. Called once the batch is in MySQL,
- * so nobody hears of an order the database does not hold yet. Duplicates are
- * harmless: shipping and e-mail are idempotent by order (and kind).
+ * shipping, an order that no longer keeps its units to the refund consumer
+ * (which gives back a charge if there is one), and the buyer gets an e-mail.
+ * Called once the batch is in MySQL, so nobody hears of an order the
+ * database does not hold yet. Duplicates are harmless: shipping, refunds and
+ * e-mail are idempotent by order (and kind).
  */
 function addReactions(pipeline: ChainableCommander, event: OrderEvent, streams: ReactionStreams) {
   if (event.type !== 'order.moved') return
+  if (GIVES_BACK.has(event.to))
+    pipeline.xadd(
+      streams.refundsStream,
+      '*',
+      ...toFields({ type: 'refund.requested', orderId: event.orderId }),
+    )
   if (event.to === 'paid')
     pipeline.xadd(
       streams.shippingStream,
@@ -179,8 +194,8 @@ export function startOrderWriter(
   options: { db: Db; paymentsStream: string } & ReactionStreams &
     Omit<ConsumerOptions<OrderEvent>, 'group' | 'decode' | 'handle'>,
 ) {
-  const { db, paymentsStream, shippingStream, emailsStream, ...rest } = options
-  const streams = { shippingStream, emailsStream }
+  const { db, paymentsStream, shippingStream, emailsStream, refundsStream, ...rest } = options
+  const streams = { shippingStream, emailsStream, refundsStream }
   const write = writeOrders(db)
   return startConsumer({
     ...rest,

@@ -8,14 +8,15 @@ import { isTransientError } from '../transient.ts'
 export const ROLLBACK_GROUP = 'rollback'
 
 /**
- * Fails orders that could not be paid and gives their units back to stock
- * and their buyers' slots back. Exactly once per order: the move from pending
- * to failed happens once, whoever asks and however often (a decline and the
- * payment timeout may both ask, even in the same batch). A cancelled or paid
- * order is left alone. The batch moves in one round trip (`moveOrders`).
+ * Fails orders whose payment did not come in time and gives their units back
+ * to stock and their buyers' slots back. Exactly once per order: the move
+ * from pending to failed happens once, whoever asks and however often (the
+ * payment consumer failing a decline may race it). A cancelled or paid order
+ * is left alone. The batch moves in one round trip (`moveOrders`). A charge
+ * that lands after the failure is refunded (payment and refund consumers).
  *
  * @example
- * await rollBack(ctx, [{ type: 'rollback.requested', orderId, reason: 'declined' }])
+ * await rollBack(ctx, [{ type: 'rollback.requested', orderId, reason: 'payment_timeout' }])
  */
 export async function rollBack(ctx: WorkerContext, events: RollbackRequested[]): Promise<void> {
   const moved = await moveOrders(
