@@ -4,6 +4,7 @@ import { errAsync, type ResultAsync } from 'neverthrow'
 import type { CheckoutDeps } from '../../deps.ts'
 import type { CheckoutError } from '../../errors.ts'
 import type { OrderView } from './model.ts'
+import { recordedPayments } from './payment-view.ts'
 import { fromMySql, liveState, viewOfState } from './read.ts'
 
 /**
@@ -70,7 +71,6 @@ function moveOwnOrder(
   return liveState(deps, orderId).andThen((state): ResultAsync<OrderView, CheckoutError> => {
     if (!state || state.userId !== userId) return whenNotLive(deps, userId, orderId, refusal)
     return move(state)
-      .map(({ updatedAt }) => viewOfState({ ...state, status: targetOf(refusal), updatedAt }))
       .mapErr((error): CheckoutError => {
         switch (error.type) {
           case 'NoSuchOrder':
@@ -82,6 +82,11 @@ function moveOwnOrder(
             return { type: 'Unavailable', cause: error.cause }
         }
       })
+      .andThen(({ updatedAt }) =>
+        recordedPayments(deps.db, [orderId]).map((recorded) =>
+          viewOfState({ ...state, status: targetOf(refusal), updatedAt }, recorded.get(orderId)),
+        ),
+      )
   })
 }
 

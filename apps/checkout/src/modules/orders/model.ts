@@ -27,11 +27,17 @@ export const OrderModel = {
 
 export type PlaceBody = typeof OrderModel.placeBody.static
 
+/** Where the order's money is; see payment-view.ts for what each value means. */
+export type PaymentView = {
+  status: 'pending' | 'charged' | 'declined' | 'refund_pending' | 'refunded' | 'none'
+}
+
 export type OrderView = {
   id: string
   status: OrderStatus
   items: { productId: string; saleId: string | null; quantity: number; unitPrice: number }[]
   total: number
+  payment: PaymentView
   createdAt: string
   updatedAt: string
 }

@@ -1,3 +1,4 @@
+import type { PaymentStatus } from '@flash/db'
 import { orderItems, orders } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { findOrderState, type OrderState } from '@flash/redis'
@@ -6,11 +7,13 @@ import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import type { CheckoutDeps } from '../../deps.ts'
 import type { CheckoutError } from '../../errors.ts'
 import type { OrderView } from './model.ts'
+import { loadPaymentStatuses, paymentView, recordedPayments } from './payment-view.ts'
 
 /**
  * The caller's order. Its live state in Redis is the authority while it
  * exists (it changes there first: cancel, payment, shipping); after that,
- * MySQL. Someone else's order is "not found".
+ * MySQL. Where its money is comes from what the worker recorded in MySQL
+ * (`paymentView`). Someone else's order is "not found".
  *
  * @example
  * await getOrder(deps, userId, orderId) // ok(view) or err({ type: 'OrderNotFound' })
@@ -22,7 +25,11 @@ export function getOrder(
 ): ResultAsync<OrderView, CheckoutError> {
   return liveState(deps, orderId)
     .andThen((state) => {
-      if (state) return okAsync(state.userId === userId ? viewOfState(state) : null)
+      if (state && state.userId !== userId) return okAsync(null)
+      if (state)
+        return recordedPayments(deps.db, [orderId]).map((recorded) =>
+          viewOfState(state, recorded.get(orderId)),
+        )
       return fromMySql(deps.db, userId, [orderId]).map(([stored]) => stored ?? null)
     })
     .andThen((view) => (view ? okAsync(view) : errAsync({ type: 'OrderNotFound' as const })))
@@ -74,9 +81,9 @@ export function liveState(
 
 /**
  * @example
- * viewOfState(state) // { id, status, items: [...], total, createdAt, updatedAt }
+ * viewOfState(state, 'succeeded') // { id, status, items: [...], total, payment: { status: 'charged' }, createdAt, updatedAt }
  */
-export function viewOfState(state: OrderState): OrderView {
+export function viewOfState(state: OrderState, recorded: PaymentStatus | undefined): OrderView {
   return {
     id: state.id,
     status: state.status,
@@ -89,6 +96,7 @@ export function viewOfState(state: OrderState): OrderView {
       },
     ],
     total: state.total,
+    payment: paymentView(state.status, recorded),
     createdAt: state.createdAt.toISOString(),
     updatedAt: state.updatedAt.toISOString(),
   }
@@ -111,15 +119,11 @@ export function fromMySql(
       .where(and(eq(orders.userId, userId), inArray(orders.id, ids)))
       .orderBy(desc(orders.id))
     if (rows.length === 0) return []
-    const items = await db
-      .select()
-      .from(orderItems)
-      .where(
-        inArray(
-          orderItems.orderId,
-          rows.map((row) => row.id),
-        ),
-      )
+    const found = rows.map((row) => row.id)
+    const [items, recorded] = await Promise.all([
+      db.select().from(orderItems).where(inArray(orderItems.orderId, found)),
+      loadPaymentStatuses(db, found),
+    ])
     return rows.map(
       (row): OrderView => ({
         id: row.id,
@@ -133,6 +137,7 @@ export function fromMySql(
             unitPrice: item.unitPrice,
           })),
         total: row.total,
+        payment: paymentView(row.status, recorded.get(row.id)),
         createdAt: row.createdAt.toISOString(),
         updatedAt: row.updatedAt.toISOString(),
       }),
