@@ -1,6 +1,7 @@
 import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
 import adjustStockLua from './lua/adjust-stock.lua' with { type: 'text' }
+import integersLua from './lua/integers.lua' with { type: 'text' }
 import moveOrdersLua from './lua/move-orders.lua' with { type: 'text' }
 import orderStateLua from './lua/order-state.lua' with { type: 'text' }
 import repairStockLua from './lua/repair-stock.lua' with { type: 'text' }
@@ -19,7 +20,7 @@ import {
  */
 export type ReserveOrdersReply = (number | string)[]
 
-/** Raw reply of move-orders.lua, one per order: [code, status, updatedAtMs]. */
+/** Raw reply of move-orders.lua, one per order: [code, status (or why, for CommandFailed), updatedAtMs]. */
 export type MoveReply = [number, string, number]
 
 declare module 'ioredis' {
@@ -43,13 +44,17 @@ declare module 'ioredis' {
   }
 }
 
-/** Snippets a script can name in a `-- @include <file>` line. */
-const SNIPPETS: Record<string, string> = { 'order-state.lua': orderStateLua }
+/** Snippets a script (or another snippet) can name in a `-- @include <file>` line. */
+const SNIPPETS: Record<string, string> = {
+  'integers.lua': integersLua,
+  'order-state.lua': orderStateLua,
+}
 
 /**
  * A script as Redis runs it: its code table (`local Code = {...}`) first,
  * then the script with each `-- @include <file>` line replaced by that
- * snippet, so a layout or a code two languages share is written once.
+ * snippet (itself expanded the same way; each snippet once per script), so
+ * a layout or a code two languages share is written once.
  *
  * @example
  * scriptSource("return Code.Done", { Done: 1 }) // 'local Code = { Done = 1 }\nreturn Code.Done'
@@ -58,12 +63,17 @@ export function scriptSource(lua: string, codes: ScriptCodes): string {
   const table = Object.entries(codes)
     .map(([name, value]) => `${name} = ${value}`)
     .join(', ')
-  const body = lua.replace(/^-- @include (\S+)$/gm, (_, file: string) => {
+  return `local Code = { ${table} }\n${expandIncludes(lua, new Set())}`
+}
+
+function expandIncludes(lua: string, included: Set<string>): string {
+  return lua.replace(/^-- @include (\S+)$/gm, (_, file: string) => {
     const snippet = SNIPPETS[file]
     if (snippet === undefined) throw new Error(`no Lua snippet named ${file}`)
-    return snippet
+    if (included.has(file)) return ''
+    included.add(file)
+    return expandIncludes(snippet, included)
   })
-  return `local Code = { ${table} }\n${body}`
 }
 
 const scripts = {

@@ -50,9 +50,12 @@ const CHUNK = 200
 /**
  * Moves a batch of orders, each exactly as `moveOrderState` would, with one
  * call of move-orders.lua per partition (and per 200 orders) instead of one
- * per order. Answers one result per item, in order; fails as a whole only
- * when Redis does not answer (some orders may have moved by then: asking
- * again answers AlreadyThere for those).
+ * per order. Answers one result per item, in order; fails as a whole when
+ * Redis does not answer, or refused to move an order at all (a key of
+ * another type: that order changed nothing, the others moved). Callers
+ * retry a failed batch whole, so failing it keeps "could not move" apart
+ * from "not allowed"; asking again answers AlreadyThere for the orders that
+ * moved.
  *
  * @example
  * const results = await moveOrderStates(redis, space, [{ state, request }])
@@ -81,13 +84,21 @@ export function moveOrderStates(
   return ResultAsync.fromPromise(Promise.all(calls), (cause) => ({
     type: 'RedisUnavailable' as const,
     cause,
-  })).map((answered) => {
+  })).andThen((answered) => {
     const results: Result<MoveOutcome, MoveRefusal>[] = []
+    const refused: string[] = []
     for (const [i, reply] of answered.flat()) {
       if (!reply) throw new Error('move-orders.lua answered fewer orders than it was given')
-      results[i] = outcomeOf(reply)
+      if (reply[0] === MoveCode.CommandFailed)
+        refused.push(`order ${items[i]?.state.id}: ${reply[1]}`)
+      else results[i] = outcomeOf(reply)
     }
-    return results
+    if (refused.length > 0)
+      return err({
+        type: 'RedisUnavailable' as const,
+        cause: new Error(`move-orders.lua moved nothing for ${refused.join('; ')}`),
+      })
+    return ok(results)
   })
 }
 

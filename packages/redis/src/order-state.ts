@@ -12,6 +12,10 @@ export type OrderState = {
   unitPrice: number
   total: number
   status: OrderStatus
+  /** How many times the state has changed: 1 when placed, +1 on every move (see `orders.seq`). */
+  seq: number
+  /** The key the buyer placed it with; it may hold spaces. */
+  idempotencyKey: string
   createdAt: Date
   updatedAt: Date
   partition: number
@@ -23,12 +27,13 @@ export type OrderState = {
  * include. This is its TypeScript side; a test round-trips a state through both.
  *
  * @example
- * orderStateText(state) // 'pending 1764556800000 <userId> 1 49000 49000 1764556800000 <productId> <saleId> <orderId>'
+ * orderStateText(state) // 'pending 1764556800000 1 <userId> 1 49000 49000 1764556800000 <productId> <saleId> <orderId> <key>'
  */
 export function orderStateText(state: Omit<OrderState, 'partition'>): string {
   return [
     state.status,
     state.updatedAt.getTime(),
+    state.seq,
     state.userId,
     state.quantity,
     state.unitPrice,
@@ -37,8 +42,14 @@ export function orderStateText(state: Omit<OrderState, 'partition'>): string {
     state.productId,
     state.saleId ?? '-',
     state.id,
+    state.idempotencyKey,
   ].join(' ')
 }
+
+/** The words before the idempotency key, which is the rest of the string. */
+const WORDS = 11
+/** What the scripts' integerOf reads: at most 15 characters, exact in a double. */
+const INTEGER = /^-?\d{1,14}$|^\d{15}$/
 
 /**
  * Reads an order-state string back; null when the text is not one.
@@ -47,10 +58,31 @@ export function orderStateText(state: Omit<OrderState, 'partition'>): string {
  * parseOrderState(orderStateText(state), 0) // state
  */
 export function parseOrderState(text: string, partition: number): OrderState | null {
-  const fields = text.split(' ')
-  if (fields.length !== 10 || fields.includes('')) return null
-  const [status, updatedAt, userId, quantity, unitPrice, total, createdAt, productId, saleId, id] =
-    fields as [OrderStatus, ...string[]]
+  const words: string[] = []
+  let at = 0
+  while (words.length < WORDS) {
+    const space = text.indexOf(' ', at)
+    if (space <= at) return null
+    words.push(text.slice(at, space))
+    at = space + 1
+  }
+  const [
+    status,
+    updatedAt,
+    seq,
+    userId,
+    quantity,
+    unitPrice,
+    total,
+    createdAt,
+    productId,
+    saleId,
+    id,
+  ] = words as [OrderStatus, ...string[]]
+  if (
+    ![updatedAt, seq, quantity, unitPrice, total, createdAt].every((n) => INTEGER.test(n as string))
+  )
+    return null
   return {
     id: id as string,
     userId: userId as string,
@@ -60,6 +92,8 @@ export function parseOrderState(text: string, partition: number): OrderState | n
     unitPrice: Number(unitPrice),
     total: Number(total),
     status,
+    seq: Number(seq),
+    idempotencyKey: text.slice(at),
     createdAt: new Date(Number(createdAt)),
     updatedAt: new Date(Number(updatedAt)),
     partition,

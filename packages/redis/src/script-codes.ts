@@ -28,6 +28,7 @@ export const MoveCode = {
   NoSuchOrder: -1,
   NotAllowed: -2,
   TooLate: -3,
+  CommandFailed: -4,
 } as const
 
 /** adjust-stock.lua's answer. */

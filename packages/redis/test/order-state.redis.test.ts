@@ -27,6 +27,9 @@ const state = (saleId: string | null): Omit<OrderState, 'partition'> => ({
   unitPrice: 49_000,
   total: 147_000,
   status: 'return_requested',
+  seq: 5,
+  // Spaces, doubled ones and a trailing one included: the key is the rest of the string.
+  idempotencyKey: 'a key  with spaces ',
   createdAt: new Date(1_764_556_800_000),
   updatedAt: new Date(1_764_556_900_123),
 })
@@ -48,6 +51,7 @@ describe('the order-state string, in TypeScript and in Lua', () => {
         fields: [
           'return_requested',
           '1764556900123',
+          '5',
           original.userId,
           '3',
           '49000',
@@ -56,6 +60,7 @@ describe('the order-state string, in TypeScript and in Lua', () => {
           original.productId,
           saleId ?? '',
           original.id,
+          'a key  with spaces ',
         ],
         back: { ...original, partition: 4 },
       })
@@ -64,8 +69,9 @@ describe('the order-state string, in TypeScript and in Lua', () => {
   it('reads nothing from a text that is not an order state', () => {
     expect([
       parseOrderState('pending 1 u', 0),
-      parseOrderState(`${orderStateText(state(null))} extra`, 0),
       parseOrderState(orderStateText(state(null)).replace(' 3 ', '  '), 0),
-    ]).toEqual([null, null, null])
+      parseOrderState(orderStateText(state(null)).replace(' 147000 ', ' 1.47e+5 '), 0),
+      parseOrderState(orderStateText(state(null)).replace(' 5 ', ' five '), 0),
+    ]).toEqual([null, null, null, null])
   })
 })

@@ -4,6 +4,7 @@
   of the partition's orders stream is still the watermark it read. Every
   change to a sale's stock (reserve, cancel, failure, return) writes to that
   stream in the same script, so an unchanged last entry means unchanged stock.
+  Its one write comes last, after every read, so a failure changes nothing.
 
   KEYS[1] stock   string  units left
   KEYS[2] stream  stream  the partition's order events
@@ -11,14 +12,19 @@
   ARGV[1] expected   units left according to the record (MySQL)
   ARGV[2] watermark  id of the stream's last entry when the computation began ('' if empty)
 
-  Returns { code, before }.
+  Returns { code, before }, or an error (nothing changed) when expected is not
+  an integer or a key holds another type.
   Code is RepairStockCode (script-codes.ts), which the loader defines above this script:
-    Repaired       before = the value it had
+    Repaired       before = the value it had (-1 if it was not an integer)
     AlreadyRight   before = expected
     EventsArrived  an order event came after the watermark: nothing changed, try again later
 ]]
+-- @include integers.lua
+
 local stockKey = KEYS[1]
 local streamKey = KEYS[2]
+local expected = integerOf(ARGV[1])
+if not expected then return redis.error_reply('repair-stock.lua: expected is not an integer') end
 
 local last = redis.call('XREVRANGE', streamKey, '+', '-', 'COUNT', 1)
 local lastId = ''
@@ -27,8 +33,9 @@ if lastId ~= ARGV[2] then
   return { Code.EventsArrived, 0 }
 end
 
-local before = tonumber(redis.call('GET', stockKey) or '0')
-local expected = tonumber(ARGV[1])
+local text = redis.call('GET', stockKey)
+local before = 0
+if text then before = integerOf(text) or -1 end
 if before == expected then
   return { Code.AlreadyRight, before }
 end

@@ -4,9 +4,14 @@
   process collected in one turn of its event loop for one partition: one call
   instead of one per order takes the per-call cost (the script's set-up, the
   client's command, TIME, the offer's window) off all but one of them.
-  Apart from the rate-limit counters (which count attempts, refused or not),
-  each order is validated before its first write, so a refusal changes
-  nothing. The window is judged by this server's clock (TIME), never the app's.
+  Redis does not undo a script's writes when a later command fails, so each
+  order is decided whole before its first write: every read, every check
+  that would otherwise make a later command fail (a key of another type, a
+  value that is not an integer, a total a double cannot hold exactly) and
+  every text it writes. An order's writes then all happen or none does: a
+  refusal changes only the rate-limit counters (which count attempts, refused
+  or not), and CommandFailed changes nothing at all. The window is judged by
+  this server's clock (TIME), never the app's.
 
   The arguments are laid out so that ioredis encodes as little as it can:
   keys the whole batch shares come once, each order's own keys follow, and
@@ -52,52 +57,99 @@
     IdempotencyKeyReused  the key came first with another body
     RateLimited           remaining = seconds until the window resets
     TokenRevoked          the access token was revoked (logout): sign in again
-    CommandFailed         Redis refused a command, orderId = its error (a key of
-                          the wrong type): this order only; the rest go on
+    CommandFailed         nothing changed for this order, orderId = why (a key of
+                          another type, a value that is not an integer, a total
+                          too large to be exact); the rest go on
 ]]
 -- @include order-state.lua
 
-local idempotencyTtl = tonumber(ARGV[1])
-local orderTtl = tonumber(ARGV[2])
-local perBuyer = tonumber(ARGV[3])
-local perClient = tonumber(ARGV[4])
-local rateWindow = tonumber(ARGV[5])
-local offerCount = tonumber(ARGV[6])
 local streamKey = KEYS[1]
+local idempotencyTtl = integerOf(ARGV[1])
+local orderTtl = integerOf(ARGV[2])
+local perBuyer = integerOf(ARGV[3])
+local perClient = integerOf(ARGV[4])
+local rateWindow = integerOf(ARGV[5])
+local offerCount = integerOf(ARGV[6])
+-- Arguments that would make a SET or an EXPIRE fail once an order is half written: refuse the call first.
+if not (idempotencyTtl and idempotencyTtl > 0 and orderTtl and orderTtl > 0 and perBuyer and perClient
+    and rateWindow and rateWindow > 0 and offerCount) then
+  return redis.error_reply('reserve-orders.lua: a shared argument is not a valid integer')
+end
 local keysPerOrder = (perBuyer > 0 or perClient > 0) and 6 or 4
 local firstOrderKey = 1 + 3 * offerCount
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
--- An offer's terms do not change during the call: read once per offer.
-local metas = {}
-local function metaOf(offer)
-  local meta = metas[offer]
-  if not meta then
-    meta = redis.call('HMGET', KEYS[3 * offer], 'startsAt', 'endsAt', 'limit', 'price', 'productId', 'saleId')
-    metas[offer] = meta
+-- XADD is a placed order's last write: a key of another type would refuse it
+-- after the stock was taken. One stream per call: looked at once.
+local streamType = redis.call('TYPE', streamKey)['ok']
+local streamUsable = streamType == 'stream' or streamType == 'none'
+
+-- Totals are integers a double holds exactly, or the order is refused.
+local MAX_EXACT = 9007199254740991
+
+-- An offer's terms do not change during the call: read and checked once per offer.
+-- false when the offer is not on sale; a string (why) when its terms are unusable.
+local offers = {}
+local function offerOf(index)
+  local offer = offers[index]
+  if offer == nil then
+    local meta = redis.call('HMGET', KEYS[3 * index], 'startsAt', 'endsAt', 'limit', 'price', 'productId', 'saleId')
+    if not meta[1] then
+      offer = false
+    else
+      offer = { startsAt = integerOf(meta[1]), endsAt = integerOf(meta[2]), limit = integerOf(meta[3]),
+        price = integerOf(meta[4]), productId = meta[5], saleId = meta[6] }
+      if not (offer.startsAt and offer.endsAt and offer.limit and offer.price and offer.price >= 0
+          and offer.productId and offer.productId ~= '' and offer.saleId) then
+        offer = 'the offer terms are not integers and ids'
+      end
+    end
+    offers[index] = offer
   end
-  return meta
+  return offer
 end
 
--- Fixed-window counters: the first attempt in a window starts its clock.
-local function overLimit(key, limit)
-  if limit <= 0 then return false end
-  local attempts = redis.call('INCR', key)
-  if attempts == 1 then redis.call('EXPIRE', key, rateWindow) end
-  return attempts > limit
+-- The rate counters this attempt adds to, counted once its answer is known
+-- (an attempt counts whatever the answer, but only once nothing can fail).
+local countKeys, countKeysN = {}, 0
+local function counted(code, orderId, remaining)
+  for i = 1, countKeysN do
+    if redis.call('INCR', countKeys[i]) == 1 then redis.call('EXPIRE', countKeys[i], rateWindow) end
+  end
+  return code, orderId, remaining
 end
 
+-- A count kept as text (attempts, units held): 0 when absent, nil when it is not an integer.
+local function countOf(text)
+  if not text then return 0 end
+  return integerOf(text)
+end
+
+local function failed(why)
+  return Code.CommandFailed, why, -1
+end
+
+-- Decides one order, reading only, and writes it at the end: see the docblock.
 local function reserveOne(k, packed)
-  local offer, orderId, userId, quantity, fingerprint, issuedAt, idempotency =
+  countKeysN = 0
+  local offerIndex, orderId, userId, quantity, fingerprint, issuedAt, idempotency =
     string.match(packed, '^(%d+) (%S+) (%S+) (%d+) (%S+) (%d+) (.*)$')
-  offer, quantity, issuedAt = tonumber(offer), tonumber(quantity), tonumber(issuedAt)
-  local stockKey, buyersKey = KEYS[3 * offer - 1], KEYS[3 * offer + 1]
+  offerIndex, quantity, issuedAt = integerOf(offerIndex), integerOf(quantity), integerOf(issuedAt)
+  if not (offerIndex and offerIndex >= 1 and offerIndex <= offerCount and quantity and quantity >= 1 and issuedAt) then
+    return failed('the order arguments are malformed')
+  end
+  local stockKey, buyersKey = KEYS[3 * offerIndex - 1], KEYS[3 * offerIndex + 1]
   local idempotencyKey, orderKey = KEYS[k + 1], KEYS[k + 2]
 
   -- Everything this order reads that is a plain string, in one command.
-  local found = redis.call('MGET', KEYS[k + 3], KEYS[k + 4], idempotencyKey, stockKey)
+  local found
+  if keysPerOrder == 6 then
+    found = redis.call('MGET', KEYS[k + 3], KEYS[k + 4], idempotencyKey, stockKey, KEYS[k + 5], KEYS[k + 6])
+  else
+    found = redis.call('MGET', KEYS[k + 3], KEYS[k + 4], idempotencyKey, stockKey)
+  end
   local revokedToken, revokedUpTo, first, stock = found[1], found[2], found[3], found[4]
 
   -- Logout takes effect on the very next request, checked here so that it costs no extra round trip.
@@ -105,44 +157,83 @@ local function reserveOne(k, packed)
     return Code.TokenRevoked, '', -1
   end
   if keysPerOrder == 6 then
-    if overLimit(KEYS[k + 5], perBuyer) then return Code.RateLimited, '', math.max(redis.call('TTL', KEYS[k + 5]), 1) end
-    if overLimit(KEYS[k + 6], perClient) then return Code.RateLimited, '', math.max(redis.call('TTL', KEYS[k + 6]), 1) end
+    -- Fixed windows: the first attempt in a window starts its clock. A buyer
+    -- over its own limit is not counted against its address.
+    local limited
+    for i = 1, 2 do
+      local limit = i == 1 and perBuyer or perClient
+      if limit > 0 and not limited then
+        local key, text = KEYS[k + 4 + i], found[4 + i]
+        local attempts = countOf(text)
+        if not attempts then return failed('a rate counter is not an integer') end
+        -- MGET reads a key of another type as absent, and INCR would refuse it.
+        if not text and redis.call('EXISTS', key) == 1 then return failed('a rate counter holds another type') end
+        countKeysN = countKeysN + 1
+        countKeys[countKeysN] = key
+        if attempts + 1 > limit then limited = key end
+      end
+    end
+    if limited then
+      return counted(Code.RateLimited, '', math.max(redis.call('TTL', limited), 1))
+    end
   end
 
   if first then
     local space = string.find(first, ' ', 1, true)
+    if not space then return failed('the idempotency record is malformed') end
     local firstOrderId = string.sub(first, space + 1)
-    if string.sub(first, 1, space - 1) ~= fingerprint then return Code.IdempotencyKeyReused, firstOrderId, -1 end
-    return Code.Replayed, firstOrderId, -1
+    if string.sub(first, 1, space - 1) ~= fingerprint then
+      return counted(Code.IdempotencyKeyReused, firstOrderId, -1)
+    end
+    return counted(Code.Replayed, firstOrderId, -1)
   end
 
-  local meta = metaOf(offer)
-  if not meta[1] then return Code.OfferNotFound, '', -1 end
-  if nowMs < tonumber(meta[1]) then return Code.NotStarted, '', -1 end
-  if nowMs >= tonumber(meta[2]) then return Code.Ended, '', -1 end
+  local offer = offerOf(offerIndex)
+  if not offer then return counted(Code.OfferNotFound, '', -1) end
+  if type(offer) == 'string' then return failed(offer) end
+  if nowMs < offer.startsAt then return counted(Code.NotStarted, '', -1) end
+  if nowMs >= offer.endsAt then return counted(Code.Ended, '', -1) end
 
-  local limit = tonumber(meta[3])
-  if limit > 0 and tonumber(redis.call('HGET', buyersKey, userId) or '0') + quantity > limit then
-    return Code.LimitReached, '', -1
+  -- Read for every order, limited or not: HINCRBY needs the buyer's field to be an integer,
+  -- and HGET refuses a buyers key of another type before anything is written.
+  local heldText = redis.call('HGET', buyersKey, userId)
+  local held = countOf(heldText)
+  if not held then return failed("the buyer's units are not an integer") end
+  if offer.limit > 0 and held + quantity > offer.limit then
+    return counted(Code.LimitReached, '', -1)
   end
 
-  local remaining = tonumber(stock or '0')
-  if remaining < quantity then return Code.SoldOut, '', remaining end
+  local remaining = 0
+  if stock then
+    remaining = integerOf(stock)
+    if not remaining then return failed('the stock is not an integer') end
+  elseif redis.call('TYPE', stockKey)['ok'] ~= 'none' then
+    -- MGET reads a key of another type as absent.
+    return failed('the stock key holds another type')
+  end
+  if remaining < quantity then return counted(Code.SoldOut, '', remaining) end
 
+  local total = offer.price * quantity
+  if total > MAX_EXACT then return failed('the total is too large to be exact') end
+  if not streamUsable then return failed('the orders stream key holds another type') end
+
+  -- Everything written is built before the first write.
+  local record = fingerprint .. ' ' .. orderId
+  local state = orderStateText('pending', nowMs, 1, userId, quantity, offer.price, total, nowMs,
+    offer.productId, offer.saleId, orderId, idempotency)
+  -- One JSON field of strings, as every event (JSON_FIELD in packages/streams/src/entries.ts);
+  -- the order's whole snapshot, as every order event carries it.
+  local event = cjson.encode({
+    type = 'order.placed', orderId = orderId, seq = '1', userId = userId, saleId = offer.saleId,
+    productId = offer.productId, quantity = int(quantity), unitPrice = int(offer.price),
+    total = int(total), idempotencyKey = idempotency, placedAt = int(nowMs) })
+
+  counted()
   remaining = redis.call('DECRBY', stockKey, quantity)
   redis.call('HINCRBY', buyersKey, userId, quantity)
-
-  local price = tonumber(meta[4])
-  local total = price * quantity
-  redis.call('SET', idempotencyKey, fingerprint .. ' ' .. orderId, 'EX', idempotencyTtl)
-  redis.call('SET', orderKey,
-    orderStateText('pending', nowMs, userId, quantity, price, total, nowMs, meta[5], meta[6], orderId),
-    'EX', orderTtl)
-  -- One JSON field of strings, as every event (JSON_FIELD in packages/streams/src/entries.ts).
-  redis.call('XADD', streamKey, '*', 'json', cjson.encode({
-    type = 'order.placed', orderId = orderId, userId = userId, saleId = meta[6],
-    productId = meta[5], quantity = tostring(quantity), unitPrice = tostring(price),
-    total = tostring(total), idempotencyKey = idempotency, placedAt = tostring(nowMs) }))
+  redis.call('SET', idempotencyKey, record, 'EX', idempotencyTtl)
+  redis.call('SET', orderKey, state, 'EX', orderTtl)
+  redis.call('XADD', streamKey, '*', 'json', event)
   return Code.Placed, orderId, remaining
 end
 
@@ -150,7 +241,8 @@ local replies = {}
 for i = 1, #ARGV - 6 do
   local ok, code, orderId, remaining = pcall(reserveOne, firstOrderKey + keysPerOrder * (i - 1), ARGV[6 + i])
   if not ok then
-    -- An error raised by redis.call is a table whose err field holds the message.
+    -- A read Redis refused (a key of another type), before any write: an error
+    -- raised by redis.call is a table whose err field holds the message.
     code, orderId, remaining = Code.CommandFailed, type(code) == 'table' and code.err or tostring(code), -1
   end
   replies[#replies + 1] = code
