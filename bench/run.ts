@@ -108,9 +108,11 @@ await Bun.write(
 )
 
 console.log('\ntargets:')
-for (const t of targets(summary, results))
+const judged = targets(summary, results)
+const width = Math.max(...judged.map((t) => t.what.length))
+for (const t of judged)
   console.log(
-    `  ${t.met === null ? '-  ' : t.met ? 'ok ' : 'NO '} ${t.what.padEnd(32)} ${t.goal.padEnd(7)} ${t.measured}`,
+    `  ${t.met === null ? '-  ' : t.met ? 'ok ' : 'NO '} ${t.what.padEnd(width)} ${t.goal.padEnd(7)} ${t.measured}`,
   )
 const failed = results.filter((r) => r.error).map((r) => r.name)
 if (failed.length) console.log(`\nscenarios that did not finish: ${failed.join(', ')}`)

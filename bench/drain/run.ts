@@ -7,7 +7,13 @@ import { reserve } from '@flash/redis'
 import { createSale } from '@flash/testing'
 import { judge } from '../lib/correctness.ts'
 import { prepareFixture } from '../lib/fixture.ts'
-import { paymentStats, persistedOrders, startPipeline, waitSettled } from '../lib/pipeline.ts'
+import {
+  chargeLeftovers,
+  paymentStats,
+  persistedOrders,
+  startPipeline,
+  waitSettled,
+} from '../lib/pipeline.ts'
 import { redisTally } from '../lib/sale-tally.ts'
 import type { ScenarioContext, ScenarioResult } from '../lib/scenario.ts'
 import { sharedServers, watchUsage } from '../lib/usage.ts'
@@ -55,6 +61,7 @@ export async function runDrain(ctx: ScenarioContext): Promise<ScenarioResult[]> 
     ...tally,
     persisted: await persistedOrders(db, saleId),
     payments: await paymentStats(pipeline.sandboxUrl),
+    ...(await chargeLeftovers(db, pipeline.sandboxUrl, saleId)),
   })
   const ops = Math.round(tally.orders / ((at - ready) / 1000))
   const withStartUp = Math.round(tally.orders / ((at - spawned) / 1000))

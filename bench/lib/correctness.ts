@@ -25,13 +25,22 @@ export type SaleTally = {
   persisted?: number
   /** The payment sandbox's ledger after the drain. */
   payments?: { charges: number; distinctOrders: number }
+  /**
+   * Orders of the sale that did not keep their units (failed, cancelled,
+   * returned in MySQL) whose charge the sandbox still holds (succeeded, not
+   * refunded); absent when not drained.
+   */
+  keptCharges?: number
+  /** Charges the sandbox still had `processing` once the orders settled. */
+  processingCharges?: number
 }
 
 /**
- * The judgement: `ok` only when nothing was oversold, lost or charged twice.
+ * The judgement: `ok` only when nothing was oversold, lost or charged twice,
+ * and no order that gave its units back kept its charge.
  *
  * @example
- * judge(tally) // { tally, sold: 100, cutOff: 3, oversold: 0, lost: 0, doubleCharges: 0, problems: [], ok: true }
+ * judge(tally) // { tally, sold: 100, cutOff: 3, oversold: 0, lost: 0, doubleCharges: 0, keptCharges: 0, problems: [], ok: true }
  */
 export type Verdict = {
   /** The counts judged, for the report. */
@@ -42,6 +51,8 @@ export type Verdict = {
   oversold: number
   lost: number
   doubleCharges: number
+  /** Charges kept for orders that did not keep their units. */
+  keptCharges: number
   problems: string[]
   ok: boolean
 }
@@ -49,7 +60,8 @@ export type Verdict = {
 /**
  * Judges one sale: every unit sold has exactly one order, stock never went
  * below zero nor sold past the quantity, every 202 has its order, every
- * order reached MySQL, and no order was charged twice.
+ * order reached MySQL, no order was charged twice, no order that gave its
+ * units back kept its charge, and no charge was left processing.
  *
  * @example
  * judge({ quantity: 10, stockLeft: -1, orders: 11, accepted: 11 }).oversold // 1
@@ -88,6 +100,11 @@ export function judge(t: SaleTally): Verdict {
     (t.payments?.charges ?? 0) - charged,
     `${(t.payments?.charges ?? 0) - charged} charges beyond one per order`,
   )
+  const keptCharges = flag(
+    t.keptCharges ?? 0,
+    `${t.keptCharges} charges kept for orders that did not keep their units`,
+  )
+  flag(t.processingCharges ?? 0, `${t.processingCharges} charges still processing after settling`)
 
   return {
     tally: t,
@@ -96,6 +113,7 @@ export function judge(t: SaleTally): Verdict {
     oversold,
     lost: unrecorded + unpersisted,
     doubleCharges,
+    keptCharges,
     problems,
     ok: problems.length === 0,
   }
@@ -105,13 +123,14 @@ export function judge(t: SaleTally): Verdict {
  * Adds verdicts up for the summary line.
  *
  * @example
- * totals([judge(a), judge(b)]) // { oversold: 0, lost: 0, doubleCharges: 0, ok: true }
+ * totals([judge(a), judge(b)]) // { oversold: 0, lost: 0, doubleCharges: 0, keptCharges: 0, ok: true }
  */
 export function totals(verdicts: readonly Verdict[]) {
   return {
     oversold: verdicts.reduce((n, v) => n + v.oversold, 0),
     lost: verdicts.reduce((n, v) => n + v.lost, 0),
     doubleCharges: verdicts.reduce((n, v) => n + v.doubleCharges, 0),
+    keptCharges: verdicts.reduce((n, v) => n + v.keptCharges, 0),
     ok: verdicts.every((v) => v.ok),
   }
 }

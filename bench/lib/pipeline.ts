@@ -143,3 +143,74 @@ export async function paymentStats(
   if (!response.ok) throw new Error(`GET /payments/stats answered ${response.status}`)
   return (await response.json()) as { charges: number; distinctOrders: number; declines: number }
 }
+
+/** A charge as `GET /payments` lists it (the fields read here). */
+type ListedCharge = {
+  orderId: string
+  status: 'processing' | 'succeeded' | 'declined'
+  refundedAt: string | null
+}
+
+/** Final statuses of an order that gave its units back: its charge must not be kept. */
+const GAVE_UNITS_BACK = ['failed', 'cancelled', 'returned'] as const
+
+/** Order ids per MySQL query (an IN list of this many stays well under any packet limit). */
+const IDS_PER_QUERY = 5_000
+
+/**
+ * Orders of the sale that did not keep their units (failed, cancelled or
+ * returned in MySQL) whose charge the sandbox still keeps (succeeded, not
+ * refunded), and the charges still processing: both must be 0 once the
+ * orders settled. Refunds are given back by a consumer of their own, so while
+ * either is above 0 it asks again, for up to `graceMs`.
+ *
+ * @example
+ * const { keptCharges, processingCharges } = await chargeLeftovers(db, sandboxUrl, saleId)
+ */
+export async function chargeLeftovers(
+  db: Db,
+  sandboxUrl: string,
+  saleId: string,
+  { graceMs = 5_000 }: { graceMs?: number } = {},
+): Promise<{ keptCharges: number; processingCharges: number }> {
+  const deadline = performance.now() + graceMs
+  for (;;) {
+    const found = await countChargeLeftovers(db, sandboxUrl, saleId)
+    const clean = found.keptCharges === 0 && found.processingCharges === 0
+    if (clean || performance.now() >= deadline) return found
+    await Bun.sleep(250)
+  }
+}
+
+async function countChargeLeftovers(
+  db: Db,
+  sandboxUrl: string,
+  saleId: string,
+): Promise<{ keptCharges: number; processingCharges: number }> {
+  const response = await fetch(`${sandboxUrl}/payments`)
+  if (!response.ok) throw new Error(`GET /payments answered ${response.status}`)
+  const { items } = (await response.json()) as { items: ListedCharge[] }
+  const kept = [
+    ...new Set(
+      items.filter((c) => c.status === 'succeeded' && c.refundedAt === null).map((c) => c.orderId),
+    ),
+  ]
+  let keptCharges = 0
+  for (let from = 0; from < kept.length; from += IDS_PER_QUERY) {
+    const [row] = await db
+      .select({ n: count() })
+      .from(orders)
+      .where(
+        and(
+          eq(orders.saleId, saleId),
+          inArray(orders.status, [...GAVE_UNITS_BACK]),
+          inArray(orders.id, kept.slice(from, from + IDS_PER_QUERY)),
+        ),
+      )
+    keptCharges += row?.n ?? 0
+  }
+  return {
+    keptCharges,
+    processingCharges: items.filter((c) => c.status === 'processing').length,
+  }
+}

@@ -129,11 +129,14 @@ export function report(input: ReportInput): string {
       ),
     ),
     '## Correctness',
-    `Oversell ${headline.oversell}, orders lost ${headline.lost}, double charges ${headline.doubleCharges}: ` +
+    `Oversell ${headline.oversell}, orders lost ${headline.lost}, double charges ${headline.doubleCharges}, ` +
+      `charges kept for orders that did not keep their units ${headline.keptCharges}: ` +
       `${headline.correct ? '**every check passed**' : '**checks failed** (below)'}. ` +
       'Units sold = initial stock − stock left; every unit sold must have exactly one order ' +
       '(an `order.placed` entry, or a row for the lock baseline); 202s counted may fall short of it by ' +
-      "the answers still in flight at wrk's deadline (cut off), never exceed it.",
+      "the answers still in flight at wrk's deadline (cut off), never exceed it. " +
+      'Kept charges: orders failed, cancelled or returned in MySQL whose charge the sandbox still ' +
+      'holds (succeeded, not refunded); a charge still processing once the orders settled is a fault too.',
     table(
       [
         'scenario',
@@ -147,6 +150,7 @@ export function report(input: ReportInput): string {
         'oversell',
         'lost',
         'double charges',
+        'kept charges',
         'verdict',
       ],
       judged.map(({ name, verdict: v }) => [
@@ -163,6 +167,7 @@ export function report(input: ReportInput): string {
         v.oversold,
         v.lost,
         v.doubleCharges,
+        keptCell(v),
         v.ok ? 'ok' : `**${v.problems.join('; ')}**`,
       ]),
     ),
@@ -171,6 +176,13 @@ export function report(input: ReportInput): string {
     `\`\`\`sh\n${results.flatMap((r) => r.commands).join('\n')}\n\`\`\``,
     '',
   ].join('\n\n')
+}
+
+/** Kept charges, with any charge left processing; blank where nothing was charged. */
+function keptCell(v: Verdict): string | number {
+  if (v.tally.keptCharges === undefined) return ''
+  const processing = v.tally.processingCharges ?? 0
+  return processing > 0 ? `${v.keptCharges} (${processing} processing)` : v.keptCharges
 }
 
 function ohaNote(machine: Machine, results: readonly ScenarioResult[]): string {

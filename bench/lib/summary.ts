@@ -20,6 +20,8 @@ export type Headline = {
   oversell: number
   lost: number
   doubleCharges: number
+  /** Charges kept for orders that did not keep their units (failed, cancelled, returned). */
+  keptCharges: number
   correct: boolean
 }
 
@@ -48,6 +50,7 @@ export function headline(results: readonly ScenarioResult[]): Headline {
     oversell: sum.oversold,
     lost: sum.lost,
     doubleCharges: sum.doubleCharges,
+    keptCharges: sum.keptCharges,
     correct: sum.ok,
   }
 }
@@ -58,14 +61,15 @@ const fixed = (n: number | null, digits: number) => (n === null ? 'n/a' : n.toFi
  * The one machine-readable line the bench prints last.
  *
  * @example
- * headlineLine(h) // 'bench: stampede_rps=18000 bare_rps=65000 stampede_ratio=0.277 ... oversell=0 lost=0'
+ * headlineLine(h) // 'bench: stampede_rps=18000 bare_rps=65000 stampede_ratio=0.277 ... oversell=0 lost=0 kept_charges=0'
  */
 export function headlineLine(h: Headline): string {
   return (
     `bench: stampede_rps=${fixed(h.stampedeRps, 0)} bare_rps=${fixed(h.bareRps, 0)}` +
     ` stampede_ratio=${fixed(h.stampedeRatio, 3)} p99_ms=${fixed(h.p99Ms, 2)}` +
     ` soldout_ratio=${fixed(h.soldoutRatio, 3)} lock_ratio=${fixed(h.lockRatio, 1)}` +
-    ` drain_ops=${fixed(h.drainOps, 0)} oversell=${h.oversell} lost=${h.lost}`
+    ` drain_ops=${fixed(h.drainOps, 0)} oversell=${h.oversell} lost=${h.lost}` +
+    ` kept_charges=${h.keptCharges}`
   )
 }
 
@@ -123,6 +127,12 @@ export function targets(h: Headline, results: readonly ScenarioResult[]): Target
       goal: '0',
       measured: String(h.doubleCharges),
       met: h.doubleCharges === 0,
+    },
+    {
+      what: 'charges kept for orders that did not keep their units',
+      goal: '0',
+      measured: String(h.keptCharges),
+      met: h.keptCharges === 0,
     },
   ]
 }

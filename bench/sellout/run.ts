@@ -9,7 +9,13 @@ import { offerKeys, streamKey } from '@flash/redis'
 import { startCheckoutStack } from '../lib/checkout-stack.ts'
 import { judge } from '../lib/correctness.ts'
 import { describeLoad, measure } from '../lib/measure.ts'
-import { paymentStats, persistedOrders, startPipeline, waitSettled } from '../lib/pipeline.ts'
+import {
+  chargeLeftovers,
+  paymentStats,
+  persistedOrders,
+  startPipeline,
+  waitSettled,
+} from '../lib/pipeline.ts'
 import { acceptedOf, redisTally, stockProbe } from '../lib/sale-tally.ts'
 import type { ScenarioContext, ScenarioResult } from '../lib/scenario.ts'
 import { watchUsage } from '../lib/usage.ts'
@@ -53,6 +59,7 @@ export async function runSellout(ctx: ScenarioContext): Promise<ScenarioResult[]
     ...tally,
     persisted: await persistedOrders(stack.fixture.database.db, saleId),
     payments: await paymentStats(pipeline.sandboxUrl),
+    ...(await chargeLeftovers(stack.fixture.database.db, pipeline.sandboxUrl, saleId)),
   })
   const soldOutMs = tally.stockLeft === 0 ? timeline.lastMs : 'not sold out'
   console.log(

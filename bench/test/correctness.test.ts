@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { judge, type SaleTally, totals } from '../lib/correctness.ts'
-import { headline, headlineLine } from '../lib/summary.ts'
+import { headline, headlineLine, targets } from '../lib/summary.ts'
 
 /** A sellout that went right: 100 units, 97 answers seen before wrk's deadline, all drained. */
 const clean: SaleTally = {
@@ -11,6 +11,8 @@ const clean: SaleTally = {
   accepted: 97,
   persisted: 100,
   payments: { charges: 100, distinctOrders: 100 },
+  keptCharges: 0,
+  processingCharges: 0,
 }
 
 /** The same sale with `extra` units sold past zero, each with its order, drained and charged. */
@@ -32,6 +34,7 @@ describe('judge', () => {
       oversold: 0,
       lost: 0,
       doubleCharges: 0,
+      keptCharges: 0,
       problems: [],
       ok: true,
     })
@@ -86,12 +89,36 @@ describe('judge', () => {
       doubleCharges: 1,
     })
   })
+
+  it('catches a charge kept for a failed order: the units went back, the money did not', () => {
+    const verdict = judge({ ...clean, keptCharges: 1 })
+    expect(verdict).toMatchObject({ ok: false, keptCharges: 1, lost: 0, doubleCharges: 0 })
+    expect(verdict.problems).toEqual(['1 charges kept for orders that did not keep their units'])
+  })
+
+  it('catches a charge still processing once the orders settled', () => {
+    const verdict = judge({ ...clean, processingCharges: 2 })
+    expect(verdict).toMatchObject({ ok: false, keptCharges: 0 })
+    expect(verdict.problems).toEqual(['2 charges still processing after settling'])
+  })
 })
 
 describe('the summary line', () => {
-  it('reports oversell and lost orders from every scenario', () => {
-    const verdicts = [judge(clean), judge(oversold(1)), judge({ ...clean, persisted: 99 })]
-    expect(totals(verdicts)).toEqual({ oversold: 1, lost: 1, doubleCharges: 0, ok: false })
+  it('reports oversell, lost orders and kept charges from every scenario', () => {
+    const verdicts = [
+      judge(clean),
+      judge(oversold(1)),
+      judge({ ...clean, persisted: 99 }),
+      judge({ ...clean, keptCharges: 2 }),
+      judge({ ...clean, keptCharges: 1 }),
+    ]
+    expect(totals(verdicts)).toEqual({
+      oversold: 1,
+      lost: 1,
+      doubleCharges: 0,
+      keptCharges: 3,
+      ok: false,
+    })
     const results = verdicts.map((verdict, i) => ({
       name: `s${i}`,
       summary: '',
@@ -100,6 +127,17 @@ describe('the summary line', () => {
       commands: [],
       verdict,
     }))
-    expect(headlineLine(headline(results))).toEndWith('drain_ops=n/a oversell=1 lost=1')
+    expect(headlineLine(headline(results))).toEndWith(
+      'drain_ops=n/a oversell=1 lost=1 kept_charges=3',
+    )
+    const row = targets(headline(results), results).find(
+      (t) => t.what === 'charges kept for orders that did not keep their units',
+    )
+    expect(row).toEqual({
+      what: 'charges kept for orders that did not keep their units',
+      goal: '0',
+      measured: '3',
+      met: false,
+    })
   })
 })
