@@ -48,8 +48,8 @@ export function orderStateText(state: Omit<OrderState, 'partition'>): string {
 
 /** The words before the idempotency key, which is the rest of the string. */
 const WORDS = 11
-/** What the scripts' integerOf reads: at most 15 characters, exact in a double. */
-const INTEGER = /^-?\d{1,14}$|^\d{15}$/
+/** What the scripts' integerOf reads: digits, and a safe integer. */
+const INTEGER = /^-?\d{1,16}$/
 
 /**
  * Reads an order-state string back; null when the text is not one.
@@ -80,7 +80,9 @@ export function parseOrderState(text: string, partition: number): OrderState | n
     id,
   ] = words as [OrderStatus, ...string[]]
   if (
-    ![updatedAt, seq, quantity, unitPrice, total, createdAt].every((n) => INTEGER.test(n as string))
+    ![updatedAt, seq, quantity, unitPrice, total, createdAt].every(
+      (n) => INTEGER.test(n as string) && Number.isSafeInteger(Number(n)),
+    )
   )
     return null
   return {

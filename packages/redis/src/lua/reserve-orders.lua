@@ -86,9 +86,6 @@ local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local streamType = redis.call('TYPE', streamKey)['ok']
 local streamUsable = streamType == 'stream' or streamType == 'none'
 
--- Totals are integers a double holds exactly, or the order is refused.
-local MAX_EXACT = 9007199254740991
-
 -- An offer's terms do not change during the call: read and checked once per offer.
 -- false when the offer is not on sale; a string (why) when its terms are unusable.
 local offers = {}
