@@ -9,7 +9,7 @@ import {
   moveOrderStates,
   type OrderState,
 } from '@flash/redis'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { WorkerContext } from './context.ts'
 
 const FINISHED = new Set<OrderStatus>(['cancelled', 'failed', 'returned'])
@@ -104,12 +104,17 @@ function requestOf(ctx: WorkerContext, move: Move): MoveRequest {
   }
 }
 
-/** A move once the live state has expired: a conditional UPDATE, no stock to give back any more. */
+/**
+ * A move once the live state has expired: a conditional UPDATE, no stock to
+ * give back any more. It counts as a change of the order like any move in
+ * Redis (seq + 1), so an order event still on its way, which carries a
+ * lower seq, cannot take the row back.
+ */
 async function moveInMysql(ctx: WorkerContext, orderId: string, move: Move): Promise<MoveResult> {
   for (const from of move.from) {
     const [header] = await ctx.db
       .update(orders)
-      .set({ status: move.to, updatedAt: new Date() })
+      .set({ status: move.to, updatedAt: new Date(), seq: sql`${orders.seq} + 1` })
       .where(and(eq(orders.id, orderId), eq(orders.status, from)))
     if (header.affectedRows === 1) {
       if (move.restore)

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'bun:test'
-import type { OrderEvent } from '@flash/contracts'
+import type { OrderEvent, OrderStatus } from '@flash/contracts'
 import { orders, processedEvents } from '@flash/db'
 import { createBuyers, createProduct, testDatabase } from '@flash/testing'
 import { asc, inArray } from 'drizzle-orm'
 import { insertRows } from '../src/bulk-sql.ts'
-import { writeOrders } from '../src/consumers/order-writer.ts'
+import { writeOrders } from '../src/consumers/order-rows.ts'
 
 const placed = (orderId: string, userId: string, productId: string, at: Date): OrderEvent => ({
   type: 'order.placed',
   orderId,
+  seq: 1,
   userId,
   saleId: null,
   productId,
@@ -19,8 +20,14 @@ const placed = (orderId: string, userId: string, productId: string, at: Date): O
   placedAt: at,
 })
 
-const status = (orderId: string, from: string, to: string, at: Date): OrderEvent =>
-  ({ type: 'order.moved', orderId, from, to, restored: to === 'failed', at }) as OrderEvent
+/** The order's move number `seq` (placed is 1), with the snapshot its placed event has. */
+const moved = (
+  order: OrderEvent,
+  seq: number,
+  from: OrderStatus,
+  to: OrderStatus,
+  at: Date,
+): OrderEvent => ({ ...order, type: 'order.moved', seq, from, to, restored: to === 'failed', at })
 
 describe('the order-writer batch', () => {
   it('applies each order in its own order while paid and failed orders alternate', async () => {
@@ -31,16 +38,19 @@ describe('the order-writer batch', () => {
     const [a, b, c, d] = ids as [string, string, string, string]
     const at = new Date('2026-11-30T10:00:00.123Z')
     const later = new Date('2026-11-30T10:00:01.456Z')
+    const pa = placed(a, buyers[0] as string, product, at)
+    const pb = placed(b, buyers[1] as string, product, at)
+    const pc = placed(c, buyers[2] as string, product, at)
     const events = [
-      placed(a, buyers[0] as string, product, at),
-      placed(b, buyers[1] as string, product, at),
-      status(a, 'pending', 'paid', later),
-      placed(c, buyers[2] as string, product, at),
-      status(b, 'pending', 'failed', later),
-      status(a, 'paid', 'shipping', later),
-      status(c, 'pending', 'paid', later),
+      pa,
+      pb,
+      moved(pa, 2, 'pending', 'paid', later),
+      pc,
+      moved(pb, 2, 'pending', 'failed', later),
+      moved(pa, 3, 'paid', 'shipping', later),
+      moved(pc, 2, 'pending', 'paid', later),
       placed(d, buyers[3] as string, product, at),
-      status(c, 'paid', 'cancelled', later),
+      moved(pc, 3, 'paid', 'cancelled', later),
     ]
     const batch = events.map((event, i) => ({ id: `${i + 1}-0`, event }))
 

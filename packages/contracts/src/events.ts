@@ -5,10 +5,16 @@ import { type OrderStatus, orderStatuses } from './order-status.ts'
 export const eventTypes = ['order.placed', 'order.moved'] as const
 export type EventType = (typeof eventTypes)[number]
 
-/** Written by reserve-orders.lua when a buyer's units are reserved. */
-export type OrderPlaced = {
-  type: 'order.placed'
+/**
+ * What every order event carries: the order as its live state was right
+ * after the change, numbered by `seq` (1 when placed, +1 on every move). Any
+ * one event can write the order's rows, and the order-writer keeps the one
+ * of the highest seq, so the order events arrive in (two workers, a replayed
+ * batch) does not change what MySQL ends with.
+ */
+type OrderSnapshot = {
   orderId: string
+  seq: number
   userId: string
   /** null for a product bought at list price. */
   saleId: string | null
@@ -20,16 +26,18 @@ export type OrderPlaced = {
   placedAt: Date
 }
 
+/** Written by reserve-orders.lua when a buyer's units are reserved; seq is 1. */
+export type OrderPlaced = { type: 'order.placed' } & OrderSnapshot
+
 /** Written by move-orders.lua each time an order moves to another status in Redis. */
 export type OrderMoved = {
   type: 'order.moved'
-  orderId: string
   from: OrderStatus
   to: OrderStatus
   /** The units went back to stock with this move. */
   restored: boolean
   at: Date
-}
+} & OrderSnapshot
 
 export type OrderEvent = OrderPlaced | OrderMoved
 
@@ -39,21 +47,21 @@ type Fields = Record<string, string>
  * Checks a stream entry of the orders stream against its schema.
  *
  * @example
- * parseOrderEvent({ type: 'order.moved', orderId, from: 'pending', to: 'cancelled', restored: '1', at: '1700000000000' })
+ * parseOrderEvent({ type: 'order.moved', orderId, seq: '2', from: 'pending', to: 'cancelled', restored: '1', at: '1700000000000', userId, ... })
  */
 export function parseOrderEvent(fields: Fields): Result<OrderEvent, string> {
   try {
     switch (fields.type) {
       case 'order.placed':
-        return ok(orderPlaced(fields))
+        return ok({ type: 'order.placed', ...snapshot(fields) })
       case 'order.moved':
         return ok({
           type: 'order.moved',
-          orderId: id(fields, 'orderId'),
           from: status(fields, 'from'),
           to: status(fields, 'to'),
           restored: fields.restored === '1',
           at: new Date(count(fields, 'at')),
+          ...snapshot(fields),
         })
       default:
         return err(`unknown event type ${fields.type}`)
@@ -63,15 +71,17 @@ export function parseOrderEvent(fields: Fields): Result<OrderEvent, string> {
   }
 }
 
-function orderPlaced(fields: Fields): OrderPlaced {
+function snapshot(fields: Fields): OrderSnapshot {
+  const seq = count(fields, 'seq')
   const quantity = count(fields, 'quantity')
   const unitPrice = count(fields, 'unitPrice')
   const total = count(fields, 'total')
+  if (seq < 1) throw new Error('seq must be positive')
   if (quantity < 1) throw new Error('quantity must be positive')
   if (total !== unitPrice * quantity) throw new Error('total is not unitPrice * quantity')
   return {
-    type: 'order.placed',
     orderId: id(fields, 'orderId'),
+    seq,
     userId: id(fields, 'userId'),
     saleId: fields.saleId ? id(fields, 'saleId') : null,
     productId: id(fields, 'productId'),

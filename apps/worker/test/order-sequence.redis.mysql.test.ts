@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { type OrderEvent, type OrderStatus, parseOrderEvent } from '@flash/contracts'
+import { orders } from '@flash/db'
+import {
+  findOrderState,
+  findOrderStates,
+  type MoveRequest,
+  moveOrderState,
+  reserve,
+  streamKey,
+} from '@flash/redis'
+import { toEntries } from '@flash/streams'
+import {
+  createBuyers,
+  createSale,
+  type TestDatabase,
+  type TestRedis,
+  testDatabase,
+  testRedis,
+} from '@flash/testing'
+import { inArray } from 'drizzle-orm'
+import fc from 'fast-check'
+import { writeOrders } from '../src/consumers/order-rows.ts'
+
+// MySQL must end with what Redis decided for every order, whatever order the
+// order events are applied in: two workers of one group take batches side by
+// side, a failed batch is retried after later ones, a dead worker's entries
+// are reclaimed by another. Orders here go through the real scripts; their
+// events are then applied in adversarial orders.
+
+type Batch = { id: string; event: OrderEvent }[]
+
+const step = (from: OrderStatus, to: OrderStatus, restore = false) => ({ from, to, restore })
+const PAY = step('pending', 'paid')
+const CANCEL_PENDING = step('pending', 'cancelled', true)
+const CANCEL_PAID = step('paid', 'cancelled', true)
+const FAIL = step('pending', 'failed', true)
+const SHIP = step('paid', 'shipping')
+const DELIVER = step('shipping', 'delivered')
+const ASK_RETURN = step('delivered', 'return_requested')
+const RETURNED = step('return_requested', 'returned', true)
+
+/** Lives an order can have in Redis, as the moves that make them. */
+const LIVES = [
+  [],
+  [CANCEL_PENDING],
+  [FAIL],
+  [PAY],
+  [PAY, CANCEL_PAID],
+  [PAY, SHIP],
+  [PAY, SHIP, DELIVER, ASK_RETURN, RETURNED],
+]
+
+describe('the order-writer, whatever order the order events arrive in', () => {
+  let database: TestDatabase
+  let r: TestRedis
+  let buyers: string[]
+  let saleId: string
+  let read = '0-0'
+
+  beforeAll(async () => {
+    database = await testDatabase()
+    r = await testRedis()
+    buyers = await createBuyers(database.db, 8)
+    ;({ saleId } = await createSale(database.db, r.redis, r.space, {
+      quantity: 1_000_000,
+      perUserLimit: 1_000_000,
+    }))
+  })
+  afterAll(async () => {
+    await r[Symbol.asyncDispose]()
+    await database[Symbol.asyncDispose]()
+  })
+
+  /** Places one order per life and moves it through that life; answers the events written, in stream order. */
+  async function live(lives: (typeof LIVES)[number][]): Promise<{ ids: string[]; events: Batch }> {
+    const ids: string[] = []
+    for (const [i, moves] of lives.entries()) {
+      const orderId = Bun.randomUUIDv7()
+      const placed = await reserve(r.redis, r.space, {
+        offer: { kind: 'sale', id: saleId },
+        orderId,
+        userId: buyers[i % buyers.length] as string,
+        quantity: 1 + (i % 3),
+        fingerprint: 'f',
+        idempotencyKey: `key ${orderId}`,
+        idempotencyTtlSeconds: 600,
+        orderTtlSeconds: 3600,
+      })
+      if (placed.isErr() || placed.value.type !== 'Placed') throw new Error('not placed')
+      const state = await findOrderState(r.redis, r.space, orderId)
+      if (!state) throw new Error('no live state')
+      for (const move of moves) {
+        const request: MoveRequest = {
+          userId: null,
+          from: [move.from],
+          to: move.to,
+          restore: move.restore,
+          ttlSeconds: 3600,
+        }
+        const moved = await moveOrderState(r.redis, r.space, state, request)
+        if (moved.isErr() || moved.value.type !== 'Moved') throw new Error('not moved')
+      }
+      ids.push(orderId)
+    }
+    const stream = streamKey(r.space, 0, 'orders')
+    const entries = toEntries([[stream, await r.redis.xrange(stream, `(${read}`, '+')]])
+    read = entries.at(-1)?.id ?? read
+    const events = entries.map(({ id, fields }) => {
+      const event = parseOrderEvent(fields ?? {})
+      if (event.isErr()) throw new Error(event.error)
+      return { id, event: event.value }
+    })
+    return { ids, events }
+  }
+
+  async function apply(batches: Batch[]): Promise<void> {
+    for (const batch of batches) {
+      const written = await writeOrders(database.db)(batch)
+      if (written.isErr()) throw written.error
+    }
+  }
+
+  /** Each order as Redis has it and as MySQL has it: the two must be equal. */
+  async function both(ids: string[]) {
+    const states = await findOrderStates(r.redis, r.space, ids)
+    const rows = await database.db
+      .select({
+        id: orders.id,
+        status: orders.status,
+        seq: orders.seq,
+        total: orders.total,
+        updatedAt: orders.updatedAt,
+      })
+      .from(orders)
+      .where(inArray(orders.id, ids))
+    const byId = new Map(rows.map((row) => [row.id, row]))
+    return {
+      redis: ids.map((id) => {
+        const state = states.get(id)
+        return (
+          state && {
+            status: state.status,
+            seq: state.seq,
+            total: state.total,
+            updatedAt: state.updatedAt,
+          }
+        )
+      }),
+      mysql: ids.map((id) => {
+        const row = byId.get(id)
+        return (
+          row && { status: row.status, seq: row.seq, total: row.total, updatedAt: row.updatedAt }
+        )
+      }),
+    }
+  }
+
+  it('keeps a cancel applied before the order it cancels', async () => {
+    const { ids, events } = await live([[CANCEL_PENDING]])
+    const [placed, cancelled] = events
+    await apply([[cancelled], [placed]] as Batch[])
+
+    const { redis, mysql } = await both(ids)
+    expect(mysql).toEqual(redis)
+    expect(mysql[0]?.status).toBe('cancelled')
+  })
+
+  it('keeps a cancel when the payment before it is applied after it', async () => {
+    const { ids, events } = await live([[PAY, CANCEL_PAID]])
+    const [placed, paid, cancelled] = events
+    await apply([[placed], [cancelled], [paid]] as Batch[])
+
+    const { redis, mysql } = await both(ids)
+    expect(mysql).toEqual(redis)
+    expect(mysql[0]?.status).toBe('cancelled')
+  })
+
+  it('ends the same when the later batches come first and every batch comes twice', async () => {
+    const { ids, events } = await live(LIVES)
+    const batches: Batch[] = []
+    for (let at = 0; at < events.length; at += 3) batches.push(events.slice(at, at + 3))
+    await apply(batches.toReversed().flatMap((batch) => [batch, batch]))
+
+    const { redis, mysql } = await both(ids)
+    expect(mysql).toEqual(redis)
+  })
+
+  it('ends the same when two writers apply interleaved batches at the same time', async () => {
+    const { ids, events } = await live([...LIVES, ...LIVES])
+    const batches: Batch[] = []
+    for (let at = 0; at < events.length; at += 2) batches.push(events.slice(at, at + 2))
+    /** One consumer of the group: its share of the batches, retried on failure as the stream runtime does. */
+    const writer = async (share: Batch[]) => {
+      for (const batch of share)
+        for (let attempt = 1; ; attempt++) {
+          const written = await writeOrders(database.db)(batch)
+          if (written.isOk()) break
+          if (attempt === 5) throw written.error
+        }
+    }
+    await Promise.all([
+      writer(batches.filter((_, i) => i % 2 === 1)),
+      writer(batches.filter((_, i) => i % 2 === 0).toReversed()),
+    ])
+
+    const { redis, mysql } = await both(ids)
+    expect(mysql).toEqual(redis)
+  })
+
+  it('ends with what Redis decided for any interleaving, repetition and batching of the events', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom(...LIVES), { minLength: 1, maxLength: 5 }),
+        // Sort keys (a permutation), repeats and cuts, for up to 30 events.
+        fc.array(fc.nat(1_000), { minLength: 30, maxLength: 30 }),
+        fc.array(fc.nat(29), { maxLength: 6 }),
+        fc.array(fc.boolean(), { minLength: 36, maxLength: 36 }),
+        async (lives, keys, repeats, cuts) => {
+          const { ids, events } = await live(lives)
+          const order = events
+            .map((entry, i) => ({ entry, key: keys[i] ?? 0 }))
+            .sort((a, b) => a.key - b.key)
+            .map(({ entry }) => entry)
+          for (const i of repeats) if (events[i]) order.splice(i % (order.length + 1), 0, events[i])
+          const batches: Batch[] = [[]]
+          for (const [i, entry] of order.entries()) {
+            batches.at(-1)?.push(entry)
+            if (cuts[i]) batches.push([])
+          }
+          await apply(batches)
+
+          const { redis, mysql } = await both(ids)
+          expect(mysql).toEqual(redis)
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+})
