@@ -65,7 +65,8 @@ const cases: BadRequest[] = [
   ),
   create('a price given as text', withProduct({ price: '5' }), 400, 'body.price:'),
   create('a price given as an object', withProduct({ price: { amount: 5 } }), 400, 'body.price:'),
-  create('a price over the maximum', withProduct({ price: 1e13 }), 400, 'body.price:'),
+  // The bound keeps an order's total (at most 1,000 units) an exact integer, below 2^53.
+  create('a price over the maximum', withProduct({ price: 1_000_000_000_001 }), 400, 'body.price:'),
   create('a stock over the maximum', withProduct({ stock: 1e10 }), 400, 'body.stock:'),
   create('a name that is a number', withProduct({ name: 5 }), 400, 'body.name:'),
   create(

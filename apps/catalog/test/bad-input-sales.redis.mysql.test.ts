@@ -54,6 +54,8 @@ const cases: BadRequest[] = [
     'body.perUserLimit:',
   ),
   create('a price that is negative', withSale({ price: -100 }), 400, 'body.price:'),
+  // The bound keeps an order's total (at most 1,000 units) an exact integer, below 2^53.
+  create('a price over the maximum', withSale({ price: 1_000_000_000_001 }), 400, 'body.price:'),
   create('a start given as a number', withSale({ startsAt: 1_700_000_000 }), 400, 'body.startsAt:'),
   create('an end that is null', withSale({ endsAt: null }), 400, 'body.endsAt:'),
   create('a product id given as a number', withSale({ productId: 42 }), 400, 'body.productId:'),
