@@ -4,9 +4,13 @@
  * in batches of 16 (what one checkout process sends in one turn under load),
  * each with a token to check and the default rate limits, and Redis's own
  * account of the time its scripts took (`INFO commandstats`, reset after a
- * warm-up). Prints microseconds per order for each round.
+ * warm-up), and the server's CPU time over the same orders. Prints
+ * microseconds per order of each, for each round.
  *
- *   bun bench/reserve-script/cost.ts [orders per round=20000] [rounds=4]
+ *   bun bench/reserve-script/cost.ts [orders per round=20000] [rounds=4] [rate-limits=on|off]
+ *
+ * With `off` the orders carry no rate limits, as in the bench's load tests
+ * (`RATE_LIMITS=off`: all the load comes from one address).
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,6 +20,7 @@ import { startPrivateRedis } from '../lib/processes.ts'
 
 const perRound = Number(Bun.argv[2] ?? 20_000)
 const rounds = Number(Bun.argv[3] ?? 4)
+const rateLimits = Bun.argv[4] !== 'off'
 const BATCH = 16
 
 await using server = await startPrivateRedis('off', mkdtempSync(join(tmpdir(), 'reserve-cost-')))
@@ -52,7 +57,9 @@ async function placeOrders(round: string, count: number): Promise<void> {
         idempotencyTtlSeconds: 86_400,
         orderTtlSeconds: 86_400,
         token: { tokenId: `jti-${round}-${at + i}`, issuedAt },
-        rate: { clientId: '203.0.113.7', perBuyer: 10, perClient: 1_000_000, windowSeconds: 10 },
+        rate: rateLimits
+          ? { clientId: '203.0.113.7', perBuyer: 10, perClient: 1_000_000, windowSeconds: 10 }
+          : undefined,
       }),
     )
     for (const result of await Promise.all(batch))
@@ -70,14 +77,29 @@ async function scriptMicros(): Promise<number> {
   return micros
 }
 
+/**
+ * CPU seconds the redis-server process has used (user + system). Unlike the
+ * script's time in commandstats, which is wall-clock time, it does not grow
+ * while the server waits for a core other processes hold.
+ */
+async function serverCpuSeconds(): Promise<number> {
+  const cpu = await redis.info('cpu')
+  const used = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1])
+  return used('used_cpu_user') + used('used_cpu_sys')
+}
+
 await placeOrders('warm-up', 2_000)
-const figures: string[] = []
+const scriptFigures: string[] = []
+const cpuFigures: string[] = []
 for (let round = 1; round <= rounds; round++) {
   await redis.config('RESETSTAT')
+  const cpuBefore = await serverCpuSeconds()
   await placeOrders(`round-${round}`, perRound)
-  figures.push(((await scriptMicros()) / perRound).toFixed(1))
+  scriptFigures.push(((await scriptMicros()) / perRound).toFixed(1))
+  cpuFigures.push(((((await serverCpuSeconds()) - cpuBefore) * 1e6) / perRound).toFixed(1))
 }
 console.log(
-  `reserve script µs per order inside Redis, ${perRound} orders per round: ${figures.join(', ')}`,
+  `µs per order (${perRound} orders per round, rate limits ${rateLimits ? 'on' : 'off'}): reserve script inside Redis ${scriptFigures.join(', ')}; ` +
+    `redis-server CPU ${cpuFigures.join(', ')}`,
 )
 redis.disconnect()
