@@ -130,7 +130,8 @@ function fromReply([code, orderId, remaining]: OrderReply): ResultAsync<
     case ReserveCode.TokenRevoked:
       return errAsync({ type: 'TokenRevoked' })
     case ReserveCode.CommandFailed:
-      // The message Redis gave (a key of the wrong type): the caller logs it as a dependency failure.
+      // Why the script changed nothing for this order (a key of another type, a value that is
+      // not an integer): the caller logs it as a dependency failure.
       return errAsync({ type: 'RedisUnavailable', cause: new Error(orderId) })
     default:
       throw new Error(`reserve-orders.lua answered an unknown code ${code}`)
