@@ -104,6 +104,7 @@ describe('GET /internal/users/:userId/orders', () => {
       status: 'paid',
       items: [{ productId: expect.any(String), saleId: null, quantity: 1, unitPrice: 10_000 }],
       total: 10_000,
+      payment: { status: 'pending' },
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     })

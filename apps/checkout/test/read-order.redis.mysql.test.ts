@@ -35,6 +35,8 @@ describe('GET /orders/:id', () => {
       status: 'pending',
       items: [{ productId, saleId, quantity: 2, unitPrice: 7_000 }],
       total: 14_000,
+      // No worker has asked the provider yet.
+      payment: { status: 'pending' },
     }
     expect(pending.status).toBe(200)
     expect({ ...pending.body, createdAt: undefined, updatedAt: undefined }).toEqual({
