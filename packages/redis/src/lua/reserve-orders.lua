@@ -4,6 +4,7 @@
   process collected in one turn of its event loop for one partition: one call
   instead of one per order takes the per-call cost (the script's set-up, the
   client's command, TIME, the offer's window) off all but one of them.
+
   Redis does not undo a script's writes when a later command fails, so each
   order is decided whole before its first write: every read, every check
   that would otherwise make a later command fail (a key of another type, a
@@ -111,6 +112,8 @@ end
 -- The rate counters this attempt adds to, counted once its answer is known
 -- (an attempt counts whatever the answer, but only once nothing can fail).
 local countKeys, countKeysN = {}, 0
+-- The counters MGET found absent, to tell absent from another type.
+local absent = {}
 local function counted(code, orderId, remaining)
   for i = 1, countKeysN do
     if redis.call('INCR', countKeys[i]) == 1 then redis.call('EXPIRE', countKeys[i], rateWindow) end
@@ -156,19 +159,25 @@ local function reserveOne(k, packed)
   if keysPerOrder == 6 then
     -- Fixed windows: the first attempt in a window starts its clock. A buyer
     -- over its own limit is not counted against its address.
-    local limited
+    local limited, absentN = nil, 0
     for i = 1, 2 do
       local limit = i == 1 and perBuyer or perClient
       if limit > 0 and not limited then
         local key, text = KEYS[k + 4 + i], found[4 + i]
         local attempts = countOf(text)
         if not attempts then return failed('a rate counter is not an integer') end
-        -- MGET reads a key of another type as absent, and INCR would refuse it.
-        if not text and redis.call('EXISTS', key) == 1 then return failed('a rate counter holds another type') end
+        if not text then
+          absentN = absentN + 1
+          absent[absentN] = key
+        end
         countKeysN = countKeysN + 1
         countKeys[countKeysN] = key
         if attempts + 1 > limit then limited = key end
       end
+    end
+    -- MGET reads a key of another type as absent, and INCR would refuse it: one EXISTS for both.
+    if absentN > 0 and redis.call('EXISTS', unpack(absent, 1, absentN)) > 0 then
+      return failed('a rate counter holds another type')
     end
     if limited then
       return counted(Code.RateLimited, '', math.max(redis.call('TTL', limited), 1))
