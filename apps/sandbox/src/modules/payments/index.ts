@@ -50,7 +50,7 @@ function droppedAnswer(): Response {
   const body = new ReadableStream({
     start(controller) {
       controller.enqueue(new TextEncoder().encode('{"id":'))
-      controller.error(new Error('connection lost (sandbox lostAnswer)'))
+      controller.error(new Error('sandbox: answer dropped on purpose (lostAnswer), not a fault'))
     },
   })
   return new Response(body, { headers: { 'content-type': 'application/json' } })
