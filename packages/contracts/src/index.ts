@@ -7,6 +7,7 @@ export {
   type OrderPlaced,
   parseOrderEvent,
 } from './events.ts'
+export { MAX_ORDER_QUANTITY, MAX_PRICE } from './limits.ts'
 export { type OrderStatus, orderStatuses } from './order-status.ts'
 export {
   type EmailKind,

@@ -1,10 +1,11 @@
+import { MAX_PRICE } from '@flash/contracts'
+
 /**
- * Upper bounds of what the catalog accepts. Prices stay far below 2^53 even
- * when multiplied by an order's quantity (the reserve script computes totals
- * in Lua doubles), and counts fit MySQL's unsigned int columns.
+ * Upper bounds of what the catalog accepts: prices keep every order's total
+ * exact (see MAX_PRICE), and counts fit MySQL's unsigned int columns.
  */
 export const limits = {
-  maxPrice: 1_000_000_000_000,
+  maxPrice: MAX_PRICE,
   maxUnits: 1_000_000_000,
   maxNameLength: 200,
   maxDescriptionLength: 5_000,

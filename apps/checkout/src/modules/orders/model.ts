@@ -1,9 +1,14 @@
-import type { OrderStatus } from '@flash/contracts'
+import { MAX_ORDER_QUANTITY, type OrderStatus } from '@flash/contracts'
 import { idString } from '@flash/http'
 import { t } from 'elysia'
 
 // t.Number with multipleOf, not t.Integer: Elysia's t.Integer also accepts numeric strings.
-const quantity = t.Number({ multipleOf: 1, minimum: 1, maximum: 1000, description: 'units to buy' })
+const quantity = t.Number({
+  multipleOf: 1,
+  minimum: 1,
+  maximum: MAX_ORDER_QUANTITY,
+  description: 'units to buy',
+})
 const id = idString({ description: 'an id from the catalog' })
 
 export const OrderModel = {
