@@ -12,15 +12,18 @@ export async function startCheckout(
     rateLimits?: { perBuyer: number; perClient: number; windowSeconds: number }
     returnWindowSeconds?: number
     trustedProxies?: string[]
+    /** REDIS_PARTITIONS; the keys of every partition live under the test's prefix. */
+    partitions?: number
   } = {},
 ) {
   const database = await testDatabase()
   const redis = await testRedis()
+  const space = keySpace(redis.prefix, options.partitions ?? 1)
   const errors: string[] = []
   const app = createCheckoutApp({
     redis: redis.redis,
     db: database.db,
-    space: keySpace(redis.prefix),
+    space,
     tokens: testTokens,
     maxBodyBytes: 16 * 1024,
     idempotencyTtlSeconds: 3600,
@@ -39,6 +42,8 @@ export async function startCheckout(
     url,
     database,
     redis,
+    /** The key space the app uses (`redis.space` has one partition). */
+    space,
     errors,
     async [Symbol.asyncDispose]() {
       await app.stop(true)
@@ -85,18 +90,21 @@ export async function asBuyer(url: string, buyerId: string, method: string, path
   return { status: response.status, body: (await response.json()) as Record<string, any> }
 }
 
-/** Counts the commands an ioredis connection sends from now on. */
-export function countCommands(redis: { sendCommand: (...args: any[]) => unknown }) {
+/** Counts the commands an ioredis connection sends from now on, and keeps their names. */
+export function countCommands(redis: {
+  sendCommand(command: { name: string }, ...rest: unknown[]): unknown
+}) {
   const original = redis.sendCommand.bind(redis)
-  let sent = 0
-  redis.sendCommand = (...args: any[]) => {
-    sent++
-    return original(...args)
+  const names: string[] = []
+  redis.sendCommand = (command, ...rest) => {
+    names.push(command.name.toLowerCase())
+    return original(command, ...rest)
   }
   return {
     get sent() {
-      return sent
+      return names.length
     },
+    names,
     restore: () => {
       redis.sendCommand = original
     },

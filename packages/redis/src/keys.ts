@@ -74,18 +74,22 @@ export function orderKey(space: KeySpace, partition: number, orderId: string): s
 }
 
 /**
- * A buyer's idempotency record; scoped per buyer so two buyers may use the same key.
+ * A buyer's idempotency record, scoped to (buyer, offer): two buyers may use
+ * the same key, and one buyer's key used for another offer is another
+ * request. The offer is in the name, not just its partition's tag, so that
+ * rule does not depend on whether two offers happen to share a partition.
  *
  * @example
- * idempotencyKey(space, 0, userId, 'checkout-42')
+ * idempotencyKey(space, 0, userId, saleId, 'checkout-42') // 'fs:{p0}:idem:<userId>:<saleId>:checkout-42'
  */
 export function idempotencyKey(
   space: KeySpace,
   partition: number,
   userId: string,
+  offerId: string,
   key: string,
 ): string {
-  return `${partitionTag(space, partition)}:idem:${userId}:${key}`
+  return `${partitionTag(space, partition)}:idem:${userId}:${offerId}:${key}`
 }
 
 /**

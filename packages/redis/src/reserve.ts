@@ -77,7 +77,7 @@ export function reserve(
     rate.windowSeconds,
   ]
   const orderKeys = [
-    idempotencyKey(space, offer.partition, input.userId, input.idempotencyKey),
+    idempotencyKey(space, offer.partition, input.userId, input.offer.id, input.idempotencyKey),
     orderKey(space, offer.partition, input.orderId),
     revoked.token,
     revoked.user,
