@@ -6,7 +6,8 @@ import { Elysia } from 'elysia'
 import type { CheckoutDeps } from './deps.ts'
 import { internalController } from './modules/internal/index.ts'
 import { ordersController } from './modules/orders/index.ts'
-import { refuseSoldOut, SoldOutFlags } from './modules/orders/sold-out-flags.ts'
+import { soldOutShortcut } from './modules/orders/sold-out-answer.ts'
+import { SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
 export type CheckoutConfig = Omit<CheckoutDeps, 'soldOut'> & {
   tokens: TokenVerifier
@@ -49,11 +50,7 @@ export function createCheckoutApp(config: CheckoutConfig) {
       service({
         name: 'checkout',
         maxBodyBytes,
-        answerEarly: {
-          method: 'POST',
-          path: '/orders',
-          answer: (body) => refuseSoldOut(deps.soldOut, body),
-        },
+        answerEarly: soldOutShortcut(deps, tokens),
         log,
         ready: async () => ({
           redis: await answers(config.redis.ping()),

@@ -14,18 +14,23 @@ export type ServiceOptions = {
   /** false for the gateway, which streams bodies on untouched and must not read them. */
   parseJson?: boolean
   /**
-   * Answers requests to one route from what their body says, before Elysia
-   * handles them at all: no headers object, no validation, no token check
-   * (checkout refuses a sale it knows is sold out this way: the stampede
-   * after a sell-out costs a JSON parse, nothing more). `answer` returns
-   * undefined to go on as usual; the body it saw is the one the route gets.
+   * Answers requests to one route before Elysia handles them at all (no
+   * headers object, no parse step, no hooks): a shortcut to an answer the
+   * route itself would give, for a crowd of requests that all get it
+   * (checkout's sold-out answer). `answer` gets the parsed body and the
+   * request and returns undefined, or a promise of it, to go on as usual;
+   * the body it saw is the one the route gets. It must never answer what the
+   * route would not: whatever it does not check, it leaves to the route.
    */
   answerEarly?: {
     method: string
     path: string
-    answer: (body: unknown) => { status: number; body: ApiErrorBody } | undefined
+    answer: (body: unknown, request: Request) => EarlyAnswer | Promise<EarlyAnswer>
   }
 }
+
+/** What `answerEarly` answers with; undefined lets the route answer. */
+export type EarlyAnswer = { status: number; body: ApiErrorBody } | undefined
 
 /**
  * The conventions every app shares: a body size limit, a request id, the
@@ -74,11 +79,15 @@ export function service(options: ServiceOptions) {
       if (early && request.method === early.method && pathOf(request.url) === early.path)
         return peek(request).then((body) => {
           peeked.set(request, body)
-          const answer = body === TOO_LARGE ? undefined : early.answer(body)
-          if (!answer) return undefined
-          set.status = answer.status
-          metrics.count(request.method, early.path, answer.status)
-          return answer.body
+          if (body === TOO_LARGE) return undefined
+          const respond = (answer: EarlyAnswer) => {
+            if (!answer) return undefined
+            set.status = answer.status
+            metrics.count(request.method, early.path, answer.status)
+            return answer.body
+          }
+          const answer = early.answer(body, request)
+          return answer instanceof Promise ? answer.then(respond) : respond(answer)
         })
     })
 

@@ -24,10 +24,16 @@ function app() {
         answerEarly: {
           method: 'POST',
           path: '/orders',
-          answer: (body) =>
-            (body as { saleId?: string } | null)?.saleId === 'gone'
-              ? { status: 409, body: errorBody('sold_out', 'this sale is sold out') }
-              : undefined,
+          answer: (body, request) => {
+            const saleId = (body as { saleId?: string } | null)?.saleId
+            if (saleId === 'gone')
+              return { status: 409, body: errorBody('sold_out', 'this sale is sold out') }
+            // An answer that needs a lookup first, from what the headers say.
+            if (saleId === 'ask' && request.headers.get('x-caller') === 'known')
+              return Promise.resolve({ status: 409, body: errorBody('sold_out', 'found sold out') })
+            if (saleId === 'ask') return Promise.resolve(undefined)
+            return undefined
+          },
         },
       }),
     )
@@ -71,6 +77,18 @@ describe('answerEarly', () => {
     const answer = await send(JSON.stringify({ saleId: 'open', quantity: 2 }))
     expect(answer).toMatchObject({ status: 202, body: { placed: 'open' } })
     expect(seen).toEqual([{ saleId: 'open', quantity: 2 }])
+  })
+
+  it('answers from a promise, reading the request, or leaves it to the route when that gives undefined', async () => {
+    const { send, seen } = app()
+    const body = JSON.stringify({ saleId: 'ask', quantity: 1 })
+    const known = await send(body, { 'x-caller': 'known' })
+    const unknown = await send(body, { 'x-caller': 'someone' })
+    expect([known, unknown].map(({ status, body }): unknown[] => [status, body])).toEqual([
+      [409, { error: { code: 'sold_out', message: 'found sold out' } }],
+      [202, { placed: 'ask' }],
+    ])
+    expect(seen).toEqual([{ saleId: 'ask', quantity: 1 }])
   })
 
   it('leaves malformed, invalid and oversized bodies to the usual refusals', async () => {

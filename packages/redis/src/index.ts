@@ -33,6 +33,7 @@ export {
 } from './order-state.ts'
 export { type ReserveInput, type ReserveOutcome, reserve } from './reserve.ts'
 export { isRevoked, revokeToken, revokeUserTokens } from './revocation.ts'
+export { checkSoldOut, type SoldOutCheck, type SoldOutQuestion } from './sold-out-check.ts'
 export {
   adjustLiveStock,
   repairLiveStock,

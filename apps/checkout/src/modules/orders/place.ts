@@ -5,8 +5,9 @@ import type { CheckoutError } from '../../errors.ts'
 import type { PlaceBody } from './model.ts'
 
 /**
- * The hot path: one Redis round trip (none once the offer is known to be
- * sold out) and no MySQL. The order reaches MySQL through the order-writer.
+ * The hot path: one Redis round trip and no MySQL. The order reaches MySQL
+ * through the order-writer. (The crowd after a sell-out is mostly answered
+ * before this runs, by `soldOutShortcut`.)
  *
  * @example
  * await placeOrder(deps, { userId, clientId: '203.0.113.7' }, { saleId, quantity: 1 }, 'key-1')
@@ -20,7 +21,6 @@ export function placeOrder(
   if (!idempotencyKey) return errAsync({ type: 'IdempotencyKeyRequired' })
   const offer = offerOf(body)
   if (!offer) return errAsync({ type: 'InvalidOffer' })
-  if (deps.soldOut.isSoldOut(offer.id)) return errAsync({ type: 'SoldOut', offer })
 
   return reserve(deps.redis, deps.space, {
     offer,
@@ -34,7 +34,11 @@ export function placeOrder(
     orderTtlSeconds: deps.orderStateTtlSeconds,
     rate: deps.rateLimits ? { clientId: caller.clientId, ...deps.rateLimits } : undefined,
   })
-    .map((outcome) => ({ orderId: outcome.orderId, replayed: outcome.type === 'Replayed' }))
+    .map((outcome) => {
+      // Stock came back (a cancel elsewhere): this process need not read before reserving now.
+      if (outcome.type === 'Placed') deps.soldOut.clear(offer.id)
+      return { orderId: outcome.orderId, replayed: outcome.type === 'Replayed' }
+    })
     .mapErr((refusal): CheckoutError => {
       switch (refusal.type) {
         case 'SoldOut':
@@ -50,7 +54,8 @@ export function placeOrder(
     })
 }
 
-function offerOf(body: PlaceBody): Offer | null {
+/** The one offer a body names, or null when it names none or both. */
+export function offerOf(body: PlaceBody): Offer | null {
   if (body.saleId && !body.productId) return { kind: 'sale', id: body.saleId }
   if (body.productId && !body.saleId) return { kind: 'product', id: body.productId }
   return null
