@@ -6,13 +6,12 @@ import {
   type MoveRequest,
   moveOrderState,
   moveOrderStates,
-  type Offer,
   offerKeys,
-  publishOffer,
   type ReserveInput,
   reserve,
   streamKey,
 } from '../src/index.ts'
+import { liveSale } from './live-sale.ts'
 
 // Redis does not undo a script's earlier writes when a later command fails.
 // Each script therefore checks whatever could make a later command fail
@@ -40,21 +39,7 @@ async function everything(redis: Redis, prefix: string): Promise<Record<string, 
 /** A fresh prefix with a live sale (no per-buyer limit) of `stock` units at `price`. */
 async function world(stock = 10, price = 700) {
   const r = await testRedis()
-  const offer: Offer = { kind: 'sale', id: Bun.randomUUIDv7() }
-  await publishOffer(
-    r.redis,
-    r.space,
-    offer,
-    {
-      productId: Bun.randomUUIDv7(),
-      saleId: offer.id,
-      price,
-      perUserLimit: 0,
-      startsAt: new Date(Date.now() - 60_000),
-      endsAt: new Date(Date.now() + 60_000),
-    },
-    stock,
-  )
+  const offer = await liveSale(r, { stock, price })
   const order = (userId: string, quantity = 1): ReserveInput => ({
     offer,
     orderId: Bun.randomUUIDv7(),

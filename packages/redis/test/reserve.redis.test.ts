@@ -4,13 +4,13 @@ import { type TestRedis, testRedis } from '@flash/testing'
 import {
   type Offer,
   offerKeys,
-  publishOffer,
   type ReserveInput,
   rateKey,
   reserve,
   revocationKeys,
   streamKey,
 } from '../src/index.ts'
+import { liveSale } from './live-sale.ts'
 
 // Orders asked for in the same turn of the event loop share one script call;
 // these tests ask for them that way and check that each is still decided on
@@ -22,24 +22,7 @@ describe('reserve, batched per partition', () => {
   })
   afterAll(() => r[Symbol.asyncDispose]())
 
-  async function sale(stock: number, perUserLimit: number): Promise<Offer> {
-    const offer: Offer = { kind: 'sale', id: Bun.randomUUIDv7() }
-    await publishOffer(
-      r.redis,
-      r.space,
-      offer,
-      {
-        productId: Bun.randomUUIDv7(),
-        saleId: offer.id,
-        price: 700,
-        perUserLimit,
-        startsAt: new Date(Date.now() - 60_000),
-        endsAt: new Date(Date.now() + 60_000),
-      },
-      stock,
-    )
-    return offer
-  }
+  const sale = (stock: number, perUserLimit: number) => liveSale(r, { stock, perUserLimit })
 
   function order(offer: Offer, userId: string, key: string, quantity = 1): ReserveInput {
     return {

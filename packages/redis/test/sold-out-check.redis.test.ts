@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { type TestRedis, testRedis } from '@flash/testing'
-import {
-  checkSoldOut,
-  type Offer,
-  offerKeys,
-  publishOffer,
-  reserve,
-  type SoldOutQuestion,
-} from '../src/index.ts'
+import { checkSoldOut, type Offer, offerKeys, reserve, type SoldOutQuestion } from '../src/index.ts'
+import { liveSale } from './live-sale.ts'
 
 // Questions asked in the same turn of the event loop share one MULTI; these
 // ask them that way, for two offers at once, and check each answer alone.
@@ -18,24 +12,7 @@ describe('checkSoldOut, batched per partition', () => {
   })
   afterAll(() => r[Symbol.asyncDispose]())
 
-  async function sale(stock: number, perUserLimit: number): Promise<Offer> {
-    const offer: Offer = { kind: 'sale', id: Bun.randomUUIDv7() }
-    await publishOffer(
-      r.redis,
-      r.space,
-      offer,
-      {
-        productId: Bun.randomUUIDv7(),
-        saleId: offer.id,
-        price: 700,
-        perUserLimit,
-        startsAt: new Date(Date.now() - 60_000),
-        endsAt: new Date(Date.now() + 60_000),
-      },
-      stock,
-    )
-    return offer
-  }
+  const sale = (stock: number, perUserLimit: number) => liveSale(r, { stock, perUserLimit })
 
   function question(offer: Offer, userId: string, key: string, quantity = 1): SoldOutQuestion {
     const issuedAt = Math.floor(Date.now() / 1000)
