@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test'
-import { orders } from '@flash/db'
+import { orders, users } from '@flash/db'
 import { freePort } from '@flash/devstack'
-import { spawnApp, testDatabase, testRedis, waitFor } from '@flash/testing'
+import { spawnApp, testDatabase, testRedis, testTokens, waitFor } from '@flash/testing'
 import { eq } from 'drizzle-orm'
 
 const repoRoot = new URL('../../..', import.meta.url).pathname
@@ -100,5 +100,85 @@ describe('the whole service, as separate processes', () => {
     await reader?.cancel()
     await watching
     expect(seen[0]).toBe(sale.remaining)
+  })
+
+  it('gives a buyer who cancels a paid order the charge back, and shows it in the order', async () => {
+    await using database = await testDatabase()
+    await using r = await testRedis()
+    const shared = { DATABASE_URL: database.url, REDIS_URL: r.url, REDIS_PREFIX: r.prefix }
+    await seed('auth', shared)
+    const { saleId } = JSON.parse((await seed('catalog', shared)).trim().split('\n').at(-1) ?? '')
+
+    const [checkout, gateway, sandbox] = await Promise.all([1, 2, 3].map(() => freePort()))
+    const url = (port: number | undefined) => `http://127.0.0.1:${port}`
+    await using _sandbox = spawnApp('sandbox', { PORT: String(sandbox), SANDBOX_DECLINE_RATE: '0' })
+    await using _checkout = spawnApp('checkout', { ...shared, PORT: String(checkout) })
+    await using _worker = spawnApp('worker', {
+      ...shared,
+      WORKER_NAME: 'e2e-refund',
+      PAYMENT_URL: url(sandbox),
+      RESEND_BASE_URL: url(sandbox),
+      SCHEDULES: 'off',
+    })
+    await using _gateway = spawnApp('gateway', {
+      ...shared,
+      PORT: String(gateway),
+      CHECKOUT_URL: url(checkout),
+    })
+    const base = url(gateway)
+    await waitFor(
+      async () =>
+        (await fetch(`${url(checkout)}/ready`).catch(() => null))?.status === 200 &&
+        (await fetch(`${url(sandbox)}/health`).catch(() => null))?.status === 200,
+      { what: 'checkout and the sandbox to be ready', timeoutMs: 30_000 },
+    )
+    // The seeded buyer's token, signed as auth signs it (auth itself is not needed here).
+    const [buyer] = await database.db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.email, 'buyer1@flash.local'))
+    const { token } = await testTokens.signAccess({ id: buyer?.id as string, role: 'buyer' })
+    const authorization = `Bearer ${token}`
+    const orderView = async (orderId: string) =>
+      (await (await fetch(`${base}/orders/${orderId}`, { headers: { authorization } })).json()) as {
+        status: string
+        payment: { status: string }
+      }
+
+    const placed = await fetch(`${base}/orders`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json', 'idempotency-key': 'e2e-2' },
+      body: JSON.stringify({ saleId, quantity: 1 }),
+    })
+    expect(placed.status).toBe(202)
+    const { orderId } = (await placed.json()) as { orderId: string }
+    await waitFor(async () => (await orderView(orderId)).status === 'paid', { what: 'paid' })
+    expect((await orderView(orderId)).payment).toEqual({ status: 'charged' })
+
+    const cancelled = await fetch(`${base}/orders/${orderId}/cancel`, {
+      method: 'POST',
+      headers: { authorization },
+    })
+    expect(cancelled.status).toBe(200)
+    expect(((await cancelled.json()) as { status: string }).status).toBe('cancelled')
+
+    await waitFor(async () => (await orderView(orderId)).payment.status === 'refunded', {
+      what: 'the refund shown in the order',
+    })
+    const charges = (await (await fetch(`${url(sandbox)}/payments?orderId=${orderId}`)).json()) as {
+      items: { status: string; refundedAt: string | null }[]
+    }
+    expect(charges.items).toHaveLength(1)
+    expect(charges.items[0]?.refundedAt).toEqual(expect.any(String))
+    const mail = await waitFor(
+      async () =>
+        (
+          (await (await fetch(`${url(sandbox)}/emails?to=buyer1@flash.local`)).json()) as {
+            items: { subject: string; text: string }[]
+          }
+        ).items.find((e) => e.subject === 'Your payment was refunded'),
+      { what: 'the refunded e-mail' },
+    )
+    expect(mail.text).toBe(`The payment for order ${orderId} has been refunded.`)
   })
 })
