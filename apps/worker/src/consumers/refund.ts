@@ -1,5 +1,5 @@
 import { type OrderStatus, onlyOf, type RefundRequested, toFields } from '@flash/contracts'
-import { orders } from '@flash/db'
+import { orders, payments } from '@flash/db'
 import { findOrderStates } from '@flash/redis'
 import { type ConsumerOptions, type Later, startConsumer } from '@flash/streams'
 import { sql } from 'drizzle-orm'
@@ -41,7 +41,10 @@ export async function refundOrders(
   emailsStream: string,
   events: readonly RefundRequested[],
 ): Promise<{ later: RefundRequested[]; down: boolean }> {
-  const orderIds = [...new Set(events.map((event) => event.orderId))]
+  const asked = [...new Set(events.map((event) => event.orderId))]
+  // Most orders that fail were declined: nothing was taken, so the provider need not be asked.
+  const declined = await declinedCharges(ctx, asked)
+  const orderIds = asked.filter((orderId) => !declined.has(orderId))
   const known = await orderFacts(ctx, orderIds)
   const outcomes = await Promise.all(
     orderIds.map((orderId) => refundOne(ctx, provider, orderId, known.get(orderId))),
@@ -126,6 +129,25 @@ async function refundOne(
     record: { ...base, status: 'refunded', providerRef: charge.id, refundedAt },
     refunded: true,
   }
+}
+
+/**
+ * The orders whose charge the provider declined, as recorded: its decision
+ * for the order's key is final. A refusal of the request (recorded declined
+ * without a charge id) is not among them: a charge may exist under the key.
+ */
+async function declinedCharges(
+  ctx: WorkerContext,
+  orderIds: readonly string[],
+): Promise<Set<string>> {
+  if (orderIds.length === 0) return new Set()
+  const rows = await ctx.db
+    .select({ orderId: payments.orderId })
+    .from(payments)
+    .where(
+      sql`${payments.orderId} in ${inList(orderIds)} and ${payments.status} = 'declined' and ${payments.providerRef} is not null`,
+    )
+  return new Set(rows.map((row) => row.orderId))
 }
 
 /** Each order's status (its live state while it has one, else MySQL's) and total. */
