@@ -8,9 +8,9 @@ import { eq } from 'drizzle-orm'
 import { writeOrders } from '../src/consumers/order-rows.ts'
 
 // Lua numbers are doubles and '..' writes them with 14 significant digits, so
-// a total of 15 or 16 digits used to reach the state and the event rounded
+// a total of 15 or 16 digits written that way comes out rounded
 // ("9.98999999999e+14"). Totals up to the catalog's bounds (a price of at
-// most 10^12 times at most 1,000 units) stay exact from the script to MySQL.
+// most 10^12 times at most 1,000 units) must stay exact from the script to MySQL.
 describe('money, from the reserve script to MySQL', () => {
   for (const { unitPrice, quantity, total } of [
     { unitPrice: 999_999_999_999, quantity: 999, total: 998_999_999_999_001 },
