@@ -1,4 +1,4 @@
-import type { OrderStatus } from '@flash/contracts'
+import { type OrderStatus, releasesUnits } from '@flash/contracts'
 import { orders } from '@flash/db'
 import {
   findOrderState,
@@ -11,8 +11,6 @@ import {
 } from '@flash/redis'
 import { and, eq, sql } from 'drizzle-orm'
 import type { WorkerContext } from './context.ts'
-
-const FINISHED = new Set<OrderStatus>(['cancelled', 'failed', 'returned'])
 
 export type Move = {
   from: readonly OrderStatus[]
@@ -100,7 +98,7 @@ function requestOf(ctx: WorkerContext, move: Move): MoveRequest {
     from: move.from,
     to: move.to,
     restore: move.restore,
-    ttlSeconds: FINISHED.has(move.to) ? ctx.finishedOrderTtlSeconds : ctx.orderStateTtlSeconds,
+    ttlSeconds: releasesUnits(move.to) ? ctx.finishedOrderTtlSeconds : ctx.orderStateTtlSeconds,
   }
 }
 

@@ -8,7 +8,12 @@ export {
   parseOrderEvent,
 } from './events.ts'
 export { MAX_ORDER_QUANTITY, MAX_PRICE } from './limits.ts'
-export { type OrderStatus, orderStatuses } from './order-status.ts'
+export {
+  type OrderStatus,
+  orderStatuses,
+  releasedStatuses,
+  releasesUnits,
+} from './order-status.ts'
 export {
   type EmailKind,
   type EmailRequested,

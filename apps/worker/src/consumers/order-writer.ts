@@ -1,4 +1,10 @@
-import { type EmailKind, type OrderEvent, parseOrderEvent, toFields } from '@flash/contracts'
+import {
+  type EmailKind,
+  type OrderEvent,
+  parseOrderEvent,
+  releasesUnits,
+  toFields,
+} from '@flash/contracts'
 import type { Db } from '@flash/db/client'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import type { ChainableCommander } from 'ioredis'
@@ -25,9 +31,6 @@ const EMAIL_ON: Partial<Record<string, EmailKind>> = {
   returned: 'order_returned',
 }
 
-/** Moves after which the order no longer keeps its units, so it must not keep a charge either. */
-const GIVES_BACK = new Set(['cancelled', 'failed', 'returned'])
-
 /**
  * Queues what follows a move on `pipeline`: a paid order is sent to
  * shipping, an order that no longer keeps its units to the refund consumer
@@ -38,7 +41,7 @@ const GIVES_BACK = new Set(['cancelled', 'failed', 'returned'])
  */
 function addReactions(pipeline: ChainableCommander, event: OrderEvent, streams: ReactionStreams) {
   if (event.type !== 'order.moved') return
-  if (GIVES_BACK.has(event.to))
+  if (releasesUnits(event.to))
     pipeline.xadd(
       streams.refundsStream,
       '*',

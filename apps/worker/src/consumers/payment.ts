@@ -1,4 +1,4 @@
-import { onlyOf, type PaymentRequested, toFields } from '@flash/contracts'
+import { onlyOf, type PaymentRequested, releasesUnits, toFields } from '@flash/contracts'
 import { findOrderStates, type OrderState } from '@flash/redis'
 import { type ConsumerOptions, type Later, startConsumer } from '@flash/streams'
 import { ResultAsync } from 'neverthrow'
@@ -10,9 +10,6 @@ import { type PaymentRecord, recordPayments } from '../payment-records.ts'
 import { isTransientError, TransientError } from '../transient.ts'
 
 export const PAYMENT_GROUP = 'payment'
-
-/** Statuses whose order keeps its charge: it was paid and has not been given back. */
-const KEEPS_CHARGE = new Set(['paid', 'shipping', 'delivered', 'return_requested'])
 
 /**
  * What one payment request came to:
@@ -74,7 +71,6 @@ async function resolveOne(
   state: OrderState | undefined,
 ): Promise<Resolution> {
   if (!state) return { kind: 'settled', event }
-  if (KEEPS_CHARGE.has(state.status) && state.status !== 'paid') return { kind: 'settled', event }
   if (state.status === 'pending' || state.status === 'paid') {
     const charge = await provider.charge(event.orderId, event.amount)
     if (charge.isOk())
@@ -91,6 +87,8 @@ async function resolveOne(
       down: charge.error.down,
     }
   }
+  // Past paid (shipping, delivered, a return asked for): its charge is settled and kept.
+  if (!releasesUnits(state.status)) return { kind: 'settled', event }
   const found = await provider.find(event.orderId)
   if (found.isErr())
     return {

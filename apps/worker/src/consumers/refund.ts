@@ -1,4 +1,10 @@
-import { type OrderStatus, onlyOf, type RefundRequested, toFields } from '@flash/contracts'
+import {
+  type OrderStatus,
+  onlyOf,
+  type RefundRequested,
+  releasesUnits,
+  toFields,
+} from '@flash/contracts'
 import { orders, payments } from '@flash/db'
 import { findOrderStates } from '@flash/redis'
 import { type ConsumerOptions, type Later, startConsumer } from '@flash/streams'
@@ -11,9 +17,6 @@ import { type PaymentRecord, recordPayments } from '../payment-records.ts'
 import { isTransientError, TransientError } from '../transient.ts'
 
 export const REFUND_GROUP = 'refund'
-
-/** The only statuses whose charge is given back: the order did not keep its units. */
-const GIVES_BACK = new Set<OrderStatus>(['cancelled', 'failed', 'returned'])
 
 /** What one refund request came to. */
 type Outcome =
@@ -84,7 +87,7 @@ async function refundOne(
   orderId: string,
   order: { status: OrderStatus; total: number } | undefined,
 ): Promise<Outcome> {
-  if (!order || !GIVES_BACK.has(order.status)) {
+  if (!order || !releasesUnits(order.status)) {
     ctx.log(
       `[refund] order ${orderId} keeps its charge (${order?.status ?? 'not found'}): no refund`,
     )

@@ -1,11 +1,10 @@
+import { releasedStatuses } from '@flash/contracts'
 import { orderItems, orders } from '@flash/db'
 import { offerKeys, repairLiveStock, streamKey } from '@flash/redis'
 import { and, eq, notInArray, sql } from 'drizzle-orm'
 import { ORDER_WRITER_GROUP } from '../consumers/order-writer.ts'
 import type { WorkerContext } from '../context.ts'
 import { recentSales } from './recent-sales.ts'
-
-const FINISHED = ['cancelled', 'failed', 'returned'] as const
 
 export type ReconcileReport = { checked: number; repaired: number; inFlight: number }
 
@@ -36,7 +35,7 @@ export async function reconcileSales(ctx: WorkerContext, now: Date): Promise<Rec
       .select({ units: sql<string>`coalesce(sum(${orderItems.quantity}), 0)` })
       .from(orders)
       .innerJoin(orderItems, eq(orderItems.orderId, orders.id))
-      .where(and(eq(orders.saleId, sale.id), notInArray(orders.status, [...FINISHED])))
+      .where(and(eq(orders.saleId, sale.id), notInArray(orders.status, [...releasedStatuses])))
     const expected = sale.quantity - Number(held?.units ?? 0)
     const repair = await repairLiveStock(ctx.redis, keys.stock, stream, expected, watermark)
     report.checked++

@@ -1,19 +1,10 @@
-import type { OrderStatus } from '@flash/contracts'
+import { type OrderStatus, releasesUnits } from '@flash/contracts'
 import { type PaymentStatus, payments } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { inArray } from 'drizzle-orm'
 import { okAsync, ResultAsync } from 'neverthrow'
 import type { CheckoutError } from '../../errors.ts'
 import type { PaymentView } from './model.ts'
-
-/** Statuses whose order keeps its charge. */
-const KEEPS_CHARGE = new Set<OrderStatus>([
-  'pending',
-  'paid',
-  'shipping',
-  'delivered',
-  'return_requested',
-])
 
 /**
  * What the buyer is told about the money, from the order's status and what
@@ -37,7 +28,7 @@ export function paymentView(status: OrderStatus, recorded: PaymentStatus | undef
     case 'unknown':
       return { status: 'pending' }
     case 'succeeded':
-      return { status: KEEPS_CHARGE.has(status) ? 'charged' : 'refund_pending' }
+      return { status: releasesUnits(status) ? 'refund_pending' : 'charged' }
     case 'declined':
     case 'refunded':
     case 'none':
