@@ -210,7 +210,7 @@ describe('unknown charge outcomes', () => {
     await control(p, {
       next: [{ outcome: 'succeeded' }, { outcome: 'rejected' }, { outcome: 'succeeded' }],
     })
-    const { saleId, orderIds } = await placeOrders(p, 3, 5)
+    const { saleId, buyers, orderIds } = await placeOrders(p, 3, 5)
     await using _worker = p.startWorker({ PAYMENT_CONCURRENCY: '1' })
 
     await waitFor(
@@ -225,5 +225,73 @@ describe('unknown charge outcomes', () => {
     expect((await paymentRow(p, orderIds[1] as string))?.status).toBe('declined')
     expect(await p.r.redis.get(offerKeys(p.r.space, { kind: 'sale', id: saleId }).stock)).toBe('3')
     expect(await p.r.redis.xlen(streamKey(p.r.space, 0, 'dead-letter'))).toBe(0)
+    const failed = await waitFor(
+      async () =>
+        (await emailsTo(p, buyers[1] as string)).find(
+          (e) => e.subject === 'Your order could not be completed',
+        ),
+      { what: 'the failed e-mail' },
+    )
+    expect(failed.text).toBe(
+      `Order ${orderIds[1]} could not be completed: its payment was declined or did not come through in time, and the item is back on sale. If any charge was made for it, we refund it and e-mail you when the refund is done.`,
+    )
+  })
+})
+
+describe('a refund interrupted or asked for twice', () => {
+  it('records and announces a refund the provider already made (a worker died after the refund call), without a second one', async () => {
+    await using p = await pipeline()
+    const { userId, orderId, worker } = await paidOrder(p)
+    await worker[Symbol.asyncDispose]()
+    // What the dead worker managed: the provider refunded; nothing of it reached MySQL or the buyer.
+    const [charge] = await chargesOf(p, orderId)
+    await p.sandbox(`/payments/${charge?.id}/refund`, { method: 'POST', body: '{}' })
+    await move(p, orderId, 'paid', 'cancelled', true)
+
+    await using _worker = p.startWorker()
+    await expectRefundedOnce(p, orderId, userId)
+    expect((await p.sandbox<{ refunds: number }>('/payments/stats')).refunds).toBe(1)
+  })
+
+  it('refunds once and e-mails once when the refund is asked for twice', async () => {
+    await using p = await pipeline()
+    const { userId, orderId, worker } = await paidOrder(p)
+    await using _worker = worker
+    await move(p, orderId, 'paid', 'cancelled', true)
+    await expectRefundedOnce(p, orderId, userId)
+
+    const refunds = streamKey(p.r.space, 0, 'refunds')
+    await p.r.redis.xadd(
+      refunds,
+      '*',
+      'json',
+      JSON.stringify({ type: 'refund.requested', orderId }),
+    )
+    await waitFor(
+      async () => {
+        const groups = (await p.r.redis.xinfo('GROUPS', refunds)) as unknown[][]
+        const info = Object.fromEntries(
+          Array.from({ length: (groups[0]?.length ?? 0) / 2 }, (_, k) => [
+            groups[0]?.[2 * k],
+            groups[0]?.[2 * k + 1],
+          ]),
+        )
+        return info.pending === 0 && info.lag === 0
+      },
+      { what: 'the second request handled' },
+    )
+    const emails = streamKey(p.r.space, 0, 'emails')
+    await waitFor(
+      async () =>
+        (await p.r.redis.xlen(emails)) > 0 &&
+        ((await p.r.redis.xpending(emails, 'email')) as [number])[0] === 0,
+      {
+        what: 'every e-mail request handled',
+      },
+    )
+    expect((await p.sandbox<{ refunds: number }>('/payments/stats')).refunds).toBe(1)
+    expect(
+      (await emailsTo(p, userId)).filter((e) => e.subject === 'Your payment was refunded'),
+    ).toHaveLength(1)
   })
 })
