@@ -1,5 +1,6 @@
 import { type ApiErrorBody, errorBody } from '@flash/contracts'
 import { Elysia } from 'elysia'
+import { bearerToken } from './bearer-token.ts'
 import type { Identity, TokenVerifier } from './tokens.ts'
 
 export type BearerOptions = {
@@ -43,9 +44,9 @@ export function bearer(tokens: TokenVerifier, options: BearerOptions = {}) {
   const unavailable = errorBody('unavailable', 'sessions cannot be checked right now; try again')
 
   async function identify(request: Request): Promise<Identity | null> {
-    const authorization = request.headers.get('authorization')
-    if (!authorization?.startsWith('Bearer ')) return null
-    const identity = await tokens.verifyAccess(authorization.slice('Bearer '.length).trim())
+    const token = bearerToken(request.headers.get('authorization'))
+    if (token === null) return null
+    const identity = await tokens.verifyAccess(token)
     if (identity) verified.set(request, identity)
     return identity
   }

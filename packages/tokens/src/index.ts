@@ -1,3 +1,4 @@
+export { bearerToken } from './bearer-token.ts'
 export { type BearerOptions, bearer } from './bearer.ts'
 export {
   createTokenService,

@@ -53,6 +53,18 @@ describe('bearer with a revocation check', () => {
     expect(checked).toEqual([tokenId])
   })
 
+  it('takes the scheme in lower case too (RFC 9110)', async () => {
+    const { app } = appWith(async () => false)
+    const { token } = await tokens.signAccess({ id: 'user-1', role: 'buyer' })
+    const response = await app.handle(
+      new Request('http://localhost/auth', { headers: { authorization: `bearer ${token}` } }),
+    )
+    expect({ status: response.status, body: await response.text() }).toEqual({
+      status: 200,
+      body: 'user-1',
+    })
+  })
+
   it('refuses a revoked token on auth and admin routes with 401', async () => {
     const { app } = appWith(async () => true)
     const { token } = await tokens.signAccess({ id: 'admin-1', role: 'admin' })

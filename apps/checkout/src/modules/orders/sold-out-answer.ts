@@ -1,6 +1,6 @@
 import type { ServiceOptions } from '@flash/http'
 import { checkSoldOut } from '@flash/redis'
-import type { TokenVerifier } from '@flash/tokens'
+import { bearerToken, type TokenVerifier } from '@flash/tokens'
 import { TypeCompiler } from 'elysia/type-system'
 import type { CheckoutDeps } from '../../deps.ts'
 import { toHttp } from '../../errors.ts'
@@ -47,12 +47,12 @@ export function soldOutShortcut(
       const idempotencyKey = request.headers.get('idempotency-key')
       if (idempotencyKey === null || !validHeaders.Check({ 'idempotency-key': idempotencyKey }))
         return undefined
-      const authorization = request.headers.get('authorization')
       // Read as `bearer` reads it; a header it would refuse verifies as no one here too.
-      if (!authorization?.startsWith('Bearer ')) return undefined
+      const token = bearerToken(request.headers.get('authorization'))
+      if (token === null) return undefined
       const quantity = body.quantity
       return tokens
-        .verifyAccess(authorization.slice('Bearer '.length).trim())
+        .verifyAccess(token)
         .then((identity) =>
           identity
             ? checkSoldOut(deps.redis, deps.space, {

@@ -1,6 +1,6 @@
 import { BreakerOpenError, CircuitBreaker } from '@flash/breaker'
 import { apiError } from '@flash/http'
-import type { Identity, TokenVerifier } from '@flash/tokens'
+import { bearerToken, type Identity, type TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { forward } from './forward.ts'
 import { routeOf, type Upstreams } from './routes.ts'
@@ -105,10 +105,8 @@ async function tokenRefusal(
   config: Pick<ProxyConfig, 'tokens' | 'isRevoked' | 'log'>,
   request: Request,
 ): Promise<Response | null> {
-  const authorization = request.headers.get('authorization')
-  const identity = authorization?.startsWith('Bearer ')
-    ? await config.tokens.verifyAccess(authorization.slice('Bearer '.length).trim())
-    : null
+  const token = bearerToken(request.headers.get('authorization'))
+  const identity = token === null ? null : await config.tokens.verifyAccess(token)
   if (!identity) return apiError(401, 'unauthorized', 'a valid bearer token is required')
   if (!config.isRevoked) return null
   try {
