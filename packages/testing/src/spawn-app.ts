@@ -6,6 +6,7 @@ const repoRoot = new URL('../../..', import.meta.url).pathname
  *
  * @example
  * await using worker = spawnApp('worker', { DATABASE_URL: database.url, REDIS_PREFIX: r.prefix })
+ * readFileSync(`/proc/${worker.pid}/stat`, 'utf8') // its CPU time so far
  */
 export function spawnApp(app: string, env: Record<string, string>) {
   const child = Bun.spawn(['bun', `apps/${app}/src/index.ts`], {
@@ -16,6 +17,8 @@ export function spawnApp(app: string, env: Record<string, string>) {
     stderr: 'inherit',
   })
   return {
+    /** For CPU and memory figures from /proc/<pid>. */
+    pid: child.pid,
     exited: child.exited,
     kill: (signal: NodeJS.Signals = 'SIGTERM') => child.kill(signal),
     async [Symbol.asyncDispose]() {
