@@ -26,8 +26,11 @@ export type AuthConfig = {
   pii: Keyring
   /** null turns rate limiting off. */
   rateLimits: AuthRateLimits | null
-  /** Peers whose X-Forwarded-For names the client (the gateway). */
-  trustedProxies: readonly string[]
+  /**
+   * The credential the gateway sends with every request it forwards: only a
+   * request carrying it has its X-Forwarded-For believed.
+   */
+  serviceToken: string | undefined
   /** The buyer's recent orders for `/auth/me` (checkout through a breaker, in production). */
   recentOrders: RecentOrders
   /** How long a signup code lives and how often it may be tried. */
@@ -85,8 +88,8 @@ export function createAuthApp(config: AuthConfig) {
         }),
       }),
     )
-    .use(signupController(deps, config.trustedProxies, log))
-    .use(sessionsController(deps, auth, config.trustedProxies, log))
+    .use(signupController(deps, config.serviceToken, log))
+    .use(sessionsController(deps, auth, config.serviceToken, log))
     .use(meController(deps, auth, log))
 }
 

@@ -42,9 +42,11 @@ export function readServerEnv(source: Source = Bun.env) {
     SIGNUP_RATE_WINDOW_SECONDS: { kind: 'int', default: 60 * MINUTE, min: 1 },
     VERIFY_RATE_LIMIT: { kind: 'int', default: 30, min: 1 },
     VERIFY_RATE_WINDOW_SECONDS: { kind: 'int', default: 60 * MINUTE, min: 1 },
-    /** Peers whose X-Forwarded-For is believed (the gateway); anyone else is the client. */
-    TRUSTED_PROXIES: { kind: 'string', default: '127.0.0.1,::1,::ffff:127.0.0.1' },
     CHECKOUT_URL: { kind: 'url', default: `http://127.0.0.1:${defaults.ports.checkout}` },
+    /**
+     * Presented to checkout's internal routes, and expected from the gateway
+     * on every request it forwards (then its X-Forwarded-For names the client).
+     */
     SERVICE_TOKEN: { kind: 'string', default: DEV_SERVICE_TOKEN, secret: true },
     /** How long the breaker in front of checkout stays open before trial calls. */
     BREAKER_OPEN_MS: { kind: 'int', default: 10_000, min: 1 },

@@ -1,6 +1,6 @@
 import { jwtSettings } from '@flash/config'
 import { connectDb } from '@flash/db/client'
-import { parseTrustedProxies, serve } from '@flash/http'
+import { serve } from '@flash/http'
 import { connectRedis, keySpace } from '@flash/redis'
 import { createTokenService } from '@flash/tokens'
 import { createAuthApp } from './app.ts'
@@ -30,7 +30,7 @@ const app = createAuthApp({
   refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
   pii: env.piiKeyring,
   rateLimits: env.rateLimits,
-  trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
+  serviceToken: env.SERVICE_TOKEN,
   recentOrders: checkout.recentOrders,
   maxBodyBytes: env.MAX_BODY_BYTES,
 })

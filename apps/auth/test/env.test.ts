@@ -26,7 +26,6 @@ describe('readServerEnv', () => {
       SIGNUP_RATE_WINDOW_SECONDS: 3600,
       VERIFY_RATE_LIMIT: 30,
       VERIFY_RATE_WINDOW_SECONDS: 3600,
-      TRUSTED_PROXIES: '127.0.0.1,::1,::ffff:127.0.0.1',
       CHECKOUT_URL: `http://127.0.0.1:${defaults.ports.checkout}`,
       SERVICE_TOKEN: DEV_SERVICE_TOKEN,
       BREAKER_OPEN_MS: 10_000,

@@ -27,8 +27,10 @@ export type AuthOptions = {
   recentOrders?: RecentOrders
   verification?: { ttlSeconds: number; maxTries: number }
   pii?: Keyring
-  trustedProxies?: string[]
 }
+
+/** The credential `startAuth`'s app expects from the gateway. */
+export const SERVICE_TOKEN = 'auth-test-service-token'
 
 /**
  * An auth app on a database and key prefix of its own, listening on a free
@@ -48,7 +50,7 @@ export async function startAuth(options: AuthOptions = {}) {
     accessTtlSeconds: 3600,
     pii,
     rateLimits: options.rateLimits ?? null,
-    trustedProxies: options.trustedProxies ?? ['127.0.0.1'],
+    serviceToken: SERVICE_TOKEN,
     recentOrders: options.recentOrders ?? (async () => ({ orders: [], available: true })),
     verification: options.verification,
     maxBodyBytes: MAX_BODY_BYTES,

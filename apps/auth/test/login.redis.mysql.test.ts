@@ -210,7 +210,7 @@ describe('when MySQL does not answer', () => {
       accessTtlSeconds: 3600,
       pii: testKeyring(),
       rateLimits: null,
-      trustedProxies: ['127.0.0.1'],
+      serviceToken: undefined,
       recentOrders: async () => ({ orders: [], available: true }),
       maxBodyBytes: MAX_BODY_BYTES,
       log: (line) => errors.push(line),

@@ -13,8 +13,11 @@ export type CheckoutConfig = Omit<CheckoutDeps, 'soldOut'> & {
   tokens: TokenVerifier
   maxBodyBytes: number
   soldOutFlagMs: number
-  trustedProxies: readonly string[]
-  /** The credential other apps present to `/internal` routes; unset refuses them all. */
+  /**
+   * The credential other apps present to `/internal` routes, and the gateway
+   * with every request it forwards (its X-Forwarded-For is believed only
+   * then); unset refuses `/internal` and believes no X-Forwarded-For.
+   */
   serviceToken?: string
   log?: (line: string) => void
 }
@@ -29,15 +32,7 @@ export type CheckoutConfig = Omit<CheckoutDeps, 'soldOut'> & {
  */
 export function createCheckoutApp(config: CheckoutConfig) {
   const log = config.log ?? ((line: string) => console.error(line))
-  const {
-    tokens,
-    maxBodyBytes,
-    soldOutFlagMs,
-    trustedProxies,
-    serviceToken,
-    log: _,
-    ...rest
-  } = config
+  const { tokens, maxBodyBytes, soldOutFlagMs, serviceToken, log: _, ...rest } = config
   const deps: CheckoutDeps = { ...rest, soldOut: new SoldOutFlags(soldOutFlagMs) }
   const answers = (check: Promise<unknown>) =>
     check.then(
@@ -59,7 +54,7 @@ export function createCheckoutApp(config: CheckoutConfig) {
         }),
       }),
     )
-    .use(ordersController(deps, tokens, trustedProxies, log))
+    .use(ordersController(deps, tokens, serviceToken, log))
     .use(internalController(deps, serviceToken, log))
 }
 

@@ -25,9 +25,11 @@ export const env = readEnv(Bun.env, {
   ORDER_RATE_PER_BUYER: { kind: 'int', default: 10, min: 1 },
   ORDER_RATE_PER_CLIENT: { kind: 'int', default: 100, min: 1 },
   ORDER_RATE_WINDOW_SECONDS: { kind: 'int', default: 10, min: 1 },
-  /** Peers whose X-Forwarded-For is believed (the gateway); anyone else is the client. */
-  TRUSTED_PROXIES: { kind: 'string', default: '127.0.0.1,::1,::ffff:127.0.0.1' },
-  /** What other apps (auth) present to `/internal` routes; auth's env.ts has the same default. */
+  /**
+   * What other apps (auth) present to `/internal` routes, and the gateway with
+   * every request (then its X-Forwarded-For names the client); auth's env.ts
+   * has the same default.
+   */
   SERVICE_TOKEN: { kind: 'string', default: DEV_SERVICE_TOKEN },
 })
 

@@ -1,6 +1,6 @@
 import { jwtSettings } from '@flash/config'
 import { connectDb } from '@flash/db/client'
-import { parseTrustedProxies, serve } from '@flash/http'
+import { serve } from '@flash/http'
 import { connectRedis, keySpace, loadScripts } from '@flash/redis'
 import { createTokenVerifier } from '@flash/tokens'
 import { createCheckoutApp } from './app.ts'
@@ -29,7 +29,6 @@ const app = createCheckoutApp({
           perClient: env.ORDER_RATE_PER_CLIENT,
           windowSeconds: env.ORDER_RATE_WINDOW_SECONDS,
         },
-  trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
   serviceToken: env.SERVICE_TOKEN,
 })
 

@@ -2,6 +2,9 @@ import { keySpace } from '@flash/redis'
 import { testDatabase, testRedis, testTokens } from '@flash/testing'
 import { createCheckoutApp } from '../src/app.ts'
 
+/** The credential `startCheckout`'s app expects from the gateway (and on `/internal`). */
+export const SERVICE_TOKEN = 'checkout-test-service-token'
+
 /**
  * A checkout app on its own database and key prefix, listening on a free
  * port so tests go through real HTTP.
@@ -11,7 +14,6 @@ export async function startCheckout(
     soldOutFlagMs?: number
     rateLimits?: { perBuyer: number; perClient: number; windowSeconds: number }
     returnWindowSeconds?: number
-    trustedProxies?: string[]
     /** REDIS_PARTITIONS; the keys of every partition live under the test's prefix. */
     partitions?: number
   } = {},
@@ -33,7 +35,7 @@ export async function startCheckout(
     soldOutFlagMs: options.soldOutFlagMs ?? 500,
     // Every test buyer comes from 127.0.0.1: rate limits are off unless a test is about them.
     rateLimits: options.rateLimits ?? null,
-    trustedProxies: options.trustedProxies ?? ['127.0.0.1'],
+    serviceToken: SERVICE_TOKEN,
     log: (line) => errors.push(line),
   }).listen({ port: 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server?.port}`

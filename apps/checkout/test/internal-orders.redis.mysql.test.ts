@@ -25,7 +25,6 @@ function start(serviceToken: string | undefined) {
     returnWindowSeconds: 86_400,
     soldOutFlagMs: 500,
     rateLimits: null,
-    trustedProxies: ['127.0.0.1'],
     serviceToken,
     log: (line) => errors.push(line),
   }).listen({ port: 0, hostname: '127.0.0.1' })

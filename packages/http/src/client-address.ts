@@ -1,33 +1,45 @@
+import { timingSafeEqual } from 'node:crypto'
 import type { Server } from 'bun'
 
 /**
- * The address rate limits count against. Behind the gateway every request
- * comes from the gateway, so the client is the last address the gateway
- * appended to X-Forwarded-For; from anyone else, that header is ignored
- * (a client could write anything in it).
+ * The address rate limits count against. The gateway proves itself with the
+ * service credential (`x-service-token`) and appends the client's address to
+ * X-Forwarded-For, so with the right credential the client is the header's
+ * last entry. Without it, the header is ignored whoever sent it: the apps'
+ * own ports are reachable too, and every client on the gateway's machine
+ * shares its address, so the peer proves nothing.
  *
  * @example
- * clientAddress(request, server, ['127.0.0.1']) // '203.0.113.7'
+ * clientAddress(request, server, env.SERVICE_TOKEN) // '203.0.113.7'
  */
 export function clientAddress(
   request: Request,
   server: Server<unknown> | null,
-  trustedProxies: readonly string[],
+  serviceToken: string | undefined,
 ): string {
   const peer = server?.requestIP(request)?.address ?? 'unknown'
-  if (!trustedProxies.includes(peer)) return peer
   const forwarded = request.headers.get('x-forwarded-for')
-  const last = forwarded?.split(',').at(-1)?.trim()
-  return last || peer
+  if (!forwarded || !fromGateway(request.headers.get('x-service-token'), serviceToken)) return peer
+  return forwarded.split(',').at(-1)?.trim() || peer
 }
 
 /**
- * The peers whose X-Forwarded-For `clientAddress` believes, from the
- * comma-separated list an app's `TRUSTED_PROXIES` holds.
- *
- * @example
- * parseTrustedProxies('127.0.0.1, ::1') // ['127.0.0.1', '::1']
+ * Compares digests, so that neither the credential's contents nor its length
+ * shows in the time the comparison takes. The expected credential is one
+ * configured value per process: its digest is made once.
  */
-export function parseTrustedProxies(list: string): string[] {
-  return list.split(',').map((address) => address.trim())
+function fromGateway(presented: string | null, expected: string | undefined): boolean {
+  if (!presented || !expected) return false
+  let expectedDigest = digests.get(expected)
+  if (!expectedDigest) {
+    expectedDigest = digest(expected)
+    digests.set(expected, expectedDigest)
+  }
+  return timingSafeEqual(digest(presented), expectedDigest)
+}
+
+const digests = new Map<string, Buffer>()
+
+function digest(value: string): Buffer {
+  return new Bun.CryptoHasher('sha256').update(value).digest()
 }

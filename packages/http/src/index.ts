@@ -1,5 +1,5 @@
 export { apiError } from './api-error.ts'
-export { clientAddress, parseTrustedProxies } from './client-address.ts'
+export { clientAddress } from './client-address.ts'
 export { idString, UUID_PATTERN } from './ids.ts'
 export { type Served, type ServeOptions, serve } from './serve.ts'
 export { acceptRequestId } from './request-id.ts'

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'bun:test'
 import type { Server } from 'bun'
-import { clientAddress, parseTrustedProxies } from '../src/index.ts'
+import { clientAddress } from '../src/index.ts'
+
+const CREDENTIAL = 'the-gateway-service-token'
 
 /** A server that says every request came from `peer`, as Bun's does for a real connection. */
 const from = (peer: string) =>
@@ -8,40 +10,53 @@ const from = (peer: string) =>
     requestIP: () => ({ address: peer, family: 'IPv4', port: 40000 }),
   }) as unknown as Server<unknown>
 
-const request = (forwardedFor?: string) =>
+const request = (headers: { forwardedFor?: string; serviceToken?: string }) =>
   new Request('http://localhost/orders', {
-    headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+    headers: {
+      ...(headers.forwardedFor ? { 'x-forwarded-for': headers.forwardedFor } : {}),
+      ...(headers.serviceToken ? { 'x-service-token': headers.serviceToken } : {}),
+    },
   })
 
 describe('clientAddress', () => {
-  const proxies = ['10.0.0.1']
+  it('believes the last hop of X-Forwarded-For, and only that one, from a request carrying the service credential', () => {
+    const forwarded = request({ forwardedFor: '1.1.1.1, 203.0.113.7', serviceToken: CREDENTIAL })
 
-  it('believes the last hop a trusted proxy appended, and only that one', () => {
-    expect(clientAddress(request('1.1.1.1, 203.0.113.7'), from('10.0.0.1'), proxies)).toBe(
-      '203.0.113.7',
-    )
+    expect(clientAddress(forwarded, from('127.0.0.1'), CREDENTIAL)).toBe('203.0.113.7')
   })
 
-  it('ignores X-Forwarded-For from anyone else', () => {
-    expect(clientAddress(request('203.0.113.7'), from('198.51.100.2'), proxies)).toBe(
-      '198.51.100.2',
-    )
-  })
+  it('ignores X-Forwarded-For without the credential, with a wrong one, or with one of another length, even from loopback', () => {
+    const peer = from('127.0.0.1')
 
-  it('falls back to the peer when a trusted proxy sent no header, and to "unknown" without a server', () => {
     expect({
-      noHeader: clientAddress(request(), from('10.0.0.1'), proxies),
-      noServer: clientAddress(request('203.0.113.7'), null, proxies),
-    }).toEqual({ noHeader: '10.0.0.1', noServer: 'unknown' })
+      none: clientAddress(request({ forwardedFor: '203.0.113.7' }), peer, CREDENTIAL),
+      wrong: clientAddress(
+        request({ forwardedFor: '203.0.113.7', serviceToken: 'the-gateway-service-tokeN' }),
+        peer,
+        CREDENTIAL,
+      ),
+      shorter: clientAddress(
+        request({ forwardedFor: '203.0.113.7', serviceToken: 'the' }),
+        peer,
+        CREDENTIAL,
+      ),
+    }).toEqual({ none: '127.0.0.1', wrong: '127.0.0.1', shorter: '127.0.0.1' })
   })
-})
 
-describe('parseTrustedProxies', () => {
-  it('reads a comma-separated list, spaces and all', () => {
-    expect(parseTrustedProxies('127.0.0.1, ::1 ,::ffff:127.0.0.1')).toEqual([
-      '127.0.0.1',
-      '::1',
-      '::ffff:127.0.0.1',
-    ])
+  it('believes nobody when the app has no credential configured', () => {
+    const forwarded = request({ forwardedFor: '203.0.113.7', serviceToken: CREDENTIAL })
+
+    expect(clientAddress(forwarded, from('10.0.0.1'), undefined)).toBe('10.0.0.1')
+  })
+
+  it('falls back to the peer when the gateway sent no header, and to "unknown" without a server', () => {
+    expect({
+      noHeader: clientAddress(request({ serviceToken: CREDENTIAL }), from('10.0.0.1'), CREDENTIAL),
+      noServer: clientAddress(
+        request({ forwardedFor: '203.0.113.7', serviceToken: 'wrong' }),
+        null,
+        CREDENTIAL,
+      ),
+    }).toEqual({ noHeader: '10.0.0.1', noServer: 'unknown' })
   })
 })

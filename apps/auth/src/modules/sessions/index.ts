@@ -12,12 +12,13 @@ import { login } from './service.ts'
  * `/auth` sessions: login, refresh (rotating), logout and logout-all.
  *
  * @example
- * new Elysia().use(sessionsController(deps, bearer(tokens, { isRevoked }), ['127.0.0.1'], console.error))
+ * new Elysia().use(sessionsController(deps, bearer(tokens, { isRevoked }), env.SERVICE_TOKEN, console.error))
  */
 export function sessionsController(
   deps: AuthDeps,
   auth: ReturnType<typeof bearer>,
-  trustedProxies: readonly string[],
+  /** The gateway's credential: X-Forwarded-For is believed only from a request carrying it. */
+  serviceToken: string | undefined,
   log: (line: string) => void,
 ) {
   const refuse = refuseWith(log)
@@ -29,7 +30,7 @@ export function sessionsController(
       async ({ body, set, request, server }) => {
         // Tokens must never sit in a shared cache (RFC 6749, section 5.1).
         set.headers['cache-control'] = 'no-store'
-        const clientIp = clientAddress(request, server, trustedProxies)
+        const clientIp = clientAddress(request, server, serviceToken)
         return (await login(deps, body, clientIp)).match((session) => session, refuse)
       },
       {

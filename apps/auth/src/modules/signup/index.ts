@@ -9,11 +9,12 @@ import { signUp, verifySignup } from './service.ts'
  * `/auth/signup` and `/auth/verify`: an account exists once its e-mailed code came back.
  *
  * @example
- * new Elysia().use(signupController(deps, ['127.0.0.1'], console.error))
+ * new Elysia().use(signupController(deps, env.SERVICE_TOKEN, console.error))
  */
 export function signupController(
   deps: AuthDeps,
-  trustedProxies: readonly string[],
+  /** The gateway's credential: X-Forwarded-For is believed only from a request carrying it. */
+  serviceToken: string | undefined,
   log: (line: string) => void,
 ) {
   const refuse = refuseWith(log)
@@ -21,7 +22,7 @@ export function signupController(
     .post(
       '/signup',
       async ({ body, request, server, status }) =>
-        (await signUp(deps, body, clientAddress(request, server, trustedProxies))).match(
+        (await signUp(deps, body, clientAddress(request, server, serviceToken))).match(
           () => status(202, { status: 'verification_sent' as const }),
           refuse,
         ),
@@ -33,7 +34,7 @@ export function signupController(
     .post(
       '/verify',
       async ({ body, request, server, status }) =>
-        (await verifySignup(deps, body, clientAddress(request, server, trustedProxies))).match(
+        (await verifySignup(deps, body, clientAddress(request, server, serviceToken))).match(
           (account) => status(201, account),
           refuse,
         ),

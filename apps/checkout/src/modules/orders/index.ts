@@ -13,12 +13,13 @@ import { getOrder, listOrders } from './read.ts'
  * `/orders`: place, read, list, cancel and return the caller's orders.
  *
  * @example
- * new Elysia().use(ordersController(deps, tokens, ['127.0.0.1'], console.error))
+ * new Elysia().use(ordersController(deps, tokens, env.SERVICE_TOKEN, console.error))
  */
 export function ordersController(
   deps: CheckoutDeps,
   tokens: TokenVerifier,
-  trustedProxies: readonly string[],
+  /** The gateway's credential: X-Forwarded-For is believed only from a request carrying it. */
+  serviceToken: string | undefined,
   log: (line: string) => void,
 ) {
   const refuse = (error: CheckoutError) => {
@@ -41,7 +42,7 @@ export function ordersController(
           tokenId: identity.tokenId,
           tokenIssuedAt: identity.issuedAt,
           // Only rate limits need the address; finding it costs a syscall per request.
-          clientId: deps.rateLimits ? clientAddress(request, server, trustedProxies) : '-',
+          clientId: deps.rateLimits ? clientAddress(request, server, serviceToken) : '-',
         }
         return (await placeOrder(deps, caller, body, headers['idempotency-key'])).match(
           ({ orderId }) => status(202, { orderId, status: 'pending' as const }),
