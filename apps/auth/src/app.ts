@@ -5,11 +5,12 @@ import { bearer, type TokenService } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
 import type Redis from 'ioredis'
-import type { AuthDeps } from './deps.ts'
+import type { AuthDeps, Verification } from './deps.ts'
 import { meController } from './modules/me/index.ts'
 import type { RecentOrders } from './modules/me/recent-orders.ts'
 import { sessionsController } from './modules/sessions/index.ts'
 import { signupController } from './modules/signup/index.ts'
+import { registerSignupScripts } from './modules/signup/scripts.ts'
 import { hashPassword } from './shared/password.ts'
 import type { Keyring } from './shared/pii/keyring.ts'
 import type { AuthRateLimits } from './shared/rate-limit.ts'
@@ -33,8 +34,8 @@ export type AuthConfig = {
   serviceToken: string | undefined
   /** The buyer's recent orders for `/auth/me` (checkout through a breaker, in production). */
   recentOrders: RecentOrders
-  /** How long a signup code lives and how often it may be tried. */
-  verification?: { ttlSeconds: number; maxTries: number }
+  /** How long a signup code lives, how often it may be tried and sent; defaults for what is left out. */
+  verification?: Partial<Verification>
   maxBodyBytes: number
   log?: (line: string) => void
 }
@@ -48,6 +49,7 @@ export type AuthConfig = {
  */
 export function createAuthApp(config: AuthConfig) {
   const log = config.log ?? ((line: string) => console.error(line))
+  registerSignupScripts(config.redis)
   const deps: AuthDeps = {
     db: config.db,
     redis: config.redis,
@@ -56,7 +58,7 @@ export function createAuthApp(config: AuthConfig) {
     pii: config.pii,
     accessTtlSeconds: config.accessTtlSeconds,
     refreshTtlSeconds: config.refreshTtlSeconds ?? 14 * 24 * 60 * 60,
-    verification: config.verification ?? { ttlSeconds: 10 * 60, maxTries: 5 },
+    verification: { ttlSeconds: 10 * 60, maxTries: 5, maxSends: 3, ...config.verification },
     rateLimits: config.rateLimits,
     recentOrders: config.recentOrders,
     // Hashed now, not on the first unknown e-mail, so that login is not the slow one.

@@ -6,6 +6,16 @@ import type { RecentOrders } from './modules/me/recent-orders.ts'
 import type { Keyring } from './shared/pii/keyring.ts'
 import type { AuthRateLimits } from './shared/rate-limit.ts'
 
+/** How a signup waits for its code. */
+export type Verification = {
+  /** Seconds a signup waits for its code, from the first e-mail: a new code does not extend it. */
+  ttlSeconds: number
+  /** Tries at the code, whichever code of the signup they were meant for. */
+  maxTries: number
+  /** E-mails one signup may send: the first and the re-sends its own password asks for. */
+  maxSends: number
+}
+
 /** What the auth modules need; built once in app.ts. */
 export type AuthDeps = {
   db: Db
@@ -18,7 +28,7 @@ export type AuthDeps = {
   refreshTtlSeconds: number
   /** Seconds an access token lives: how long a logout-all must be remembered. */
   accessTtlSeconds: number
-  verification: { ttlSeconds: number; maxTries: number }
+  verification: Verification
   /** null turns rate limiting off. */
   rateLimits: AuthRateLimits | null
   recentOrders: RecentOrders

@@ -38,6 +38,14 @@ export function readServerEnv(source: Source = Bun.env) {
     RATE_LIMITS: { kind: 'string', default: 'on' },
     LOGIN_RATE_LIMIT: { kind: 'int', default: 10, min: 1 },
     LOGIN_RATE_WINDOW_SECONDS: { kind: 'int', default: 15 * MINUTE, min: 1 },
+    /**
+     * Failed logins per e-mail from every address together. Reaching it locks
+     * the account's logins (the owner's too) until its window ends: high
+     * enough that only a deliberate flood does, low enough to stop guessing
+     * spread over many addresses. Open sessions keep refreshing.
+     */
+    LOGIN_ACCOUNT_RATE_LIMIT: { kind: 'int', default: 50, min: 1 },
+    LOGIN_ACCOUNT_RATE_WINDOW_SECONDS: { kind: 'int', default: 15 * MINUTE, min: 1 },
     SIGNUP_RATE_LIMIT: { kind: 'int', default: 10, min: 1 },
     SIGNUP_RATE_WINDOW_SECONDS: { kind: 'int', default: 60 * MINUTE, min: 1 },
     VERIFY_RATE_LIMIT: { kind: 'int', default: 30, min: 1 },
@@ -60,6 +68,10 @@ export function readServerEnv(source: Source = Bun.env) {
       ? null
       : {
           login: { limit: env.LOGIN_RATE_LIMIT, windowSeconds: env.LOGIN_RATE_WINDOW_SECONDS },
+          loginAccount: {
+            limit: env.LOGIN_ACCOUNT_RATE_LIMIT,
+            windowSeconds: env.LOGIN_ACCOUNT_RATE_WINDOW_SECONDS,
+          },
           signup: { limit: env.SIGNUP_RATE_LIMIT, windowSeconds: env.SIGNUP_RATE_WINDOW_SECONDS },
           verify: { limit: env.VERIFY_RATE_LIMIT, windowSeconds: env.VERIFY_RATE_WINDOW_SECONDS },
         }

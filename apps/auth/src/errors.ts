@@ -5,6 +5,8 @@ import { errorReply } from '@flash/contracts'
 export type AuthError =
   | { type: 'InvalidCredentials' }
   | { type: 'EmailTaken' }
+  /** Another signup for the address waits for its code; it ends in `minutesLeft` at most. */
+  | { type: 'SignupPending'; minutesLeft: number }
   | { type: 'InvalidCode' }
   | { type: 'InvalidToken' }
   | { type: 'UnknownUser' }
@@ -37,6 +39,14 @@ export function toHttp(error: AuthError): {
       return errorReply(401, 'invalid_credentials', 'the e-mail or password is wrong')
     case 'EmailTaken':
       return errorReply(409, 'email_taken', 'an account with this e-mail already exists; sign in')
+    case 'SignupPending':
+      // Told, not hidden: the address's owner, coming second, must know to wait, and not to
+      // type the code that signup's e-mail carries.
+      return errorReply(
+        409,
+        'signup_pending',
+        `a signup for this address is waiting for its code; it expires in ${error.minutesLeft} minute${error.minutesLeft === 1 ? '' : 's'}. If you did not start it, do not use the code it e-mailed; sign up again once it has expired`,
+      )
     case 'InvalidCode':
       // Wrong, expired and used up look alike: the answer gives a guesser nothing to go on.
       return errorReply(

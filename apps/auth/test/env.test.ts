@@ -22,6 +22,8 @@ describe('readServerEnv', () => {
       RATE_LIMITS: 'on',
       LOGIN_RATE_LIMIT: 10,
       LOGIN_RATE_WINDOW_SECONDS: 900,
+      LOGIN_ACCOUNT_RATE_LIMIT: 50,
+      LOGIN_ACCOUNT_RATE_WINDOW_SECONDS: 900,
       SIGNUP_RATE_LIMIT: 10,
       SIGNUP_RATE_WINDOW_SECONDS: 3600,
       VERIFY_RATE_LIMIT: 30,
@@ -32,6 +34,7 @@ describe('readServerEnv', () => {
       CHECKOUT_TIMEOUT_MS: 1000,
       rateLimits: {
         login: { limit: 10, windowSeconds: 900 },
+        loginAccount: { limit: 50, windowSeconds: 900 },
         signup: { limit: 10, windowSeconds: 3600 },
         verify: { limit: 30, windowSeconds: 3600 },
       },

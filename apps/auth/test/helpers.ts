@@ -5,6 +5,7 @@ import { toEntries } from '@flash/streams'
 import { testDatabase, testRedis, testTokens } from '@flash/testing'
 import { eq } from 'drizzle-orm'
 import { createAuthApp } from '../src/app.ts'
+import type { Verification } from '../src/deps.ts'
 import { createAccount } from '../src/modules/accounts/service.ts'
 import type { RecentOrders } from '../src/modules/me/recent-orders.ts'
 import type { Session } from '../src/modules/sessions/model.ts'
@@ -25,7 +26,7 @@ export function testKeyring(...ids: string[]): Keyring {
 export type AuthOptions = {
   rateLimits?: AuthRateLimits
   recentOrders?: RecentOrders
-  verification?: { ttlSeconds: number; maxTries: number }
+  verification?: Partial<Verification>
   pii?: Keyring
 }
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'bun:test'
-import { waitFor } from '@flash/testing'
-import { type Auth, call, SERVICE_TOKEN, startAuth } from './helpers.ts'
+import { testDatabase, testRedis, waitFor } from '@flash/testing'
+import { readPiiKeys } from '../src/env.ts'
+import { type Auth, call, createUser, SERVICE_TOKEN, startAuth } from './helpers.ts'
+import { startProcess } from './processes.ts'
 
 const rules = (limit: number, windowSeconds = 60) => ({
   login: { limit, windowSeconds },
+  loginAccount: { limit: 1_000, windowSeconds },
   signup: { limit, windowSeconds },
   verify: { limit, windowSeconds },
 })
@@ -128,4 +131,109 @@ describe('rate limits', () => {
     expect(await statuses(15, () => login(auth, '203.0.113.1'))).not.toContain(429)
     expect(await statuses(15, () => verify(auth, '203.0.113.1'))).not.toContain(429)
   })
+})
+
+describe("rate limits on auth's own port, in a real process", () => {
+  /** Auth as `bun run start` runs it, expecting `SERVICE_TOKEN` from the gateway. */
+  async function spawnAuth(env: Record<string, string>) {
+    const database = await testDatabase()
+    const redis = await testRedis()
+    const process = await startProcess('auth', {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: redis.prefix,
+      SERVICE_TOKEN,
+      ...env,
+    })
+    return {
+      url: process.url,
+      database,
+      async [Symbol.asyncDispose]() {
+        await process[Symbol.asyncDispose]()
+        await redis[Symbol.asyncDispose]()
+        await database[Symbol.asyncDispose]()
+      },
+    }
+  }
+
+  const post = (url: string, path: string, body: unknown, headers: Record<string, string>) =>
+    call(url, 'POST', path, body, headers).then((reply) => reply.status)
+  const wrongLogin = { email: 'someone@shop.example', password: 'not the password' }
+  const newSignup = () => ({
+    email: `new-${crypto.randomUUID().slice(0, 8)}@shop.example`,
+    password: 'a long enough password',
+    name: 'Jane',
+  })
+
+  it('counts logins and signups against the caller whatever X-Forwarded-For says, without the gateway credential or with a wrong one', async () => {
+    await using auth = await spawnAuth({ LOGIN_RATE_LIMIT: '3', SIGNUP_RATE_LIMIT: '3' })
+    const forged = (i: number) => ({ 'x-forwarded-for': `203.0.113.${i}` })
+    const wrongCredential = (i: number) => ({
+      ...forged(i),
+      'x-service-token': `${SERVICE_TOKEN}x`,
+    })
+
+    const logins = []
+    for (let i = 0; i < 3; i++)
+      logins.push(await post(auth.url, '/auth/login', wrongLogin, forged(i)))
+    logins.push(await post(auth.url, '/auth/login', wrongLogin, wrongCredential(3)))
+    const signups = []
+    for (let i = 0; i < 3; i++)
+      signups.push(await post(auth.url, '/auth/signup', newSignup(), forged(i)))
+    signups.push(await post(auth.url, '/auth/signup', newSignup(), wrongCredential(3)))
+
+    expect({ logins, signups }).toEqual({
+      logins: [401, 401, 401, 429],
+      signups: [202, 202, 202, 429],
+    })
+  }, 60_000)
+
+  it('believes X-Forwarded-For from a request carrying the gateway credential: each client address has its own count', async () => {
+    await using auth = await spawnAuth({ LOGIN_RATE_LIMIT: '2', SIGNUP_RATE_LIMIT: '2' })
+    const gateway = (address: string) => ({
+      'x-forwarded-for': `10.9.9.9, ${address}`,
+      'x-service-token': SERVICE_TOKEN,
+    })
+    // Without the credential, the caller (127.0.0.1) has used up its own count.
+    for (let i = 0; i < 2; i++) await post(auth.url, '/auth/login', wrongLogin, {})
+
+    const statuses = []
+    for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.1', '203.0.113.1'])
+      statuses.push(await post(auth.url, '/auth/login', wrongLogin, gateway(address)))
+    const signups = []
+    for (const address of ['198.51.100.1', '198.51.100.1', '198.51.100.1', '198.51.100.2'])
+      signups.push(await post(auth.url, '/auth/signup', newSignup(), gateway(address)))
+
+    expect({ statuses, signups }).toEqual({
+      statuses: [401, 401, 401, 429],
+      signups: [202, 202, 429, 202],
+    })
+  }, 60_000)
+
+  it('limits failed logins per account across every address, counting failures only, and says when to retry', async () => {
+    await using auth = await spawnAuth({ LOGIN_RATE_LIMIT: '10', LOGIN_ACCOUNT_RATE_LIMIT: '4' })
+    const user = await createUser({ database: auth.database, pii: readPiiKeys({}) })
+    const from = (address: string) => ({
+      'x-forwarded-for': address,
+      'x-service-token': SERVICE_TOKEN,
+    })
+    const attempt = (password: string, address: string) =>
+      call(auth.url, 'POST', '/auth/login', { email: user.email, password }, from(address))
+
+    const owner = []
+    for (let i = 0; i < 5; i++) owner.push((await attempt(user.password, '192.0.2.1')).status)
+    // Each guess from an address of its own: no address comes near its limit of 10.
+    const guesses = []
+    for (let i = 1; i <= 5; i++)
+      guesses.push((await attempt('a wrong guess', `203.0.113.${i}`)).status)
+    const ownerAfter = await attempt(user.password, '192.0.2.1')
+
+    expect({ owner, guesses, ownerAfter: ownerAfter.status }).toEqual({
+      owner: [200, 200, 200, 200, 200],
+      guesses: [401, 401, 401, 401, 429],
+      // The account is closed to new logins until the window ends, whoever asks (see README).
+      ownerAfter: 429,
+    })
+    expect(Number(ownerAfter.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+  }, 60_000)
 })

@@ -5,7 +5,16 @@ import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 export type RateRule = { limit: number; windowSeconds: number }
 
 /** null turns every rule off (`RATE_LIMITS=off`). */
-export type AuthRateLimits = { login: RateRule; signup: RateRule; verify: RateRule }
+export type AuthRateLimits = {
+  /** Logins per e-mail and address. */
+  login: RateRule
+  /** Failed logins per e-mail, from every address together: guessing spread over many. */
+  loginAccount: RateRule
+  /** Signups per address. */
+  signup: RateRule
+  /** Code verifications per address. */
+  verify: RateRule
+}
 
 export type RateLimited = { type: 'RateLimited'; retryAfterSeconds: number }
 
@@ -36,4 +45,25 @@ export function hitRateLimit(
         ? errAsync({ type: 'RateLimited' as const, retryAfterSeconds: Math.max(ttl, 1) })
         : okAsync(undefined),
     )
+}
+
+/**
+ * Takes back one attempt `hitRateLimit` counted, for rules that count only
+ * failures: the attempt is counted before it is tried, so that attempts
+ * made at once cannot all slip under the limit, and given back when it
+ * succeeds. Should the window have ended in between, the count it leaves
+ * (-1) still expires with a window of its own.
+ *
+ * @example
+ * await giveBackAttempt(redis, key, { limit: 50, windowSeconds: 900 })
+ */
+export function giveBackAttempt(
+  redis: Redis,
+  key: string,
+  rule: RateRule,
+): ResultAsync<void, { type: 'Unavailable'; cause: unknown }> {
+  const given = redis.multi().decr(key).expire(key, rule.windowSeconds, 'NX').exec()
+  return ResultAsync.fromPromise(given, (cause) => ({ type: 'Unavailable' as const, cause })).map(
+    () => undefined,
+  )
 }

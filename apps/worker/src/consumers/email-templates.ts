@@ -43,7 +43,7 @@ export function render(event: EmailRequested): { subject: string; text: string }
       const code = (JSON.parse(event.data ?? '{}') as { code?: string }).code ?? ''
       return {
         subject: `Your verification code: ${code}`,
-        text: `Your flash-sale verification code is ${code}. It expires in 10 minutes.`,
+        text: `Your flash-sale verification code is ${code}. Entering it creates the account just asked for with this address, with the password chosen then; it expires within 10 minutes and replaces any code sent before. If you did not sign up, ignore this e-mail and do not enter the code: no account is made without it.`,
       }
     }
   }

@@ -6,14 +6,16 @@ import type { AuthDeps } from '../../deps.ts'
 import { type AuthError, unavailable } from '../../errors.ts'
 import { normalizeEmail } from '../../shared/email.ts'
 import { verifyPassword } from '../../shared/password.ts'
-import { limitAttempt } from '../../shared/rate-rules.ts'
+import { forgiveAttempt, limitAttempt } from '../../shared/rate-rules.ts'
 import { openFamily } from './families.ts'
 import { issueSession } from './issue.ts'
 import type { LoginBody, Session } from './model.ts'
 
 /**
  * Checks the credentials and opens a session: an access token and the first
- * refresh token of a new family. Attempts are limited per (e-mail, address).
+ * refresh token of a new family. Attempts are limited per (e-mail, address),
+ * and failed ones per e-mail from every address together, so that guessing
+ * one account's password from many addresses is limited too.
  *
  * @example
  * const result = await login(deps, { email: 'Buyer1@flash.local', password: 'buyer-password' }, '203.0.113.7')
@@ -27,6 +29,7 @@ export function login(
   return safeTry(async function* () {
     const email = normalizeEmail(body.email)
     yield* limitAttempt(deps, 'login', `${email}|${clientIp}`)
+    yield* limitAttempt(deps, 'loginAccount', email)
     const user = yield* findUser(deps.db, email)
     // Always verify, even without a user, and only then decide: same work either way.
     const matches = await verifyPassword(
@@ -34,6 +37,8 @@ export function login(
       user?.passwordHash ?? (await deps.dummyHash),
     )
     if (!user || !matches) return err({ type: 'InvalidCredentials' as const })
+    // Only failures count per account: the owner signing in often never locks themselves out.
+    yield* forgiveAttempt(deps, 'loginAccount', email)
 
     const { familyId, refreshToken } = yield* openFamily(deps.db, user.id, deps.refreshTtlSeconds)
     return ok(yield* issueSession(deps, user, familyId, refreshToken))

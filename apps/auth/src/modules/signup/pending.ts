@@ -20,40 +20,85 @@ export type PendingSignup = {
 
 type Deps = Pick<AuthDeps, 'redis' | 'space' | 'pii' | 'verification'>
 
+/** A signup holding its address, as it was read: the stored record, opened, and its seconds left. */
+export type WaitingSignup = { record: string; pending: PendingSignup; secondsLeft: number }
+
+/** What asking for another code came to. */
+export type Resent =
+  | { type: 'sent' }
+  | { type: 'changed' }
+  | { type: 'limited'; secondsLeft: number }
+
 /**
- * Stores a signup under its e-mail for `verification.ttlSeconds`, replacing
- * any earlier one (its code and tries with it), and queues the e-mail with
- * the code for the worker, in one MULTI: the code is kept if and only if its
- * e-mail is on its way. The record is encrypted like the users' columns: it
- * holds a name, maybe a phone and an address.
+ * Stores a signup under its e-mail for `verification.ttlSeconds` and queues
+ * the e-mail with the code for the worker, unless a signup already holds the
+ * address: then nothing changes and that one is answered. One script, so two
+ * first signups at once leave exactly one. The record is encrypted like the
+ * users' columns: it holds a name, maybe a phone and an address.
  *
  * @example
- * await storePendingSignup(deps, pending, '048213') // ok()
+ * await startPendingSignup(deps, pending, '048213') // ok(null): started; ok(waiting): another holds the address
  */
-export function storePendingSignup(
+export function startPendingSignup(
   deps: Deps,
   pending: PendingSignup,
   code: string,
-): ResultAsync<void, AuthError> {
-  const key = pendingSignupKey(deps.space, pending.email)
-  const record = encryptPii(deps.pii, JSON.stringify(pending), contextOf(pending.email))
-  const email = toFields({
+): ResultAsync<WaitingSignup | null, AuthError> {
+  const started = deps.redis.startSignup(
+    pendingSignupKey(deps.space, pending.email),
+    streamKey(deps.space, 0, 'emails'),
+    sealRecord(deps, pending),
+    deps.verification.ttlSeconds,
+    ...verificationEmail(pending.email, code),
+  )
+  return ResultAsync.fromPromise(started, unavailable).andThen((reply) => {
+    if (reply[0] === 'started') return ok(null)
+    const [, record, secondsLeft] = reply
+    return openRecord(deps, pending.email, record).map((held) => ({
+      record,
+      pending: held,
+      secondsLeft,
+    }))
+  })
+}
+
+/**
+ * Gives a waiting signup a new code (`pending` is its record with that code)
+ * and queues its e-mail, at most `verification.maxSends` e-mails per signup.
+ * Changes the record only if it is still the one `waiting` read; its expiry
+ * and tries stay as they are.
+ *
+ * @example
+ * await resendCode(deps, waiting, { ...waiting.pending, salt, codeDigest }, '731904') // ok({ type: 'sent' })
+ */
+export function resendCode(
+  deps: Deps,
+  waiting: WaitingSignup,
+  pending: PendingSignup,
+  code: string,
+): ResultAsync<Resent, AuthError> {
+  const resent = deps.redis.resendCode(
+    pendingSignupKey(deps.space, pending.email),
+    streamKey(deps.space, 0, 'emails'),
+    waiting.record,
+    sealRecord(deps, pending),
+    deps.verification.maxSends,
+    ...verificationEmail(pending.email, code),
+  )
+  return ResultAsync.fromPromise(resent, unavailable).map(
+    (reply): Resent =>
+      reply[0] === 'limited' ? { type: 'limited', secondsLeft: reply[1] } : { type: reply[0] },
+  )
+}
+
+/** The `email.requested` event that carries a code to the worker, as stream fields. */
+function verificationEmail(to: string, code: string): string[] {
+  return toFields({
     type: 'email.requested',
     kind: 'verification_code',
     key: `verification_code:${Bun.randomUUIDv7()}`,
-    to: pending.email,
+    to,
     data: JSON.stringify({ code }),
-  })
-  const stored = deps.redis
-    .multi()
-    .del(key)
-    .hset(key, { record, tries: 0 })
-    .expire(key, deps.verification.ttlSeconds)
-    .xadd(streamKey(deps.space, 0, 'emails'), '*', ...email)
-    .exec()
-  return ResultAsync.fromPromise(stored, unavailable).andThen((replies) => {
-    const failed = replies?.find(([error]) => error)
-    return failed ? err(unavailable(failed[0])) : ok(undefined)
   })
 }
 
@@ -104,6 +149,10 @@ export function removePendingSignup(deps: Deps, email: string): ResultAsync<bool
     deps.redis.hdel(pendingSignupKey(deps.space, email), 'record'),
     unavailable,
   ).map((removed) => removed === 1)
+}
+
+function sealRecord(deps: Deps, pending: PendingSignup): string {
+  return encryptPii(deps.pii, JSON.stringify(pending), contextOf(pending.email))
 }
 
 function openRecord(deps: Deps, email: string, record: string): Result<PendingSignup, AuthError> {

@@ -2,21 +2,26 @@ import { err, ok, type ResultAsync, safeTry } from 'neverthrow'
 import type { AuthDeps } from '../../deps.ts'
 import type { AuthError } from '../../errors.ts'
 import { normalizeEmail } from '../../shared/email.ts'
-import { hashPassword } from '../../shared/password.ts'
+import { hashPassword, verifyPassword } from '../../shared/password.ts'
 import { limitAttempt } from '../../shared/rate-rules.ts'
 import { createAccount, emailTaken } from '../accounts/service.ts'
 import { codeDigest, codeMatches, newCode, newSalt } from './code.ts'
 import type { SignupBody, VerifyBody } from './model.ts'
-import { countTry, removePendingSignup, storePendingSignup } from './pending.ts'
+import { countTry, removePendingSignup, resendCode, startPendingSignup } from './pending.ts'
 
 /**
  * Starts a signup: refuses a taken e-mail, hashes the password at once (the
  * plaintext is not kept, not even encrypted) and e-mails a fresh 6-digit
- * code, replacing any code sent before to that address.
+ * code. While a signup waits for its code, the address is its own: the same
+ * password again (the same person, whose e-mail did not arrive) gets a new
+ * code for it, at most `verification.maxSends` e-mails in all; another
+ * password changes nothing, sends nothing and is told to wait, so nobody can
+ * slip their password under the code the address's owner receives.
  *
  * @example
  * await signUp(deps, { email: 'Jane@Shop.Example', password: 'long enough', name: 'Jane' }, '203.0.113.7')
  * // ok() — the worker e-mails the code to jane@shop.example
+ * // err({ type: 'SignupPending', minutesLeft: 7 }) — someone else's signup holds the address
  */
 export function signUp(
   deps: AuthDeps,
@@ -29,19 +34,44 @@ export function signUp(
     if (yield* emailTaken(deps.db, email)) return err({ type: 'EmailTaken' as const })
 
     const code = newCode()
-    const salt = newSalt()
     const pending = {
       email,
       passwordHash: await hashPassword(body.password),
       name: body.name,
       phone: body.phone ?? null,
       address: body.address ?? null,
-      salt,
-      codeDigest: codeDigest(salt, code),
+      ...codeFields(code),
     }
-    yield* storePendingSignup(deps, pending, code)
+    const waiting = yield* startPendingSignup(deps, pending, code)
+    if (!waiting) return ok(undefined)
+    if (!(await verifyPassword(body.password, waiting.pending.passwordHash)))
+      return err({ type: 'SignupPending' as const, minutesLeft: minutesOf(waiting.secondsLeft) })
+
+    const resent = yield* resendCode(
+      deps,
+      waiting,
+      { ...waiting.pending, ...codeFields(code) },
+      code,
+    )
+    if (resent.type === 'limited')
+      return err({
+        type: 'RateLimited' as const,
+        retryAfterSeconds: Math.max(resent.secondsLeft, 1),
+      })
+    // 'changed': a retry at the same moment just sent a code, or the signup ended meanwhile.
     return ok(undefined)
   })
+}
+
+/** What the record keeps of a code: a fresh salt and the salted digest. */
+function codeFields(code: string): { salt: string; codeDigest: string } {
+  const salt = newSalt()
+  return { salt, codeDigest: codeDigest(salt, code) }
+}
+
+/** Minutes left, rounded up: half a minute left is "1 minute", never "0". */
+function minutesOf(seconds: number): number {
+  return Math.max(1, Math.ceil(seconds / 60))
 }
 
 /**
