@@ -188,24 +188,31 @@ describe("rate limits on auth's own port, in a real process", () => {
     })
   }, 60_000)
 
-  it('believes X-Forwarded-For from a request carrying the gateway credential: each client address has its own count', async () => {
+  it('believes X-Forwarded-For only from a request carrying the gateway credential: then each client address has its own count', async () => {
     await using auth = await spawnAuth({ LOGIN_RATE_LIMIT: '2', SIGNUP_RATE_LIMIT: '2' })
-    const gateway = (address: string) => ({
+    const gateway = (address: string, credential = SERVICE_TOKEN) => ({
       'x-forwarded-for': `10.9.9.9, ${address}`,
-      'x-service-token': SERVICE_TOKEN,
+      'x-service-token': credential,
     })
-    // Without the credential, the caller (127.0.0.1) has used up its own count.
+    // The caller itself (127.0.0.1) uses up its count; a wrong credential still counts there.
     for (let i = 0; i < 2; i++) await post(auth.url, '/auth/login', wrongLogin, {})
+    const wrongCredential = await post(
+      auth.url,
+      '/auth/login',
+      wrongLogin,
+      gateway('203.0.113.9', 'not-the-service-token'),
+    )
 
-    const statuses = []
+    const logins = []
     for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.1', '203.0.113.1'])
-      statuses.push(await post(auth.url, '/auth/login', wrongLogin, gateway(address)))
+      logins.push(await post(auth.url, '/auth/login', wrongLogin, gateway(address)))
     const signups = []
     for (const address of ['198.51.100.1', '198.51.100.1', '198.51.100.1', '198.51.100.2'])
       signups.push(await post(auth.url, '/auth/signup', newSignup(), gateway(address)))
 
-    expect({ statuses, signups }).toEqual({
-      statuses: [401, 401, 401, 429],
+    expect({ wrongCredential, logins, signups }).toEqual({
+      wrongCredential: 429,
+      logins: [401, 401, 401, 429],
       signups: [202, 202, 429, 202],
     })
   }, 60_000)
