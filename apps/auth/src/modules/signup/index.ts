@@ -28,7 +28,11 @@ export function signupController(
         ),
       {
         body: SignupModel.signupBody,
-        detail: { summary: 'Start a signup; a 6-digit code is e-mailed (valid 10 min, 5 tries)' },
+        detail: {
+          summary: 'Start a signup; a 6-digit code is e-mailed (valid 10 min, 5 tries)',
+          description:
+            'While a signup waits for its code, the same password again e-mails a new code for it (3 e-mails at most, then 429); another password is answered 409 signup_pending and changes nothing.',
+        },
       },
     )
     .post(
