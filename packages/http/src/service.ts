@@ -1,13 +1,34 @@
 import { openapi } from '@elysiajs/openapi'
 import { type ApiErrorBody, errorBody } from '@flash/contracts'
-import { Elysia } from 'elysia'
+import { bearerToken } from '@flash/tokens'
+import { Elysia, ElysiaCustomStatusResponse, StatusMap } from 'elysia'
+import { credentialCheck } from './credential.ts'
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from './json-shape.ts'
 import { RequestMetrics } from './metrics.ts'
+import { readJson, tooLarge } from './read-json.ts'
+import { Refusal } from './refusal.ts'
+import { acceptRequestId } from './request-id.ts'
 
 export type ServiceOptions = {
   /** Shown in logs and in `GET /health`. */
   name: string
   /** Larger bodies get 413 before anything parses them. */
   maxBodyBytes: number
+  /**
+   * How deep and how large a JSON body may be (32 levels, 1,000 values by
+   * default); beyond either it is refused with 400 before JSON.parse.
+   */
+  json?: Partial<JsonLimits>
+  /**
+   * `Cache-Control: no-store` on every answer: for apps whose answers carry
+   * a buyer's data (tokens, orders), which no cache on the way may keep.
+   */
+  noStore?: boolean
+  /**
+   * The credential `GET /metrics` requires as `Authorization: Bearer`
+   * (Prometheus's bearer credential); unset leaves it open (tests).
+   */
+  metricsToken?: string
   /** Answers `GET /ready`: true when every dependency this app needs answers. */
   ready?: () => Promise<Record<string, boolean>>
   log?: (line: string) => void
@@ -33,53 +54,79 @@ export type ServiceOptions = {
 export type EarlyAnswer = { status: number; body: ApiErrorBody } | undefined
 
 /**
- * The conventions every app shares: a body size limit, a request id, the
+ * The conventions every app shares: a body size limit, JSON read only from
+ * a JSON content type and within a depth and size, a request id, the
  * `{error: {code, message}}` body for every failure (a client mistake is
- * never a 500, and no stack trace ever leaves the process), `GET /health`
- * and `GET /ready`.
+ * never a 500, and no stack trace ever leaves the process),
+ * `X-Content-Type-Options: nosniff` on every answer, `GET /health`,
+ * `GET /ready` and `GET /metrics`.
  *
  * @example
- * const app = new Elysia().use(service({ name: 'checkout', maxBodyBytes: 16384 })).post(...)
+ * const app = new Elysia()
+ *   .use(service({ name: 'checkout', maxBodyBytes: 16384, noStore: true, metricsToken }))
+ *   .post(...)
  */
 export function service(options: ServiceOptions) {
   const log = options.log ?? ((line: string) => console.error(line))
   const metrics = new RequestMetrics(options.name)
-  const app = new Elysia({ name: `@flash/http/service:${options.name}` })
+  const limits: JsonLimits = { ...DEFAULT_JSON_LIMITS, ...options.json }
+  const metricsAllowed =
+    options.metricsToken === undefined ? () => true : credentialCheck(options.metricsToken)
+  const app = new Elysia({ name: `@flash/http/service:${options.name}` }).headers({
+    // Every answer is JSON or text the API means as such; a browser must not guess otherwise.
+    'x-content-type-options': 'nosniff',
+    ...(options.noStore ? { 'cache-control': 'no-store' } : {}),
+  })
   // Bodies read by `answerEarly` before Elysia's own parse step, handed to it there.
   const peeked = new WeakMap<Request, unknown>()
   if (options.parseJson !== false)
     app
       .onParse({ as: 'global' }, ({ request }) => {
         const body = peeked.get(request)
-        if (body === undefined) return readJson(request, options.maxBodyBytes)
-        if (body instanceof MalformedBody) throw body.cause
-        return body
+        return body === undefined ? readJson(request, options.maxBodyBytes, limits) : body
       })
       .onTransform({ as: 'global' }, ({ body }) => {
-        if (body === TOO_LARGE) throw new BodyTooLarge()
+        if (body instanceof Refusal) throw body
       })
   const early = options.parseJson === false ? undefined : options.answerEarly
   const peek = (request: Request): Promise<unknown> =>
-    readJson(request, options.maxBodyBytes).catch((cause: unknown) => new MalformedBody(cause))
+    readJson(request, options.maxBodyBytes, limits).catch(
+      () => new Refusal(400, 'invalid_request', 'the body could not be read'),
+    )
+  const refuse = (request: Request, set: { status?: unknown }, refusal: Refusal) => {
+    set.status = refusal.status
+    metrics.count(request.method, 'unmatched', refusal.status)
+    return errorBody(refusal.code, refusal.message)
+  }
   return app
     .use(openapi({ path: '/docs', documentation: { info: { title: options.name, version: '1' } } }))
-    .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
-      metrics.count(request.method, route || 'unmatched', Number(set.status ?? 200))
+    .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
+      metrics.count(request.method, route || 'unmatched', statusSent(responseValue, set.status))
     })
     .onRequest(({ request, set }) => {
+      // An id is echoed in a header and written to logs: one that is not a short
+      // printable token is replaced. Ids are assigned at the gateway: a request
+      // without one (another app's call, the bench) gets none here.
+      const requestId = request.headers.get('x-request-id')
+      if (requestId !== null) set.headers['x-request-id'] = acceptRequestId(requestId)
+      // Bun gives a path without scheme and host when the Host header is not a
+      // valid host; Elysia would then find the route past the path's first characters.
+      if (request.url.charCodeAt(0) === SLASH)
+        return refuse(
+          request,
+          set,
+          new Refusal(400, 'invalid_request', 'the Host header is missing or not a host name'),
+        )
       const length = Number(request.headers.get('content-length') ?? 0)
       if (length > options.maxBodyBytes) {
-        set.status = 413
-        return errorBody('payload_too_large', `body larger than ${options.maxBodyBytes} bytes`)
+        // The body is not read: closing the connection spares reading it to find the next request.
+        set.headers.connection = 'close'
+        return refuse(request, set, tooLarge(options.maxBodyBytes))
       }
-      // The gateway assigns request ids (ARCHITECTURE.md); an app echoes the one it was given
-      // rather than mint one of its own on the hot path.
-      const requestId = request.headers.get('x-request-id')
-      if (requestId) set.headers['x-request-id'] = requestId
       if (early && request.method === early.method && pathOf(request.url) === early.path)
         return peek(request).then((body) => {
           peeked.set(request, body)
-          if (body === TOO_LARGE) return undefined
+          if (body instanceof Refusal) return undefined
           const respond = (answer: EarlyAnswer) => {
             if (!answer) return undefined
             set.status = answer.status
@@ -92,6 +139,11 @@ export function service(options: ServiceOptions) {
     })
 
     .onError({ as: 'global' }, ({ code, error, set, request }) => {
+      if (error instanceof Refusal) {
+        set.status = error.status
+        if (error.status === 413) set.headers.connection = 'close'
+        return errorBody(error.code, error.message)
+      }
       switch (code) {
         case 'VALIDATION': {
           set.status = 400
@@ -119,10 +171,6 @@ export function service(options: ServiceOptions) {
           return errorBody('invalid_request', error.message)
         default: {
           const status = 'status' in error && typeof error.status === 'number' ? error.status : 500
-          if (status === 413) {
-            set.status = 413
-            return errorBody('payload_too_large', `body larger than ${options.maxBodyBytes} bytes`)
-          }
           if (status >= 400 && status < 500) {
             set.status = status
             return errorBody('invalid_request', 'the request could not be understood')
@@ -134,13 +182,16 @@ export function service(options: ServiceOptions) {
       }
     })
     .get('/health', () => ({ status: 'ok', service: options.name }))
-    .get(
-      '/metrics',
-      () =>
-        new Response(metrics.render(), {
-          headers: { 'content-type': 'text/plain; version=0.0.4' },
-        }),
-    )
+    .get('/metrics', ({ request, set }) => {
+      if (!metricsAllowed(bearerToken(request.headers.get('authorization')))) {
+        set.status = 401
+        set.headers['www-authenticate'] = 'Bearer'
+        return errorBody('unauthorized', 'metrics need the service credential as a bearer token')
+      }
+      return new Response(metrics.render(), {
+        headers: { 'content-type': 'text/plain; version=0.0.4' },
+      })
+    })
     .get('/ready', async ({ set }) => {
       const checks = (await options.ready?.()) ?? {}
       const ready = Object.values(checks).every(Boolean)
@@ -149,49 +200,34 @@ export function service(options: ServiceOptions) {
     })
 }
 
-/** A body that is not JSON, kept until Elysia's parse step reports it as usual. */
-class MalformedBody {
-  constructor(readonly cause: unknown) {}
-}
+const SLASH = 0x2f
 
 /**
- * The path of an absolute request URL, without building a URL object: the
- * sold-out answer runs it on every request.
+ * The path of a request URL, without building a URL object: the sold-out
+ * answer runs it on every request. The same path Elysia routes by once
+ * `serve()` has told it that host names may be short (`Host: x`).
  *
  * @example
  * pathOf('http://127.0.0.1:3003/orders?x=1') // '/orders'
+ * pathOf('http://x/ab/orders') // '/ab/orders'
  */
 export function pathOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2)
+  const start = url.charCodeAt(0) === SLASH ? 0 : url.indexOf('/', url.indexOf('//') + 2)
   if (start === -1) return '/'
   const query = url.indexOf('?', start)
   return url.slice(start, query === -1 ? undefined : query)
 }
 
-/** Marks a body over the limit; `transform` turns it into a 413 before validation runs. */
-const TOO_LARGE = Symbol('body too large')
-
-/** Handled by `onError` like any error that carries `status: 413`. */
-class BodyTooLarge extends Error {
-  readonly status = 413
-}
-
 /**
- * Every body is JSON, whatever the content type says, and counted as it
- * arrives: a chunked body has no Content-Length for `onRequest` to check.
- * A parser cannot answer 413 itself (Elysia turns whatever it throws into a
- * 400 parse error), so it returns a marker instead.
+ * The status the client got: a handler that returns a Response or
+ * `status(...)` decides it there, and `set.status` does not always follow.
  */
-async function readJson(request: Request, maxBodyBytes: number): Promise<unknown> {
-  const bytes = await request.arrayBuffer()
-  if (bytes.byteLength > maxBodyBytes) return TOO_LARGE
-  if (bytes.byteLength === 0) return null
-  // Invalid UTF-8 throws as well, and becomes the same 400 as malformed JSON.
-  return JSON.parse(strictUtf8.decode(bytes))
+function statusSent(response: unknown, status: number | string | undefined): number {
+  if (response instanceof Response) return response.status
+  if (response instanceof ElysiaCustomStatusResponse) return Number(response.code)
+  if (typeof status === 'string') return StatusMap[status as keyof typeof StatusMap] ?? 200
+  return status ?? 200
 }
-
-/** One decoder for every request: building one per body showed in the hot path's profile. */
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 function describe(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error)

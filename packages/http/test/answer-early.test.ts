@@ -43,7 +43,11 @@ function app() {
     headers: Record<string, string> = {},
   ) => {
     const response = await server.handle(
-      new Request('http://localhost/orders', { method: 'POST', body, headers }),
+      new Request('http://localhost/orders', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...headers },
+      }),
     )
     return {
       status: response.status,
