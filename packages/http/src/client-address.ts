@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto'
 import type { Server } from 'bun'
+import { credentialCheck } from './credential.ts'
 
 /**
  * The address rate limits count against. The gateway proves itself with the
@@ -7,7 +7,8 @@ import type { Server } from 'bun'
  * X-Forwarded-For, so with the right credential the client is the header's
  * last entry. Without it, the header is ignored whoever sent it: the apps'
  * own ports are reachable too, and every client on the gateway's machine
- * shares its address, so the peer proves nothing.
+ * shares its address, so the peer proves nothing. The credential is compared
+ * in constant time (`credentialCheck`).
  *
  * @example
  * clientAddress(request, server, env.SERVICE_TOKEN) // '203.0.113.7'
@@ -23,23 +24,15 @@ export function clientAddress(
   return forwarded.split(',').at(-1)?.trim() || peer
 }
 
-/**
- * Compares digests, so that neither the credential's contents nor its length
- * shows in the time the comparison takes. The expected credential is one
- * configured value per process: its digest is made once.
- */
+/** One check per configured credential: its digest is made once, not per request. */
+const checks = new Map<string, (presented: string | null) => boolean>()
+
 function fromGateway(presented: string | null, expected: string | undefined): boolean {
-  if (!presented || !expected) return false
-  let expectedDigest = digests.get(expected)
-  if (!expectedDigest) {
-    expectedDigest = digest(expected)
-    digests.set(expected, expectedDigest)
+  if (!expected) return false
+  let check = checks.get(expected)
+  if (!check) {
+    check = credentialCheck(expected)
+    checks.set(expected, check)
   }
-  return timingSafeEqual(digest(presented), expectedDigest)
-}
-
-const digests = new Map<string, Buffer>()
-
-function digest(value: string): Buffer {
-  return new Bun.CryptoHasher('sha256').update(value).digest()
+  return check(presented)
 }
