@@ -8,9 +8,10 @@ export type ServeOptions = {
   port: number
   host: string
   /**
-   * Bun refuses larger bodies itself, with a bare 413. Set it well above the
-   * app's own body limit (`service({ maxBodyBytes })`) so that a body just
-   * over that limit still gets the API's 413 body. Bun's default when unset.
+   * Bun refuses larger bodies itself, with a bare 413 and no error body.
+   * Unset, Bun never does: `service({ maxBodyBytes })` refuses a body over
+   * the app's limit with the API's 413, by its Content-Length before reading
+   * it, or by counting a chunked one as it arrives, and closes the connection.
    */
   maxRequestBodySize?: number
   /** Runs before the app stops taking requests: ends what never finishes by itself (event streams). */
@@ -42,7 +43,6 @@ export type Served = {
  *   name: 'checkout',
  *   port: env.PORT,
  *   host: env.HOST,
- *   maxRequestBodySize: env.MAX_BODY_BYTES * 4,
  *   onStop: async () => {
  *     redis.disconnect()
  *     await close()
@@ -51,12 +51,15 @@ export type Served = {
  */
 export function serve(app: AnyElysia, options: ServeOptions): Served {
   const log = options.log ?? ((line: string) => console.log(line))
+  // Elysia finds a request's path by skipping 11 characters of its URL
+  // (`http://a.bc`) unless told otherwise: with `Host: x` that skips into the
+  // path, and `/ab/orders` is routed as `/orders`. Read at compile time, by
+  // the app that listens (not by plugins), so it is set here.
+  app.config.handler = { ...app.config.handler, standardHostname: false }
   app.listen({
     port: options.port,
     hostname: options.host,
-    ...(options.maxRequestBodySize === undefined
-      ? {}
-      : { maxRequestBodySize: options.maxRequestBodySize }),
+    maxRequestBodySize: options.maxRequestBodySize ?? Number.MAX_SAFE_INTEGER,
   })
   const url = `http://${options.host}:${app.server?.port}`
   log(`${options.name} listening on ${url}`)
