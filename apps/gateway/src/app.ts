@@ -1,15 +1,22 @@
 import { service } from '@flash/http'
 import type { Identity, TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
+import type { StreamLimits } from './modules/proxy/event-stream/stream-slots.ts'
 import { proxyController } from './modules/proxy/index.ts'
 import type { Upstreams } from './modules/proxy/routes.ts'
 
 export type GatewayConfig = {
   upstreams: Upstreams
   tokens: TokenVerifier
+  /** The gateway's proof to the apps that a request came through it (`x-service-token`). */
+  serviceToken: string
   maxBodyBytes: number
+  /** How long a client has to send a whole request body; default 5 s. */
+  bodyTimeoutMs?: number
   timeoutMs: number
   breakerOpenMs?: number
+  /** Server-sent event streams open at once; default 8 per client address, 1,000 in all. */
+  eventStreams?: StreamLimits
   /** Refuses revoked tokens (logout) at the gateway; see ProxyConfig. */
   isRevoked?: (identity: Identity) => Promise<boolean>
   log?: (line: string) => void
@@ -19,7 +26,7 @@ export type GatewayConfig = {
  * The single public entry point. `/ready` reports whether each app answers its own `/ready`.
  *
  * @example
- * createGatewayApp({ upstreams, tokens, maxBodyBytes: 16384, timeoutMs: 10_000 }).listen(3000)
+ * createGatewayApp({ upstreams, tokens, serviceToken, maxBodyBytes: 16384, timeoutMs: 10_000 }).listen(3000)
  */
 export function createGatewayApp(config: GatewayConfig) {
   const log = config.log ?? ((line: string) => console.error(line))
@@ -50,6 +57,9 @@ export function createGatewayApp(config: GatewayConfig) {
         tokens: config.tokens,
         timeoutMs: config.timeoutMs,
         breakerOpenMs: config.breakerOpenMs ?? 10_000,
+        serviceToken: config.serviceToken,
+        body: { maxBytes: config.maxBodyBytes, timeoutMs: config.bodyTimeoutMs ?? 5_000 },
+        eventStreams: config.eventStreams ?? { perClient: 8, total: 1_000 },
         isRevoked: config.isRevoked,
         log,
       }),

@@ -10,9 +10,16 @@ export const env = readEnv(Bun.env, {
   CATALOG_URL: { kind: 'url', default: local(defaults.ports.catalog) },
   CHECKOUT_URL: { kind: 'url', default: local(defaults.ports.checkout) },
   ...jwtVars,
+  /** Sent to every app with each request; apps believe X-Forwarded-For only next to it. */
+  SERVICE_TOKEN: { kind: 'string', default: defaults.devServiceToken, secret: true },
   MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
   /** How long the gateway waits for an app's answer headers (streamed bodies may last longer). */
   UPSTREAM_TIMEOUT_MS: { kind: 'int', default: 10_000, min: 1 },
+  /** How long a client has to send a whole request body before the gateway answers 408. */
+  BODY_TIMEOUT_MS: { kind: 'int', default: 5_000, min: 1 },
+  /** Server-sent event streams open at once from one client address, and in all. */
+  EVENT_STREAMS_PER_CLIENT: { kind: 'int', default: 8, min: 1 },
+  EVENT_STREAMS_TOTAL: { kind: 'int', default: 1_000, min: 1 },
   BREAKER_OPEN_MS: { kind: 'int', default: 10_000, min: 1 },
   /** Where logout marks revoked tokens (the prefix and partitions the apps use). */
   REDIS_URL: { kind: 'url', default: defaults.redisUrl },

@@ -11,8 +11,11 @@ const space = keySpace(env.REDIS_PREFIX, env.REDIS_PARTITIONS)
 const app = createGatewayApp({
   upstreams: { auth: env.AUTH_URL, catalog: env.CATALOG_URL, checkout: env.CHECKOUT_URL },
   tokens: createTokenVerifier(jwtSettings(env)),
+  serviceToken: env.SERVICE_TOKEN,
   maxBodyBytes: env.MAX_BODY_BYTES,
+  bodyTimeoutMs: env.BODY_TIMEOUT_MS,
   timeoutMs: env.UPSTREAM_TIMEOUT_MS,
+  eventStreams: { perClient: env.EVENT_STREAMS_PER_CLIENT, total: env.EVENT_STREAMS_TOTAL },
   breakerOpenMs: env.BREAKER_OPEN_MS,
   isRevoked: (identity) => isRevoked(redis, space, identity),
 })
@@ -22,5 +25,6 @@ serve(app, {
   port: env.PORT,
   host: env.HOST,
   maxRequestBodySize: env.MAX_BODY_BYTES * 4,
+  beforeStop: () => app.decorator.endEventStreams(),
   onStop: () => redis.disconnect(),
 })

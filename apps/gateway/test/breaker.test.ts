@@ -21,6 +21,7 @@ describe('the gateway behind a failing app', () => {
         checkout: `http://127.0.0.1:${failing.port}`,
       },
       tokens: testTokens,
+      serviceToken: 'test-service-token',
       maxBodyBytes: 1024,
       timeoutMs: 1_000,
       breakerOpenMs: 60_000,

@@ -24,6 +24,7 @@ beforeAll(() => {
   gateway = createGatewayApp({
     upstreams: { auth: url, catalog: url, checkout: url },
     tokens: testTokens,
+    serviceToken: 'test-service-token',
     maxBodyBytes: 1024,
     timeoutMs: 2000,
     isRevoked: (identity) => revoked(identity),

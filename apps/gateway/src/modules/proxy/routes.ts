@@ -1,9 +1,15 @@
 export type Upstreams = { auth: string; catalog: string; checkout: string }
 
-export type Route = { upstream: keyof Upstreams; needsToken: boolean }
+export type Route = {
+  upstream: keyof Upstreams
+  needsToken: boolean
+  /** A server-sent event stream: relayed over a connection of its own, and capped per client. */
+  eventStream: boolean
+}
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
 const AUTH_PUBLIC = new Set(['/auth/signup', '/auth/verify', '/auth/login', '/auth/refresh'])
+const SALE_EVENTS = /^\/sales\/[^/]+\/events$/
 
 /**
  * Which app serves a path, and whether the gateway must see a valid token
@@ -11,19 +17,23 @@ const AUTH_PUBLIC = new Set(['/auth/signup', '/auth/verify', '/auth/login', '/au
  * the first gate, not the only one.
  *
  * @example
- * routeOf('POST', '/orders') // { upstream: 'checkout', needsToken: true }
+ * routeOf('POST', '/orders') // { upstream: 'checkout', needsToken: true, eventStream: false }
  */
 export function routeOf(method: string, path: string): Route | null {
   const [, first] = path.split('/', 2)
   switch (first) {
     case 'auth':
-      return { upstream: 'auth', needsToken: !AUTH_PUBLIC.has(path) }
+      return { upstream: 'auth', needsToken: !AUTH_PUBLIC.has(path), eventStream: false }
     case 'products':
     case 'sales':
       // Browsing is public; creating and changing the catalog is for admins.
-      return { upstream: 'catalog', needsToken: !SAFE.has(method) }
+      return {
+        upstream: 'catalog',
+        needsToken: !SAFE.has(method),
+        eventStream: method === 'GET' && SALE_EVENTS.test(path),
+      }
     case 'orders':
-      return { upstream: 'checkout', needsToken: true }
+      return { upstream: 'checkout', needsToken: true, eventStream: false }
     default:
       return null
   }
