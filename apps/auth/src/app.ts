@@ -45,7 +45,11 @@ export type AuthConfig = {
  *
  * @example
  * const app = createAuthApp({ db, redis, space, tokens, pii, ... }).listen({ port: 0 })
- * await fetch(`http://127.0.0.1:${app.server?.port}/auth/login`, { method: 'POST', body })
+ * await fetch(`http://127.0.0.1:${app.server?.port}/auth/login`, {
+ *   method: 'POST',
+ *   headers: { 'content-type': 'application/json' },
+ *   body: JSON.stringify({ email, password }),
+ * })
  */
 export function createAuthApp(config: AuthConfig) {
   const log = config.log ?? ((line: string) => console.error(line))
@@ -73,16 +77,13 @@ export function createAuthApp(config: AuthConfig) {
       () => true,
       () => false,
     )
-  return new Elysia({
-    // A hard ceiling for Bun, above the API's limit on purpose: bodies up to it
-    // reach service(), which counts them (chunked ones too) and answers
-    // 413 with the API's error body; past it Bun refuses alone, with a bare 413.
-    serve: { maxRequestBodySize: config.maxBodyBytes * 4 },
-  })
+  return new Elysia()
     .use(
       service({
         name: 'auth',
         maxBodyBytes: config.maxBodyBytes,
+        noStore: true,
+        metricsToken: config.serviceToken,
         log,
         ready: async () => ({
           mysql: await answers(config.db.execute(sql`select 1`)),

@@ -18,6 +18,8 @@ export type CatalogConfig = {
   space: KeySpace
   tokens: TokenVerifier
   maxBodyBytes: number
+  /** What `GET /metrics` requires as a bearer token (Prometheus's); unset leaves it open. */
+  serviceToken?: string
   log?: (line: string) => void
   /** The clock sale windows are judged by; tests pass their own. */
   now?: () => Date
@@ -52,6 +54,7 @@ export function createCatalogApp(config: CatalogConfig) {
       service({
         name: 'catalog',
         maxBodyBytes: config.maxBodyBytes,
+        metricsToken: config.serviceToken,
         log,
         ready: async () => ({
           redis: await answers(config.redis.ping()),

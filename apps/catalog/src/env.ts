@@ -11,6 +11,8 @@ export const env = readEnv(Bun.env, {
   REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
   ...jwtVars,
   MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
+  /** What Prometheus presents to `/metrics` as a bearer token; the other apps' env.ts have the same default. */
+  SERVICE_TOKEN: { kind: 'string', default: defaults.devServiceToken, secret: true },
   /** How often a watched sale's Redis counter is read for its event stream. */
   SALE_EVENTS_POLL_MS: { kind: 'int', default: defaultFeedOptions.pollMs, min: 20 },
   SALE_EVENTS_HEARTBEAT_MS: { kind: 'int', default: defaultFeedOptions.heartbeatMs, min: 1_000 },

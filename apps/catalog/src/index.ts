@@ -15,6 +15,7 @@ const app = createCatalogApp({
   space: keySpace(env.REDIS_PREFIX, env.REDIS_PARTITIONS),
   tokens: createTokenVerifier(jwtSettings(env)),
   maxBodyBytes: env.MAX_BODY_BYTES,
+  serviceToken: env.SERVICE_TOKEN,
   saleEvents: { pollMs: env.SALE_EVENTS_POLL_MS, heartbeatMs: env.SALE_EVENTS_HEARTBEAT_MS },
 })
 
@@ -22,7 +23,6 @@ serve(app, {
   name: 'catalog',
   port: env.PORT,
   host: env.HOST,
-  maxRequestBodySize: env.MAX_BODY_BYTES * 4,
   // Event streams never finish by themselves: end them (clients reconnect elsewhere),
   // then finish the requests in hand (a sale mid-transaction) before closing what they use.
   beforeStop: () => app.decorator.saleFeeds.close(),

@@ -45,6 +45,8 @@ export function createCheckoutApp(config: CheckoutConfig) {
       service({
         name: 'checkout',
         maxBodyBytes,
+        noStore: true,
+        metricsToken: serviceToken,
         answerEarly: soldOutShortcut(deps, tokens),
         log,
         ready: async () => ({

@@ -36,7 +36,6 @@ serve(app, {
   name: 'checkout',
   port: env.PORT,
   host: env.HOST,
-  maxRequestBodySize: env.MAX_BODY_BYTES * 4,
   onStop: async () => {
     redis.disconnect()
     await close()

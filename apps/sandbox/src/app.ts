@@ -31,7 +31,15 @@ export function createSandboxApp(config: SandboxConfig) {
   const outbox = new Outbox()
   // normalize: false makes an unknown body field an error instead of silently dropping it.
   return new Elysia({ normalize: false })
-    .use(service({ name: 'sandbox', maxBodyBytes: config.maxBodyBytes, log: config.log }))
+    .use(
+      service({
+        name: 'sandbox',
+        maxBodyBytes: config.maxBodyBytes,
+        // A batch of 100 e-mails or 1,000 scripted charges holds a few thousand values.
+        json: { maxValues: 20_000 },
+        log: config.log,
+      }),
+    )
     .use(paymentsController(payments))
     .use(emailsController(outbox))
     .use(controlController(settings, payments, outbox))

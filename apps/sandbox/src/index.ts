@@ -20,5 +20,4 @@ serve(app, {
   name: 'sandbox',
   port: env.PORT,
   host: env.HOST,
-  maxRequestBodySize: env.MAX_BODY_BYTES * 4,
 })
