@@ -59,7 +59,7 @@ export function serve(app: AnyElysia, options: ServeOptions): Served {
   app.listen({
     port: options.port,
     hostname: options.host,
-    maxRequestBodySize: options.maxRequestBodySize ?? Number.MAX_SAFE_INTEGER,
+    maxRequestBodySize: options.maxRequestBodySize ?? Number.POSITIVE_INFINITY,
   })
   const url = `http://${options.host}:${app.server?.port}`
   log(`${options.name} listening on ${url}`)

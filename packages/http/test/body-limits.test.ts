@@ -33,7 +33,8 @@ describe('bodies over the limit', () => {
     expect([
       await answerOf(`${head('/notes', 'Content-Length: 1025\r\n')}{"text":"`),
       await answerOf(`${head('/orders', 'Content-Length: 1000000000\r\n')}{"saleId":"`),
-      await answerOf(`${head('/notes', 'Content-Length: 9007199254740991\r\n')}{`),
+      // The largest Content-Length Bun reads as a number (2^59 - 1); past it Bun answers 400 itself.
+      await answerOf(`${head('/notes', 'Content-Length: 576460752303423487\r\n')}{`),
     ]).toEqual([tooLarge, tooLarge, tooLarge])
   })
 
