@@ -89,7 +89,7 @@ export async function startWholeStack(): Promise<WholeStack> {
         checkout: apps.checkout.pid,
         gateway: apps.gateway.pid,
       },
-      async headersFor(credential, path) {
+      async headersFor(credential, path): Promise<Record<string, string>> {
         const leaves = path.startsWith('/auth/logout')
         switch (credential) {
           case 'none':
