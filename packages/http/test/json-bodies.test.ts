@@ -44,7 +44,10 @@ function app() {
         headers: contentType === null ? {} : { 'content-type': contentType },
       }),
     )
-    return { status: response.status, body: await response.json() }
+    const answer = (await response.json()) as Record<string, unknown> & {
+      error?: { code: string; message: string }
+    }
+    return { status: response.status, body: answer }
   }
   return { send, early }
 }
