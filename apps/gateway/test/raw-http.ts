@@ -36,6 +36,11 @@ export async function rawRequest(base: string, request: RawRequest): Promise<Raw
   const received: Buffer[] = []
   const { promise, resolve, reject } = Promise.withResolvers<RawAnswer>()
   let sent = 0
+  const finish = (error?: Error) => {
+    const all = Buffer.concat(received)
+    if (all.includes('\r\n\r\n')) resolve(parseAnswer(all, request.method))
+    else reject(error ?? new Error('the connection closed without an answer'))
+  }
   const timer = setTimeout(
     () => reject(new Error(`no answer in ${request.timeoutMs ?? 20_000} ms`)),
     request.timeoutMs ?? 20_000,
@@ -56,13 +61,13 @@ export async function rawRequest(base: string, request: RawRequest): Promise<Raw
           s.end()
         }
       },
+      // A server may answer a body over its limit before reading it and close at once: the
+      // write then fails, and the answer already read is still the answer.
       close() {
-        const all = Buffer.concat(received)
-        if (all.length === 0) reject(new Error('the connection closed without an answer'))
-        else resolve(parseAnswer(all, request.method))
+        finish()
       },
       error(_s, error) {
-        reject(error)
+        finish(error)
       },
     },
   })
