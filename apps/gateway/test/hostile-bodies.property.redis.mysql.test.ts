@@ -67,7 +67,7 @@ describe('every documented route, as separate processes behind the gateway', () 
         ),
         // Shrinking would replay batches against live processes for minutes; the failure
         // message names each request already.
-        { numRuns: 3, seed: SEED + index, endOnFailure: true, includeErrorInReport: true },
+        { numRuns: 10, seed: SEED + index, endOnFailure: true, includeErrorInReport: true },
       )
   })
 })
