@@ -1,5 +1,5 @@
-export { bearerToken } from './bearer-token.ts'
 export { type BearerOptions, bearer } from './bearer.ts'
+export { bearerToken } from './bearer-token.ts'
 export {
   createTokenService,
   createTokenVerifier,
