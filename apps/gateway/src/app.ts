@@ -36,6 +36,8 @@ export function createGatewayApp(config: GatewayConfig) {
         name: 'gateway',
         parseJson: false,
         maxBodyBytes: config.maxBodyBytes,
+        // Prometheus presents the same credential the gateway presents to the apps.
+        metricsToken: config.serviceToken,
         log,
         ready: async () =>
           Object.fromEntries(

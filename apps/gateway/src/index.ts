@@ -24,7 +24,6 @@ serve(app, {
   name: 'gateway',
   port: env.PORT,
   host: env.HOST,
-  maxRequestBodySize: env.MAX_BODY_BYTES * 4,
   beforeStop: () => app.decorator.endEventStreams(),
   onStop: () => redis.disconnect(),
 })

@@ -124,4 +124,27 @@ describe('a request body the gateway reads before calling an app', () => {
     )
     expect(upstream.calls()).toBe(0)
   })
+
+  it('answers 413 with the error body to a declared length far over the limit, without waiting for the body', async () => {
+    await using upstream = startUpstream()
+    await using gateway = await spawnGateway(upstream.url, { MAX_BODY_BYTES: '1024' })
+    const host = new URL(gateway.url).host
+
+    const connection = await RawConnection.open(gateway.url)
+    connection.write(
+      `POST /auth/login HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 100000000\r\n\r\n{"a"`,
+    )
+    const answer = await connection.answer()
+    await connection.closed
+
+    expect({
+      status: answer.status,
+      body: JSON.parse(answer.body || 'null'),
+      calls: upstream.calls(),
+    }).toEqual({
+      status: 413,
+      body: { error: { code: 'payload_too_large', message: 'body larger than 1024 bytes' } },
+      calls: 0,
+    })
+  })
 })

@@ -23,11 +23,12 @@ export type BodyRead =
  * if (body.outcome === 'read') await fetch(url, { method: 'POST', body: body.bytes })
  */
 export function readBody(request: Request, limits: BodyLimits): Promise<BodyRead> {
-  const stream = request.body
-  if (stream === null) return Promise.resolve({ outcome: 'read', bytes: undefined })
+  // A declared length is read in one go: `request.body` would build a stream first.
   const declared = request.headers.get('content-length')
   if (declared !== null) {
-    if (Number(declared) > limits.maxBytes) return Promise.resolve({ outcome: 'too_large' })
+    const length = Number(declared)
+    if (length > limits.maxBytes) return Promise.resolve({ outcome: 'too_large' })
+    if (length === 0) return Promise.resolve({ outcome: 'read', bytes: undefined })
     return withDeadline(
       request.arrayBuffer().then(
         (buffer): BodyRead => ({ outcome: 'read', bytes: new Uint8Array(buffer) }),
@@ -36,6 +37,8 @@ export function readBody(request: Request, limits: BodyLimits): Promise<BodyRead
       limits.timeoutMs,
     )
   }
+  const stream = request.body
+  if (stream === null) return Promise.resolve({ outcome: 'read', bytes: undefined })
   return readCounted(stream, limits)
 }
 
