@@ -179,4 +179,27 @@ describe('the gateway', () => {
       },
     })
   })
+
+  it('answers a method no app routes (TRACE) itself with 404 and the error body, forwarding nothing', async () => {
+    const before =
+      echoes.checkout.seen.length + echoes.auth.seen.length + echoes.catalog.seen.length
+    const response = await gateway.handle(
+      new Request('http://localhost/orders', {
+        method: 'TRACE',
+        headers: {
+          authorization: `Bearer ${(await testTokens.signAccess({ id: 'u1', role: 'buyer' })).token}`,
+        },
+      }),
+    )
+    const after = echoes.checkout.seen.length + echoes.auth.seen.length + echoes.catalog.seen.length
+    expect({
+      status: response.status,
+      body: await response.json(),
+      forwarded: after - before,
+    }).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'no route TRACE /orders' } },
+      forwarded: 0,
+    })
+  })
 })

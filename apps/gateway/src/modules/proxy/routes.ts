@@ -8,6 +8,13 @@ export type Route = {
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
+/**
+ * The methods any app has a route for. Anything else (TRACE, CONNECT,
+ * PROPFIND, ...) is answered 404 here, as the apps would answer it: Bun's
+ * fetch drops the body of an answer to TRACE, so forwarding it would turn
+ * the app's error body into an empty one.
+ */
+const FORWARDED_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'])
 const AUTH_PUBLIC = new Set(['/auth/signup', '/auth/verify', '/auth/login', '/auth/refresh'])
 const SALE_EVENTS = /^\/sales\/[^/]+\/events$/
 
@@ -20,6 +27,7 @@ const SALE_EVENTS = /^\/sales\/[^/]+\/events$/
  * routeOf('POST', '/orders') // { upstream: 'checkout', needsToken: true, eventStream: false }
  */
 export function routeOf(method: string, path: string): Route | null {
+  if (!FORWARDED_METHODS.has(method)) return null
   const [, first] = path.split('/', 2)
   switch (first) {
     case 'auth':
