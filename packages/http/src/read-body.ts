@@ -1,38 +1,93 @@
+export type BodyLimits = {
+  /** More bytes than this are refused as they arrive, never buffered. */
+  maxBytes: number
+  /** When set, the whole body must have arrived this long after reading began. */
+  timeoutMs?: number
+}
+
+export type BodyRead =
+  | { outcome: 'read'; bytes: Uint8Array }
+  | { outcome: 'too_large' }
+  | { outcome: 'timed_out' }
+  | { outcome: 'client_gone' }
+
+const EMPTY: BodyRead = { outcome: 'read', bytes: new Uint8Array(0) }
+
 /**
- * A request's body, counted as it arrives and abandoned at the first byte
- * over `maxBytes` (undefined then): a chunked body has no Content-Length to
- * check first, and buffering it whole before counting would let one request
- * fill the memory. A declared Content-Length already within the limit (what
- * every client of ours sends) is read in one step.
+ * A request's body within a size limit and, optionally, a deadline. A body
+ * with a Content-Length is bounded by it (checked before reading, then read
+ * in one step: `request.body` would build a stream first); a chunked one is
+ * counted as it arrives and abandoned at the first byte over the limit, so
+ * one request can never make the process buffer more than `maxBytes`. The
+ * gateway reads every body this way before calling an app, so a client that
+ * sends slowly, too much, or leaves half-way costs the app nothing; the apps
+ * read theirs without a deadline (Bun closes a connection idle for 30 s).
  *
  * @example
- * const bytes = await readBody(request, 16_384)
- * if (bytes === undefined) return apiError(413, 'payload_too_large', 'body over 16384 bytes')
+ * const body = await readBody(request, { maxBytes: 16_384, timeoutMs: 5_000 })
+ * if (body.outcome === 'too_large') return apiError(413, 'payload_too_large', 'body over 16384 bytes')
  */
-export async function readBody(
-  request: Request,
-  maxBytes: number,
-): Promise<Uint8Array | undefined> {
+export function readBody(request: Request, limits: BodyLimits): Promise<BodyRead> {
   const declared = request.headers.get('content-length')
   if (declared !== null) {
-    if (Number(declared) > maxBytes) return undefined
-    const bytes = new Uint8Array(await request.arrayBuffer())
-    // Over HTTP the length frames the body; a Request built in process can carry more.
-    return bytes.byteLength > maxBytes ? undefined : bytes
+    if (Number(declared) > limits.maxBytes) return Promise.resolve({ outcome: 'too_large' })
+    const reading = request.arrayBuffer().then(
+      (buffer): BodyRead =>
+        // Over HTTP the length frames the body; a Request built in process can carry more.
+        buffer.byteLength > limits.maxBytes
+          ? { outcome: 'too_large' }
+          : { outcome: 'read', bytes: new Uint8Array(buffer) },
+      (): BodyRead => ({ outcome: 'client_gone' }),
+    )
+    return limits.timeoutMs === undefined ? reading : withDeadline(reading, limits.timeoutMs)
   }
-  if (request.body === null) return new Uint8Array(0)
-  const reader = request.body.getReader()
+  const stream = request.body
+  if (stream === null) return Promise.resolve(EMPTY)
+  return readCounted(stream, limits)
+}
+
+function withDeadline(reading: Promise<BodyRead>, timeoutMs: number): Promise<BodyRead> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ outcome: 'timed_out' }), timeoutMs)
+    reading.then((read) => {
+      clearTimeout(timer)
+      resolve(read)
+    })
+  })
+}
+
+async function readCounted(
+  stream: ReadableStream<Uint8Array>,
+  limits: BodyLimits,
+): Promise<BodyRead> {
+  const reader = stream.getReader()
+  let timedOut = false
+  const timer =
+    limits.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true
+          reader.cancel().catch(() => {})
+        }, limits.timeoutMs)
   const chunks: Uint8Array[] = []
   let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel()
-      return undefined
+  try {
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (timedOut) return { outcome: 'timed_out' }
+      if (done) break
+      size += value.byteLength
+      if (size > limits.maxBytes) {
+        reader.cancel().catch(() => {})
+        return { outcome: 'too_large' }
+      }
+      chunks.push(value)
     }
-    chunks.push(value)
+  } catch {
+    return { outcome: timedOut ? 'timed_out' : 'client_gone' }
+  } finally {
+    clearTimeout(timer)
   }
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size)
+  if (chunks.length === 1) return { outcome: 'read', bytes: chunks[0] as Uint8Array }
+  return { outcome: 'read', bytes: Buffer.concat(chunks, size) }
 }

@@ -8,8 +8,8 @@ import { Refusal } from './refusal.ts'
  * are cheapest to fail: its size as it arrives, an empty body (null, with
  * or without a content type: `POST /orders/:id/cancel` has none), its
  * content type, its depth and number of values in one pass over the bytes,
- * and only then JSON.parse and strict UTF-8. Stream errors (a client gone
- * mid-body) are thrown.
+ * and only then JSON.parse and strict UTF-8. A client gone mid-body gets a
+ * 400 nobody reads.
  *
  * @example
  * const body = await readJson(request, 16_384, DEFAULT_JSON_LIMITS)
@@ -20,8 +20,11 @@ export async function readJson(
   maxBodyBytes: number,
   limits: JsonLimits,
 ): Promise<unknown> {
-  const bytes = await readBody(request, maxBodyBytes)
-  if (bytes === undefined) return tooLarge(maxBodyBytes)
+  const read = await readBody(request, { maxBytes: maxBodyBytes })
+  if (read.outcome === 'too_large') return tooLarge(maxBodyBytes)
+  if (read.outcome !== 'read')
+    return new Refusal(400, 'invalid_request', 'the request body was cut short')
+  const bytes = read.bytes
   if (bytes.byteLength === 0) return null
   if (!isJsonMediaType(request.headers.get('content-type')))
     return new Refusal(

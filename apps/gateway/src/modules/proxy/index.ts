@@ -1,13 +1,12 @@
 import { BreakerOpenError, CircuitBreaker } from '@flash/breaker'
 import type { ErrorCode } from '@flash/contracts'
-import { acceptRequestId, apiError } from '@flash/http'
+import { acceptRequestId, apiError, type BodyLimits, readBody } from '@flash/http'
 import { bearerToken, type Identity, type TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { ClientGone, relayEventStream } from './event-stream/relay.ts'
 import { type StreamLimits, StreamSlots } from './event-stream/stream-slots.ts'
 import { type AppAnswer, forward } from './forward.ts'
 import { headersForApp, headersForClient } from './hop-headers.ts'
-import { type BodyLimits, readBody } from './read-body.ts'
 import { routeOf, type Upstreams } from './routes.ts'
 
 export type ProxyConfig = {
@@ -20,7 +19,7 @@ export type ProxyConfig = {
   /** Sent to every app as `x-service-token`: the proof a request came through the gateway. */
   serviceToken: string
   /** How large a request body may be and how long it may take to arrive. */
-  body: BodyLimits
+  body: Required<BodyLimits>
   /** How many server-sent event streams may be open at once. */
   eventStreams: StreamLimits
   /**
@@ -162,7 +161,7 @@ export function proxyController(config: ProxyConfig) {
         if (refusal.log) config.log(`[gateway] ${what}: ${refusal.log}`)
         return refuse(refusal)
       }
-      body = read.bytes
+      if (read.bytes.byteLength > 0) body = read.bytes
     }
     return callApp((signal) =>
       forward(`${upstream}${url.pathname}${url.search}`, request.method, headers, body, signal),
@@ -208,7 +207,7 @@ function unavailable(upstream: string): Refusal {
  */
 function bodyRefusal(
   outcome: 'too_large' | 'timed_out' | 'client_gone',
-  limits: BodyLimits,
+  limits: Required<BodyLimits>,
 ): Refusal & { log?: string } {
   switch (outcome) {
     case 'too_large':
