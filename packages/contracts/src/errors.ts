@@ -7,7 +7,6 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'request_timeout'
   | 'unsupported_media_type'
-  | 'headers_too_large'
   | 'rate_limited'
   | 'unavailable'
   | 'internal'

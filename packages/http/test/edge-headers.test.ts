@@ -76,3 +76,18 @@ describe('headers on every answer', () => {
     )
   })
 })
+
+describe('methods no route takes', () => {
+  it('answers TRACE and PROPFIND on an existing path with 404 and the error body', async () => {
+    const answers = await Promise.all(
+      ['TRACE', 'PROPFIND'].map(async (method) => {
+        const response = await app(false).handle(new Request('http://localhost/thing', { method }))
+        return { status: response.status, body: await response.json() }
+      }),
+    )
+    expect(answers).toEqual([
+      { status: 404, body: errorBody('not_found', 'no route TRACE /thing') },
+      { status: 404, body: errorBody('not_found', 'no route PROPFIND /thing') },
+    ])
+  })
+})
