@@ -117,6 +117,22 @@ describe('a second signup for an address whose signup waits for its code', () =>
   })
 })
 
+describe("guessing a waiting signup's password by signing up again", () => {
+  it('stops after five second signups, whatever their passwords: the sixth is 429 even with the right one', async () => {
+    const email = newEmail()
+    await signUp(email, OWNER_PASSWORD)
+    const statuses: number[] = []
+    for (let i = 0; i < 5; i++) statuses.push((await signUp(email, `guess number ${i}`)).status)
+    const right = await signUp(email, OWNER_PASSWORD)
+
+    expect({ statuses, right: right.status, mails: (await emailsTo(email)).length }).toEqual({
+      statuses: [409, 409, 409, 409, 409],
+      right: 429,
+      mails: 1,
+    })
+  })
+})
+
 describe('first signups for one address at the same moment', () => {
   it('leave exactly one waiting signup, whose code makes the account with its own password', async () => {
     const email = newEmail()

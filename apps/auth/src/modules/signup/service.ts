@@ -2,7 +2,9 @@ import { err, ok, type ResultAsync, safeTry } from 'neverthrow'
 import type { AuthDeps } from '../../deps.ts'
 import type { AuthError } from '../../errors.ts'
 import { normalizeEmail } from '../../shared/email.ts'
+import { authRateKey } from '../../shared/keys.ts'
 import { hashPassword, verifyPassword } from '../../shared/password.ts'
+import { hitRateLimit } from '../../shared/rate-limit.ts'
 import { limitAttempt } from '../../shared/rate-rules.ts'
 import { createAccount, emailTaken } from '../accounts/service.ts'
 import { codeDigest, codeMatches, newCode, newSalt } from './code.ts'
@@ -16,7 +18,9 @@ import { countTry, removePendingSignup, resendCode, startPendingSignup } from '.
  * password again (the same person, whose e-mail did not arrive) gets a new
  * code for it, at most `verification.maxSends` e-mails in all; another
  * password changes nothing, sends nothing and is told to wait, so nobody can
- * slip their password under the code the address's owner receives.
+ * slip their password under the code the address's owner receives. Those
+ * second signups are `verification.maxTries` at most per waiting signup
+ * (then 429), so its password cannot be found by trying.
  *
  * @example
  * await signUp(deps, { email: 'Jane@Shop.Example', password: 'long enough', name: 'Jane' }, '203.0.113.7')
@@ -44,6 +48,12 @@ export function signUp(
     }
     const waiting = yield* startPendingSignup(deps, pending, code)
     if (!waiting) return ok(undefined)
+    // Same password or not is an answer, so every second signup counts, whatever its password:
+    // a waiting signup's password cannot be guessed more than `maxTries` times in its life.
+    yield* hitRateLimit(deps.redis, authRateKey(deps.space, 'second-signup', email), {
+      limit: deps.verification.maxTries,
+      windowSeconds: Math.max(waiting.secondsLeft, 1),
+    })
     if (!(await verifyPassword(body.password, waiting.pending.passwordHash)))
       return err({ type: 'SignupPending' as const, minutesLeft: minutesOf(waiting.secondsLeft) })
 
