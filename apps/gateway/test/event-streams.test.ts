@@ -13,6 +13,14 @@ const FETCH_SLOTS = '2'
 
 const streamsUrl = (base: string) => `${base}/sales/${crypto.randomUUID()}/events`
 
+/** A client's whole allowance of streams, each open once its first event arrived. */
+async function openAll(base: string) {
+  const streams = []
+  for (let i = 0; i < PER_CLIENT; i++) streams.push(await openEvents(streamsUrl(base)))
+  await Promise.all(streams.map((s) => s.next()))
+  return streams
+}
+
 describe('event streams through the gateway', () => {
   it('refuses a client its stream beyond the per-client cap with 429, while events flow on the open ones and a plain read still answers', async () => {
     await using catalog = startEventUpstream()
@@ -66,17 +74,10 @@ describe('event streams through the gateway', () => {
       BUN_CONFIG_MAX_HTTP_REQUESTS: FETCH_SLOTS,
       UPSTREAM_TIMEOUT_MS: '2000',
     })
-    const openAll = async () => {
-      const streams = []
-      for (let i = 0; i < PER_CLIENT; i++) streams.push(await openEvents(streamsUrl(gateway.url)))
-      await Promise.all(streams.map((s) => s.next()))
-      return streams
-    }
-
-    const leaving = await openAll()
+    const leaving = await openAll(gateway.url)
     await Promise.all(leaving.map((s) => s.close()))
     await waitFor(() => catalog.cancelled() === PER_CLIENT, { what: 'the app to see them go' })
-    const again = await openAll()
+    const again = await openAll(gateway.url)
 
     expect(again.map((s) => s.status)).toEqual(Array.from({ length: PER_CLIENT }, () => 200))
     await Promise.all(again.map((s) => s.close()))
@@ -89,14 +90,7 @@ describe('event streams through the gateway', () => {
       BUN_CONFIG_MAX_HTTP_REQUESTS: FETCH_SLOTS,
       UPSTREAM_TIMEOUT_MS: '2000',
     })
-    const openAll = async () => {
-      const streams = []
-      for (let i = 0; i < PER_CLIENT; i++) streams.push(await openEvents(streamsUrl(gateway.url)))
-      await Promise.all(streams.map((s) => s.next()))
-      return streams
-    }
-
-    const ending = await openAll()
+    const ending = await openAll(gateway.url)
     catalog.endAll()
     const ends = await Promise.all(ending.map((s) => s.next()))
     // The client saw the end; the gateway frees the slot in the same turn, or just after.
