@@ -2,12 +2,15 @@
  * `bun run start`: the whole service on this machine. Finds or starts Redis
  * and MySQL, migrates, seeds an admin, demo buyers and a live flash sale,
  * starts every app as its own process and prints how to place an order.
- * Ctrl-C stops everything it started.
+ * An app that ends (a crash, kill -9, a port taken) is restarted with a
+ * backoff while the others keep serving; Ctrl-C (or SIGTERM) stops everything
+ * it started and restarts nothing.
  */
 import { defaults } from '@flash/config'
 import { migrateDb } from '@flash/db/client'
-import { type App, runToEnd, startApp, waitUntilUp } from './lib/processes.ts'
+import { runToEnd, waitUntilUp } from './lib/processes.ts'
 import { findOrStartServices, migrationsFolder } from './lib/services.ts'
+import { type Supervisor, supervise } from './lib/supervisor.ts'
 
 const ports = {
   gateway: Number(Bun.env.GATEWAY_PORT ?? defaults.ports.gateway),
@@ -20,15 +23,14 @@ const ports = {
 await refuseTakenPorts(Object.values(ports))
 const services = await findOrStartServices((line) => console.log(`[services] ${line}`))
 const shared = { REDIS_URL: services.redisUrl, DATABASE_URL: services.databaseUrl }
-const apps: App[] = []
+let supervisor: Supervisor | undefined
 let stopping = false
 
 async function stopAll(code: number) {
   if (stopping) return
   stopping = true
   console.log('\nstopping every process this command started…')
-  for (const app of apps) app.process.kill('SIGTERM')
-  await Promise.all(apps.map((app) => app.process.exited))
+  await supervisor?.stop()
   await services.stop()
   process.exit(code)
 }
@@ -62,20 +64,33 @@ try {
       },
     ],
   ]
-  for (const [index, [name, env]] of plan.entries())
-    apps.push(startApp(name, ['bun', `apps/${name}/src/index.ts`], { ...shared, ...env }, index))
-  for (const app of apps)
-    void app.process.exited.then((code) => {
-      if (!stopping) {
-        console.error(`${app.name} exited with code ${code}; stopping the rest`)
-        void stopAll(1)
-      }
-    })
-  await Promise.all(Object.values(urls).map((url) => waitUntilUp(`${url}/health`)))
+  // Ctrl-C came during the seeding: stopAll is on its way to exit, and apps
+  // started now would be left behind.
+  if (stopping) await new Promise(() => {})
+  supervisor = supervise(
+    plan.map(([name, env]) => ({
+      name,
+      command: ['bun', `apps/${name}/src/index.ts`],
+      env: { ...shared, ...env },
+    })),
+    { log: (line) => console.error(`[start] ${line}`) },
+  )
+  await Promise.all(Object.entries(urls).map(([name, url]) => waitForHealth(name, url)))
   printWelcome(urls, saleId)
 } catch (error) {
   console.error(`start failed: ${(error as Error).message}`)
   await stopAll(1)
+}
+
+/** An app that keeps failing is being restarted (logged above); the rest serve meanwhile. */
+async function waitForHealth(name: string, url: string) {
+  for (;;) {
+    try {
+      return await waitUntilUp(`${url}/health`)
+    } catch {
+      console.error(`[start] ${name} does not answer ${url}/health yet; still waiting`)
+    }
+  }
 }
 
 function printWelcome(urls: Record<string, string>, saleId: string) {
