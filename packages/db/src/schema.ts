@@ -175,6 +175,19 @@ export const shipments = mysqlTable('shipments', {
   updatedAt: updatedAt(),
 })
 
+/**
+ * The highest entry id of each orders stream (one per partition) whose
+ * events the order-writer has committed, written in the same transaction as
+ * the rows. A Redis whose stream ends below it went back in time (a restore,
+ * a failover to a lagging replica). `last_id` is a stream id (`ms-seq`),
+ * only ever raised, compared as two numbers.
+ */
+export const streamMarks = mysqlTable('stream_marks', {
+  stream: varchar('stream', { length: 191 }).primaryKey(),
+  lastId: varchar('last_id', { length: 41 }).notNull(),
+  updatedAt: updatedAt(),
+})
+
 /** Idempotent consumers: one row per (event, consumer) that has taken effect. */
 export const processedEvents = mysqlTable(
   'processed_events',
