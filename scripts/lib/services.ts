@@ -1,5 +1,5 @@
 import { defaults } from '@flash/config'
-import { ensureServices, MissingServiceError } from '@flash/devstack'
+import { ensureServices, MissingServiceError, parseAppendfsync } from '@flash/devstack'
 
 const repoRoot = new URL('../..', import.meta.url).pathname
 
@@ -14,6 +14,8 @@ export async function findOrStartServices(log: (line: string) => void) {
       redisUrl: Bun.env.REDIS_URL ?? defaults.redisUrl,
       databaseUrl: Bun.env.DATABASE_URL ?? defaults.databaseUrl,
       dataDir: `${repoRoot}.data`,
+      // A private Redis fsyncs its append-only file once a second, or before every acknowledgement.
+      redisAppendfsync: parseAppendfsync(Bun.env.REDIS_APPENDFSYNC),
       log,
     })
   } catch (error) {

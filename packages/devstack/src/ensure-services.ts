@@ -1,5 +1,6 @@
 import { ensureMysql } from './mariadb-server.ts'
 import { ensureRedis } from './redis-server.ts'
+import type { Appendfsync } from './redis-settings.ts'
 import type { Which } from './service.ts'
 
 /**
@@ -12,6 +13,8 @@ export type EnsureServicesOptions = {
   redisUrl: string
   databaseUrl: string
   dataDir: string
+  /** How often a private Redis fsyncs its append-only file (`everysec` when unset). */
+  redisAppendfsync?: Appendfsync
   log?: (line: string) => void
   which?: Which
 }
@@ -33,9 +36,9 @@ export type EnsureServicesOptions = {
 export async function ensureServices(
   options: EnsureServicesOptions,
 ): Promise<{ redisUrl: string; databaseUrl: string; stop: () => Promise<void> }> {
-  const { redisUrl, databaseUrl, ...shared } = options
+  const { redisUrl, databaseUrl, redisAppendfsync, ...shared } = options
   const settled = await Promise.allSettled([
-    ensureRedis(redisUrl, shared),
+    ensureRedis(redisUrl, { ...shared, appendfsync: redisAppendfsync }),
     ensureMysql(databaseUrl, shared),
   ])
   const [redis, mysql] = settled

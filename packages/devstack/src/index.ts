@@ -3,6 +3,7 @@ export { freePort } from './free-port.ts'
 export { ensureMysql } from './mariadb-server.ts'
 export { type ProbeResult, probeMysql, probeRedis } from './probe.ts'
 export { ensureRedis } from './redis-server.ts'
+export { type Appendfsync, durableRedisArgs, parseAppendfsync } from './redis-settings.ts'
 export {
   defaultWhich,
   type EnsureOptions,
@@ -10,3 +11,8 @@ export {
   type Service,
   type Which,
 } from './service.ts'
+export {
+  type RedisServer,
+  type RedisServerOptions,
+  startRedisServer,
+} from './start-redis-server.ts'
