@@ -148,7 +148,11 @@ describe('supervise', () => {
       env: files,
     }
     // The failing one waits a minute for its restart when stop comes.
-    const run = supervised([drainer, exiting('failing', 1)], { ...quick, firstMs: 60_000, maxMs: 60_000 })
+    const run = supervised([drainer, exiting('failing', 1)], {
+      ...quick,
+      firstMs: 60_000,
+      maxMs: 60_000,
+    })
     await waitFor(() => readFileSync(files.READY_FILE, 'utf8') === 'ready', {
       what: 'drainer ready',
     })

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'bun:test'
+import { readdirSync, readFileSync } from 'node:fs'
+import { freePort } from '@flash/devstack'
+import { testDatabase, testRedis, waitFor } from '@flash/testing'
+
+const repoRoot = new URL('../..', import.meta.url).pathname
+
+/**
+ * `bun scripts/start.ts` (what `bun run start` runs after installing) on free
+ * ports, a database and a Redis key prefix of its own, in a process group of
+ * its own so the test can press Ctrl-C the way a terminal does: SIGINT to
+ * every process of the group at once.
+ */
+async function startCommand(env: Record<string, string>) {
+  const ports = {
+    GATEWAY_PORT: await freePort(),
+    AUTH_PORT: await freePort(),
+    CATALOG_PORT: await freePort(),
+    CHECKOUT_PORT: await freePort(),
+    SANDBOX_PORT: await freePort(),
+  }
+  const child = Bun.spawn(['bun', 'scripts/start.ts'], {
+    cwd: repoRoot,
+    env: {
+      ...Bun.env,
+      // Blank values count as unset, so the defaults apply whatever the test runner had.
+      ADMIN_EMAIL: '',
+      ADMIN_PASSWORD: '',
+      NODE_ENV: '',
+      DEMO_BUYERS: '1',
+      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+      ...env,
+    },
+    stdout: 'pipe',
+    stderr: 'pipe',
+    detached: true,
+  })
+  let output = ''
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder()
+    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true })
+  }
+  const collected = Promise.all([collect(child.stdout), collect(child.stderr)])
+  return {
+    ports,
+    exited: child.exited,
+    output: () => output,
+    /** The pid of the app running `apps/<name>/src/index.ts` under this command now. */
+    appPid: (name: string) =>
+      childrenOf(child.pid).find((pid) => commandLine(pid).includes(`apps/${name}/src/index.ts`)),
+    ctrlC: () => process.kill(-child.pid, 'SIGINT'),
+    async [Symbol.asyncDispose]() {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL')
+      await child.exited
+      await collected
+      // TEST_APP_LOGS=1 shows what the command printed, to debug a failing run.
+      if (Bun.env.TEST_APP_LOGS) console.log(output)
+    },
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number),
+  )
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+  } catch {
+    return ''
+  }
+}
+
+/** Every process on the machine whose environment holds `entry`: ours carry the test's prefix. */
+function processesWith(entry: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+async function answersHealth(port: number) {
+  const response = await fetch(`http://127.0.0.1:${port}/health`, {
+    signal: AbortSignal.timeout(1_000),
+  })
+  return response.ok
+}
+
+describe('bun run start', () => {
+  it('brings back an app killed with kill -9 while the rest keep serving, and Ctrl-C still stops every process with none restarted', async () => {
+    await using database = await testDatabase()
+    await using redis = await testRedis()
+    await using start = await startCommand({
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: redis.prefix,
+    })
+    await waitFor(() => start.output().includes('Flash-sale shop is up.'), {
+      timeoutMs: 90_000,
+      what: 'every app up',
+    })
+    const killed = start.appPid('checkout')
+    const gateway = start.appPid('gateway')
+    if (killed === undefined) throw new Error(`no checkout process:\n${start.output()}`)
+
+    process.kill(killed, 'SIGKILL')
+    const restarted = await waitFor(
+      () => {
+        const pid = start.appPid('checkout')
+        return pid !== undefined && pid !== killed && pid
+      },
+      { timeoutMs: 30_000, what: 'checkout running again' },
+    )
+    await waitFor(() => answersHealth(start.ports.CHECKOUT_PORT), {
+      timeoutMs: 30_000,
+      what: 'the new checkout answering /health',
+    })
+    const gatewayAfterwards = start.appPid('gateway')
+    start.ctrlC()
+    const code = await start.exited
+
+    expect({
+      code,
+      restarted: restarted !== killed,
+      gatewayKept: gatewayAfterwards === gateway,
+      restarts: start.output().match(/^\[start\] .*restarting.*$/gm),
+      left: processesWith(`REDIS_PREFIX=${redis.prefix}`),
+    }).toEqual({
+      code: 0,
+      restarted: true,
+      gatewayKept: true,
+      restarts: [
+        expect.stringMatching(
+          /^\[start\] checkout was killed by SIGKILL after [\d.]+ s; restarting in 0\.5 s \(attempt 1\)$/,
+        ),
+      ],
+      left: [],
+    })
+  }, 180_000)
+})
