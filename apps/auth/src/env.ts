@@ -29,6 +29,10 @@ export function readServerEnv(source: Source = Bun.env) {
     REDIS_URL: { kind: 'url', default: defaults.redisUrl },
     REDIS_PREFIX: { kind: 'string', default: 'fs:' },
     REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
+    /** `production` refuses the development secrets and a Redis without an append-only file. */
+    NODE_ENV: { kind: 'string', default: 'development' },
+    /** `yes` lets a production process run on a Redis without an append-only file (README "Durability"). */
+    REDIS_ALLOW_NO_AOF: { kind: 'bool', default: false },
     ...jwtVars,
     ACCESS_TOKEN_TTL_SECONDS: { kind: 'int', default: defaults.accessTokenTtlSeconds, min: 60 },
     /** A login session ends when its refresh token has not been used for this long. */

@@ -1,7 +1,7 @@
 import { jwtSettings } from '@flash/config'
 import { connectDb } from '@flash/db/client'
 import { serve } from '@flash/http'
-import { connectRedis, keySpace } from '@flash/redis'
+import { connectRedis, keySpace, requireDurableRedis } from '@flash/redis'
 import { createTokenService } from '@flash/tokens'
 import { createAuthApp } from './app.ts'
 import { readServerEnv } from './env.ts'
@@ -10,6 +10,10 @@ import { checkoutRecentOrders } from './modules/me/recent-orders.ts'
 const env = readServerEnv()
 const { db, close } = connectDb(env.DATABASE_URL)
 const redis = connectRedis(env.REDIS_URL, { name: 'auth' })
+await requireDurableRedis(redis, {
+  production: env.NODE_ENV === 'production',
+  allowNoAof: env.REDIS_ALLOW_NO_AOF,
+})
 
 const checkout = checkoutRecentOrders({
   url: env.CHECKOUT_URL,

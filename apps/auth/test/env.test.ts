@@ -13,6 +13,8 @@ describe('readServerEnv', () => {
       REDIS_URL: defaults.redisUrl,
       REDIS_PREFIX: 'fs:',
       REDIS_PARTITIONS: 1,
+      NODE_ENV: 'development',
+      REDIS_ALLOW_NO_AOF: false,
       JWT_SECRET: defaults.devJwtSecret,
       JWT_ISSUER: defaults.jwtIssuer,
       JWT_AUDIENCE: defaults.jwtAudience,

@@ -1,12 +1,16 @@
 import { jwtSettings } from '@flash/config'
 import { connectDb } from '@flash/db/client'
 import { serve } from '@flash/http'
-import { connectRedis, keySpace } from '@flash/redis'
+import { connectRedis, keySpace, requireDurableRedis } from '@flash/redis'
 import { createTokenVerifier } from '@flash/tokens'
 import { createCatalogApp } from './app.ts'
 import { env } from './env.ts'
 
 const redis = connectRedis(env.REDIS_URL, { name: 'catalog' })
+await requireDurableRedis(redis, {
+  production: env.NODE_ENV === 'production',
+  allowNoAof: env.REDIS_ALLOW_NO_AOF,
+})
 const { db, close } = connectDb(env.DATABASE_URL)
 
 const app = createCatalogApp({

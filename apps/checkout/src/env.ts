@@ -11,6 +11,10 @@ export const env = readEnv(Bun.env, {
   DATABASE_URL: { kind: 'url', default: defaults.databaseUrl },
   REDIS_PREFIX: { kind: 'string', default: 'fs:' },
   REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
+  /** `production` refuses the development secrets and a Redis without an append-only file. */
+  NODE_ENV: { kind: 'string', default: 'development' },
+  /** `yes` lets a production process run on a Redis without an append-only file (README "Durability"). */
+  REDIS_ALLOW_NO_AOF: { kind: 'bool', default: false },
   ...jwtVars,
   MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
   IDEMPOTENCY_TTL_SECONDS: { kind: 'int', default: DAY, min: DAY },

@@ -1,12 +1,16 @@
 import { jwtSettings } from '@flash/config'
 import { connectDb } from '@flash/db/client'
 import { serve } from '@flash/http'
-import { connectRedis, keySpace, loadScripts } from '@flash/redis'
+import { connectRedis, keySpace, loadScripts, requireDurableRedis } from '@flash/redis'
 import { createTokenVerifier } from '@flash/tokens'
 import { createCheckoutApp } from './app.ts'
 import { env } from './env.ts'
 
 const redis = connectRedis(env.REDIS_URL, { name: 'checkout' })
+await requireDurableRedis(redis, {
+  production: env.NODE_ENV === 'production',
+  allowNoAof: env.REDIS_ALLOW_NO_AOF,
+})
 const { db, close } = connectDb(env.DATABASE_URL)
 await loadScripts(redis)
 

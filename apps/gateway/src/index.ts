@@ -1,11 +1,15 @@
 import { jwtSettings } from '@flash/config'
 import { serve } from '@flash/http'
-import { connectRedis, isRevoked, keySpace } from '@flash/redis'
+import { connectRedis, isRevoked, keySpace, requireDurableRedis } from '@flash/redis'
 import { createTokenVerifier } from '@flash/tokens'
 import { createGatewayApp } from './app.ts'
 import { env } from './env.ts'
 
 const redis = connectRedis(env.REDIS_URL, { name: 'gateway' })
+await requireDurableRedis(redis, {
+  production: env.NODE_ENV === 'production',
+  allowNoAof: env.REDIS_ALLOW_NO_AOF,
+})
 const space = keySpace(env.REDIS_PREFIX, env.REDIS_PARTITIONS)
 
 const app = createGatewayApp({

@@ -1,7 +1,7 @@
 import { CircuitBreaker } from '@flash/breaker'
 import { connectDb } from '@flash/db/client'
 import { stopOnSignals } from '@flash/http'
-import { connectRedis, keySpace, loadScripts, streamKey } from '@flash/redis'
+import { connectRedis, keySpace, loadScripts, requireDurableRedis, streamKey } from '@flash/redis'
 import { Resend } from 'resend'
 import type { WorkerContext } from './context.ts'
 import { env } from './env.ts'
@@ -10,6 +10,10 @@ import { startSchedules } from './schedules.ts'
 import { startWorker } from './worker.ts'
 
 const redis = connectRedis(env.REDIS_URL, { name: `worker:${env.WORKER_NAME}` })
+await requireDurableRedis(redis, {
+  production: env.NODE_ENV === 'production',
+  allowNoAof: env.REDIS_ALLOW_NO_AOF,
+})
 const { db, close } = connectDb(env.DATABASE_URL)
 await loadScripts(redis)
 

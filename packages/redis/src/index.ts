@@ -1,6 +1,15 @@
 export { connectRedis, type RedisOptions } from './client.ts'
 export { loadScripts, registerCommands } from './commands.ts'
 export {
+  checkRedisDurability,
+  type DurabilityOptions,
+  type DurabilityRefusal,
+  type DurabilityWarning,
+  durabilityMessage,
+  RedisDurabilityError,
+  requireDurableRedis,
+} from './durability.ts'
+export {
   emailBatchKey,
   emailClaimKey,
   idempotencyKey,
