@@ -3,6 +3,8 @@ import { orderItems, orders } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { okAsync, ResultAsync } from 'neverthrow'
 import { insertRows } from '../bulk-sql.ts'
+import { keepProductStock } from './product-stock.ts'
+import { raiseStreamMark } from './stream-marks.ts'
 
 /**
  * Applies a batch of order events to MySQL: every order named in the batch
@@ -14,6 +16,9 @@ import { insertRows } from '../bulk-sql.ts'
  * the insert then changes nothing; a late `paid` does not overwrite a
  * `cancelled` that came after it in Redis; a replayed batch changes nothing.
  * One statement for the orders and one for their items, whatever the batch.
+ * In the same transaction, list-price orders move their product's stock
+ * (`keepProductStock`), and the stream's mark is raised to the batch's
+ * highest entry id (`raiseStreamMark`) when the stream is named.
  *
  * Why a sequence number rather than one consumer per partition, which would
  * also apply each partition's events in order: the order would hold only
@@ -24,21 +29,37 @@ import { insertRows } from '../bulk-sql.ts'
  * consumer may apply any batch at any time.
  *
  * @example
- * await writeOrders(db)([{ id: '1-0', event }])
+ * await writeOrders(db, 'fs:{p0}:stream:orders')([{ id: '1-0', event }])
  */
-export function writeOrders(db: Db) {
+export function writeOrders(db: Db, stream?: string) {
   return (batch: readonly { id: string; event: OrderEvent }[]): ResultAsync<void, Error> => {
     const latest = latestOf(batch.map(({ event }) => event))
     if (latest.length === 0) return okAsync(undefined)
-    const write = db.transaction(async (tx) => {
-      await insertRows(tx, orders, latest.map(rowOf), KEEP_HIGHEST_SEQ)
-      await insertRows(tx, orderItems, latest.map(itemOf), 'order_id = order_id')
-    })
+    const now = new Date()
+    const write = db.transaction(
+      async (tx) => {
+        await keepProductStock(tx, latest)
+        await insertRows(tx, orders, latest.map(rowOf), KEEP_HIGHEST_SEQ)
+        await insertRows(tx, orderItems, latest.map(itemOf), 'order_id = order_id')
+        if (stream)
+          await raiseStreamMark(
+            tx,
+            stream,
+            batch.map(({ id }) => id),
+            now,
+          )
+      },
+      // keepProductStock reads the orders rows after locking their products and must
+      // see what the writer before it committed; sale orders read nothing.
+      latest.some((event) => event.saleId === null) ? READ_COMMITTED : undefined,
+    )
     return ResultAsync.fromPromise(write, (cause) =>
       cause instanceof Error ? cause : new Error(String(cause)),
     )
   }
 }
+
+const READ_COMMITTED = { isolationLevel: 'read committed' } as const
 
 /** The columns an order's events can change; the key (id) never does. */
 const COLUMNS = [

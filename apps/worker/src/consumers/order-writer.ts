@@ -69,7 +69,8 @@ function addReactions(pipeline: ChainableCommander, event: OrderEvent, streams: 
 
 /**
  * The order-writer consumer for one partition's orders stream: stores the
- * batch, then, in one pipeline, asks for payment of every order it placed and
+ * batch (with the stock of products sold at list price and the stream's
+ * mark, see `writeOrders`), then, in one pipeline, asks for payment of every order it placed and
  * queues what follows each move (shipping, e-mails: see
  * `addReactions`). A crash between the two replays the batch, so payment may
  * be asked twice and an e-mail queued twice; the payment consumer and the
@@ -84,7 +85,7 @@ export function startOrderWriter(
 ) {
   const { db, paymentsStream, shippingStream, emailsStream, refundsStream, ...rest } = options
   const streams = { shippingStream, emailsStream, refundsStream }
-  const write = writeOrders(db)
+  const write = writeOrders(db, rest.stream)
   return startConsumer({
     ...rest,
     isTransient: isTransientError,

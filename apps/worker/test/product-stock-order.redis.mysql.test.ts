@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { type OrderEvent, type OrderStatus, parseOrderEvent } from '@flash/contracts'
+import { products } from '@flash/db'
+import {
+  findOrderState,
+  type MoveRequest,
+  moveOrderState,
+  offerKeys,
+  publishOffer,
+  reserve,
+  streamKey,
+} from '@flash/redis'
+import { toEntries } from '@flash/streams'
+import {
+  createBuyers,
+  createProduct,
+  type TestDatabase,
+  type TestRedis,
+  testDatabase,
+  testRedis,
+} from '@flash/testing'
+import { eq } from 'drizzle-orm'
+import fc from 'fast-check'
+import { writeOrders } from '../src/consumers/order-rows.ts'
+
+// A product sold at list price counts its stock in two places: the live
+// counter in Redis, which the scripts move, and products.stock in MySQL,
+// which the order-writer moves as it stores the orders. Once every event is
+// applied, whatever their order, repetition and batching, and however many
+// writers apply them at once, the two must be equal.
+
+type Batch = { id: string; event: OrderEvent }[]
+
+const step = (from: OrderStatus, to: OrderStatus, restore = false) => ({ from, to, restore })
+const PAY = step('pending', 'paid')
+const CANCEL_PENDING = step('pending', 'cancelled', true)
+const CANCEL_PAID = step('paid', 'cancelled', true)
+const FAIL = step('pending', 'failed', true)
+const SHIP = step('paid', 'shipping')
+const DELIVER = step('shipping', 'delivered')
+const ASK_RETURN = step('delivered', 'return_requested')
+const RETURNED = step('return_requested', 'returned', true)
+
+/** Lives an order can have in Redis, as the moves that make them. */
+const LIVES = [
+  [],
+  [CANCEL_PENDING],
+  [FAIL],
+  [PAY],
+  [PAY, CANCEL_PAID],
+  [PAY, SHIP],
+  [PAY, SHIP, DELIVER, ASK_RETURN, RETURNED],
+]
+
+const STOCK = 1_000_000
+
+describe("the order-writer keeps a product's stock in MySQL", () => {
+  let database: TestDatabase
+  let r: TestRedis
+  let buyers: string[]
+  let read = '0-0'
+
+  beforeAll(async () => {
+    database = await testDatabase()
+    r = await testRedis()
+    buyers = await createBuyers(database.db, 8)
+  })
+  afterAll(async () => {
+    await r[Symbol.asyncDispose]()
+    await database[Symbol.asyncDispose]()
+  })
+
+  /** A product with the same stock in MySQL and in its live Redis counter. */
+  async function product(): Promise<string> {
+    const productId = await createProduct(database.db, { stock: STOCK })
+    await publishOffer(
+      r.redis,
+      r.space,
+      { kind: 'product', id: productId },
+      { productId, saleId: '', price: 700, perUserLimit: 0 },
+      STOCK,
+    )
+    return productId
+  }
+
+  /** One list-price order per life, moved through that life; answers the events written, in stream order. */
+  async function live(productId: string, lives: (typeof LIVES)[number][]): Promise<Batch> {
+    for (const [i, moves] of lives.entries()) {
+      const orderId = Bun.randomUUIDv7()
+      const placed = await reserve(r.redis, r.space, {
+        offer: { kind: 'product', id: productId },
+        orderId,
+        userId: buyers[i % buyers.length] as string,
+        quantity: 1 + (i % 3),
+        fingerprint: 'f',
+        idempotencyKey: `key ${orderId}`,
+        idempotencyTtlSeconds: 600,
+        orderTtlSeconds: 3600,
+      })
+      if (placed.isErr() || placed.value.type !== 'Placed') throw new Error('not placed')
+      const state = await findOrderState(r.redis, r.space, orderId)
+      if (!state) throw new Error('no live state')
+      for (const move of moves) {
+        const request: MoveRequest = {
+          userId: null,
+          from: [move.from],
+          to: move.to,
+          restore: move.restore,
+          ttlSeconds: 3600,
+        }
+        const moved = await moveOrderState(r.redis, r.space, state, request)
+        if (moved.isErr() || moved.value.type !== 'Moved') throw new Error('not moved')
+      }
+    }
+    const stream = streamKey(r.space, 0, 'orders')
+    const entries = toEntries([[stream, await r.redis.xrange(stream, `(${read}`, '+')]])
+    read = entries.at(-1)?.id ?? read
+    return entries.map(({ id, fields }) => {
+      const event = parseOrderEvent(fields ?? {})
+      if (event.isErr()) throw new Error(event.error)
+      return { id, event: event.value }
+    })
+  }
+
+  /** One writer: its batches in turn, each retried on failure as the stream runtime does. */
+  async function writer(batches: Batch[]): Promise<void> {
+    for (const batch of batches)
+      for (let attempt = 1; ; attempt++) {
+        const written = await writeOrders(database.db)(batch)
+        if (written.isOk()) break
+        if (attempt === 5) throw written.error
+      }
+  }
+
+  /** The product's stock as MySQL and Redis count it. */
+  async function stock(productId: string) {
+    const [row] = await database.db
+      .select({ stock: products.stock })
+      .from(products)
+      .where(eq(products.id, productId))
+    const live = await r.redis.get(offerKeys(r.space, { kind: 'product', id: productId }).stock)
+    return { mysql: row?.stock, redis: Number(live) }
+  }
+
+  it('takes the units of stored orders that keep them and none of those that gave them back', async () => {
+    const productId = await product()
+    const events = await live(productId, LIVES)
+
+    await writer([events])
+
+    // Held: [] 1 unit, [PAY] 1, [PAY, SHIP] 3 (quantities cycle 1, 2, 3).
+    expect(await stock(productId)).toEqual({ mysql: STOCK - 5, redis: STOCK - 5 })
+  })
+
+  it('ends with the stock Redis has when the later batches come first and every batch comes twice', async () => {
+    const productId = await product()
+    const events = await live(productId, LIVES)
+    const batches: Batch[] = []
+    for (let at = 0; at < events.length; at += 3) batches.push(events.slice(at, at + 3))
+
+    await writer(batches.toReversed().flatMap((batch) => [batch, batch]))
+
+    const { mysql, redis } = await stock(productId)
+    expect(mysql).toBe(redis)
+  })
+
+  it('ends with the stock Redis has when two writers apply interleaved batches at the same time', async () => {
+    const productId = await product()
+    const events = await live(productId, [...LIVES, ...LIVES, ...LIVES])
+    const batches: Batch[] = []
+    for (let at = 0; at < events.length; at += 2) batches.push(events.slice(at, at + 2))
+
+    await Promise.all([
+      writer(batches.filter((_, i) => i % 2 === 1)),
+      writer(batches.filter((_, i) => i % 2 === 0).toReversed()),
+      writer(batches.filter((_, i) => i % 3 === 0)),
+    ])
+
+    const { mysql, redis } = await stock(productId)
+    expect(mysql).toBe(redis)
+  })
+
+  it('ends with the stock Redis has for any interleaving, repetition and batching of the events', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom(...LIVES), { minLength: 1, maxLength: 5 }),
+        // Sort keys (a permutation), repeats and cuts, for up to 30 events.
+        fc.array(fc.nat(1_000), { minLength: 30, maxLength: 30 }),
+        fc.array(fc.nat(29), { maxLength: 6 }),
+        fc.array(fc.boolean(), { minLength: 36, maxLength: 36 }),
+        async (lives, keys, repeats, cuts) => {
+          const productId = await product()
+          const events = await live(productId, lives)
+          const order = events
+            .map((entry, i) => ({ entry, key: keys[i] ?? 0 }))
+            .sort((a, b) => a.key - b.key)
+            .map(({ entry }) => entry)
+          for (const i of repeats) if (events[i]) order.splice(i % (order.length + 1), 0, events[i])
+          const batches: Batch[] = [[]]
+          for (const [i, entry] of order.entries()) {
+            batches.at(-1)?.push(entry)
+            if (cuts[i]) batches.push([])
+          }
+
+          await writer(batches)
+
+          const { mysql, redis } = await stock(productId)
+          expect(mysql).toBe(redis)
+        },
+      ),
+      { numRuns: 30 },
+    )
+  })
+})
