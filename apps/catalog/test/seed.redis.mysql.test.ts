@@ -14,6 +14,14 @@ async function rowCounts(catalog: Catalog) {
   return { products: productRows?.n, sales: saleRows?.n }
 }
 
+/** What a Redis restarted without its data looks like to this test's keys. */
+async function emptyRedis(catalog: Catalog) {
+  const { redis, prefix } = catalog.redis
+  const stream = redis.scanStream({ match: `${prefix}*`, count: 1000 })
+  for await (const keys of stream as AsyncIterable<string[]>)
+    if (keys.length > 0) await redis.unlink(...keys)
+}
+
 describe('seedDemoSale', () => {
   it('creates a demo product and a sale live now for two hours at the demo terms', async () => {
     await using catalog = await startCatalog()
@@ -47,18 +55,34 @@ describe('seedDemoSale', () => {
     expect(live.body.items.map((s: { id: string }) => s.id)).toEqual([first.saleId])
   })
 
-  it('re-publishes the reused sale without resetting what has been sold', async () => {
+  it('leaves what Redis counts for the reused sale as it is', async () => {
     await using catalog = await startCatalog()
     const first = (await seedDemoSale(catalog.deps))._unsafeUnwrap()
     const stock = offerKeys(catalog.redis.space, { kind: 'sale', id: first.saleId }).stock
     await catalog.redis.redis.decrby(stock, 40)
 
     await seedDemoSale(catalog.deps)
-    expect(await catalog.redis.redis.get(stock)).toBe('60')
 
-    await catalog.redis.redis.unlink(stock)
-    await seedDemoSale(catalog.deps)
-    expect(await catalog.redis.redis.get(stock)).toBe('100')
+    expect(await catalog.redis.redis.get(stock)).toBe('60')
+  })
+
+  it('publishes no stock from MySQL for the sale and product it reuses once Redis has lost them', async () => {
+    await using catalog = await startCatalog()
+    const first = (await seedDemoSale(catalog.deps))._unsafeUnwrap()
+    const { space, redis } = catalog.redis
+    const saleStock = offerKeys(space, { kind: 'sale', id: first.saleId }).stock
+    const productStock = offerKeys(space, { kind: 'product', id: first.productId }).stock
+    // 40 sold since MySQL last synced the sale's remaining, then Redis comes back empty.
+    await redis.decrby(saleStock, 40)
+    await emptyRedis(catalog)
+
+    const again = (await seedDemoSale(catalog.deps))._unsafeUnwrap()
+
+    expect({
+      ids: again,
+      sale: await redis.get(saleStock),
+      product: await redis.get(productStock),
+    }).toEqual({ ids: first, sale: null, product: null })
   })
 
   it('creates a new sale for the same product once the previous one has ended', async () => {
