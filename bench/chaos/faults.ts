@@ -1,0 +1,162 @@
+import type { Prng } from './prng.ts'
+import {
+  calmDeclineRate,
+  type KillableApp,
+  killableApps,
+  paymentTimeoutMs,
+  type Stack,
+} from './stack.ts'
+
+export const faultKinds = [
+  'kill-process',
+  'redis-kill-aof',
+  'redis-pause',
+  'redis-empty',
+  'mysql-read-lock',
+  'payment-down',
+  'payment-slow',
+  'payment-declines',
+] as const
+export type FaultKind = (typeof faultKinds)[number]
+
+/**
+ * One round's fault, decided before the campaign starts from its seed:
+ * what, against which process, how long into the round, and for how long
+ * (for a kill: how long the process stays dead).
+ *
+ * @example
+ * const plan: FaultPlan = { kind: 'kill-process', target: 'worker-1', startAfterMs: 3000, durationMs: 1200 }
+ */
+export type FaultPlan = {
+  kind: FaultKind
+  target?: KillableApp
+  startAfterMs: number
+  durationMs: number
+}
+
+type Range = readonly [number, number]
+const timings: Record<'short' | 'long', { startAfter: Range } & Record<FaultKind, Range>> = {
+  short: {
+    startAfter: [1_000, 3_000],
+    'kill-process': [500, 3_000],
+    'redis-kill-aof': [200, 2_000],
+    'redis-pause': [2_000, 5_000],
+    'redis-empty': [200, 2_000],
+    'mysql-read-lock': [4_000, 8_000],
+    'payment-down': [3_000, 6_000],
+    'payment-slow': [3_000, 6_000],
+    'payment-declines': [3_000, 6_000],
+  },
+  long: {
+    startAfter: [2_000, 8_000],
+    'kill-process': [500, 8_000],
+    'redis-kill-aof': [200, 3_000],
+    'redis-pause': [2_000, 8_000],
+    'redis-empty': [200, 3_000],
+    'mysql-read-lock': [20_000, 60_000],
+    'payment-down': [5_000, 15_000],
+    'payment-slow': [5_000, 15_000],
+    'payment-declines': [5_000, 15_000],
+  },
+}
+
+/**
+ * Every round's fault. Kinds come in seeded shuffles of all of them, so any
+ * eight consecutive rounds try each kind once, in an order the seed decides.
+ *
+ * @example
+ * planFaults(prng('42'), 4, true) // four plans, the same for seed 42 on every run
+ */
+export function planFaults(random: Prng, rounds: number, short: boolean): FaultPlan[] {
+  const table = timings[short ? 'short' : 'long']
+  const plans: FaultPlan[] = []
+  let deck: FaultKind[] = []
+  for (let round = 0; round < rounds; round++) {
+    if (deck.length === 0) deck = random.shuffle(faultKinds)
+    const kind = deck.shift() as FaultKind
+    const [minStart, maxStart] = table.startAfter
+    const [minLength, maxLength] = table[kind]
+    plans.push({
+      kind,
+      target: kind === 'kill-process' ? random.pick(killableApps) : undefined,
+      startAfterMs: random.int(minStart, maxStart),
+      durationMs: random.int(minLength, maxLength),
+    })
+  }
+  return plans
+}
+
+/** When a fault began and ended (the process back and ready, the lock released...). */
+export type FaultTimes = { startedAt: number; endedAt: number }
+
+/**
+ * Applies a fault, holds it for its duration, and ends it: a killed process
+ * is started again the same way, a killed Redis reloads its AOF (or starts
+ * with no files for `redis-empty`), a paused one is continued, the read lock
+ * is released, the sandbox's settings are put back.
+ *
+ * @example
+ * const times = await runFault(stack, plan)
+ */
+export async function runFault(stack: Stack, plan: FaultPlan): Promise<FaultTimes> {
+  const startedAt = Date.now()
+  // The fault's own timing: how long the process stays dead, the lock held (the experiment).
+  const hold = () => Bun.sleep(plan.durationMs)
+  switch (plan.kind) {
+    case 'kill-process': {
+      const app = stack.apps[plan.target as KillableApp]
+      await app.kill9()
+      await hold()
+      await app.start()
+      break
+    }
+    case 'redis-kill-aof':
+    case 'redis-empty':
+      await stack.redis.process.kill9()
+      if (plan.kind === 'redis-empty') stack.redis.wipe()
+      await hold()
+      await stack.redis.process.start()
+      break
+    case 'redis-pause':
+      stack.redis.pause()
+      await hold().finally(() => stack.redis.resume())
+      break
+    case 'mysql-read-lock': {
+      const unlock = await stack.mysql.readLock()
+      await hold().finally(unlock)
+      break
+    }
+    case 'payment-down':
+      await control(stack, { outage: true })
+      await hold().finally(() => control(stack, { outage: false }))
+      break
+    case 'payment-slow':
+      await control(stack, { latencyMs: paymentTimeoutMs * 3 })
+      await hold().finally(() => control(stack, { latencyMs: 0 }))
+      break
+    case 'payment-declines':
+      await control(stack, { declineRate: 1 })
+      await hold().finally(() => control(stack, { declineRate: calmDeclineRate }))
+      break
+  }
+  return { startedAt, endedAt: Date.now() }
+}
+
+/**
+ * @example
+ * describeFault({ kind: 'kill-process', target: 'worker-1', startAfterMs: 3000, durationMs: 1200 })
+ * // 'kill-process worker-1 at +3.0 s for 1.2 s'
+ */
+export function describeFault(plan: FaultPlan): string {
+  const target = plan.target ? ` ${plan.target}` : ''
+  return `${plan.kind}${target} at +${(plan.startAfterMs / 1000).toFixed(1)} s for ${(plan.durationMs / 1000).toFixed(1)} s`
+}
+
+async function control(stack: Stack, settings: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${stack.sandboxUrl}/control`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(settings),
+  })
+  if (!res.ok) throw new Error(`sandbox /control answered ${res.status}: ${await res.text()}`)
+}

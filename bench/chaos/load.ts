@@ -1,0 +1,275 @@
+import type { Buyer, Offer } from './offers.ts'
+import type { Prng } from './prng.ts'
+
+/** An order a 202 named: what the invariants look for in MySQL. */
+export type Placed = {
+  orderId: string
+  buyerId: string
+  offerId: string
+  quantity: number
+  key: string
+  round: number
+  at: number
+}
+
+/** A replay (same key, same body) that did not get the first answer back. */
+export type ReplayMismatch = {
+  round: number
+  buyerId: string
+  offerId: string
+  key: string
+  firstOrderId: string
+  firstAt: number
+  at: number
+  /** What came back instead: a status, and the order id when it was a 202. */
+  answer: { status: number | string; orderId?: string; code?: string }
+}
+
+/** A 404 for an offer MySQL holds: a sale must never answer 404 while it exists. */
+export type MissingOffer = {
+  round: number
+  offerId: string
+  request: string
+  at: number
+  body: string
+}
+
+/**
+ * Everything the load saw, over the whole campaign: the invariants and the
+ * report read it.
+ *
+ * @example
+ * const record = newLoadRecord()
+ */
+export type LoadRecord = {
+  placed: Map<string, Placed>
+  replayMismatches: ReplayMismatch[]
+  missingOffers: MissingOffer[]
+  /** Answers per round, per action, per status ('timeout' and 'network' when none came). */
+  answers: Map<number, Record<string, Record<string, number>>>
+  /** When a new order was answered 202 (not replays), for recovery times. */
+  acceptedAt: number[]
+}
+
+/**
+ * @example
+ * const record = newLoadRecord()
+ */
+export function newLoadRecord(): LoadRecord {
+  return {
+    placed: new Map(),
+    replayMismatches: [],
+    missingOffers: [],
+    answers: new Map(),
+    acceptedAt: [],
+  }
+}
+
+/**
+ * The first new order accepted at or after `since`, if any.
+ *
+ * @example
+ * firstAcceptedAfter(record, faultEnd) // 1718000000123
+ */
+export function firstAcceptedAfter(record: LoadRecord, since: number): number | undefined {
+  return record.acceptedAt.find((at) => at >= since)
+}
+
+export type LoadInput = {
+  gatewayUrl: string
+  buyers: readonly Buyer[]
+  /** The offers new orders go to this round. */
+  offers: readonly Offer[]
+  /** Every offer of the campaign: replays of earlier rounds, and to tell a 404 for one of ours. */
+  all: ReadonlyMap<string, Offer>
+  record: LoadRecord
+  random: Prng
+  round: number
+  /** Loops sending requests side by side. */
+  concurrency: number
+}
+
+const actions = [
+  ['order', 64],
+  ['replay', 10],
+  ['cancel', 10],
+  ['return', 10],
+  ['view', 6],
+] as const
+const offerWeights = { small: 20, medium: 25, big: 40, product: 15 }
+const requestTimeoutMs = 5_000
+
+/**
+ * Buyers buying (each order with a fresh Idempotency-Key), replaying
+ * earlier requests (same key, same body), cancelling, returning and viewing
+ * sales through the gateway, at a modest pace, until `stop` is called.
+ *
+ * @example
+ * const load = startLoad({ gatewayUrl, buyers, offers, all, record, random, round: 1, concurrency: 3 })
+ * await load.stop()
+ */
+export function startLoad(input: LoadInput): { stop: () => Promise<void> } {
+  let running = true
+  const byId = new Map(input.buyers.map((buyer) => [buyer.id, buyer]))
+  const count = (action: string, status: number | string) => {
+    const round = input.record.answers.get(input.round) ?? {}
+    input.record.answers.set(input.round, round)
+    const statuses = (round[action] ??= {})
+    statuses[String(status)] = (statuses[String(status)] ?? 0) + 1
+  }
+  const call = async (action: string, path: string, init: RequestInit, token?: string) => {
+    const headers = new Headers(init.headers)
+    if (token) headers.set('authorization', `Bearer ${token}`)
+    if (init.body) headers.set('content-type', 'application/json')
+    try {
+      const res = await fetch(`${input.gatewayUrl}${path}`, {
+        ...init,
+        headers,
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      })
+      const text = await res.text()
+      count(action, res.status)
+      return { status: res.status, text }
+    } catch (error) {
+      const status = (error as Error).name === 'TimeoutError' ? 'timeout' : 'network'
+      count(action, status)
+      return { status, text: '' }
+    }
+  }
+  const parse = (text: string) => {
+    try {
+      return JSON.parse(text) as { orderId?: string; error?: { code?: string } }
+    } catch {
+      return {}
+    }
+  }
+  const noteMissing = (offerId: string, request: string, text: string) => {
+    if (!input.all.has(offerId)) return
+    input.record.missingOffers.push({
+      round: input.round,
+      offerId,
+      request,
+      at: Date.now(),
+      body: text.slice(0, 200),
+    })
+  }
+  const order = async (buyer: Buyer, offer: Offer, quantity: number, key: string) => {
+    const body =
+      offer.kind === 'sale' ? { saleId: offer.id, quantity } : { productId: offer.id, quantity }
+    const request = `POST /orders ${JSON.stringify(body)}`
+    const answer = await call(
+      'order',
+      '/orders',
+      { method: 'POST', body: JSON.stringify(body), headers: { 'idempotency-key': key } },
+      buyer.token,
+    )
+    if (answer.status === 404) noteMissing(offer.id, request, answer.text)
+    return { ...answer, ...parse(answer.text) }
+  }
+  const placed = () => [...input.record.placed.values()]
+  const steps = {
+    async order() {
+      const offer = pickOffer(input.random, input.offers)
+      const buyer = input.random.pick(input.buyers)
+      const quantity = offer.size === 'small' ? 1 : input.random.int(1, 2)
+      const key = `chaos-${input.round}-${crypto.randomUUID()}`
+      const answer = await order(buyer, offer, quantity, key)
+      if (answer.status !== 202 || !answer.orderId) return
+      const at = Date.now()
+      input.record.acceptedAt.push(at)
+      const known = input.record.placed.get(answer.orderId)
+      if (!known)
+        input.record.placed.set(answer.orderId, {
+          orderId: answer.orderId,
+          buyerId: buyer.id,
+          offerId: offer.id,
+          quantity,
+          key,
+          round: input.round,
+          at,
+        })
+    },
+    async replay() {
+      const first = pickRecent(input.random, placed())
+      const buyer = first && byId.get(first.buyerId)
+      const offer = first && input.all.get(first.offerId)
+      if (!first || !buyer || !offer) return
+      const answer = await order(buyer, offer, first.quantity, first.key)
+      if (answer.status === 202 && answer.orderId === first.orderId) return
+      if (answer.status === 202 && answer.orderId && !input.record.placed.has(answer.orderId))
+        input.record.placed.set(answer.orderId, {
+          ...first,
+          orderId: answer.orderId,
+          at: Date.now(),
+        })
+      input.record.replayMismatches.push({
+        round: input.round,
+        buyerId: buyer.id,
+        offerId: offer.id,
+        key: first.key,
+        firstOrderId: first.orderId,
+        firstAt: first.at,
+        at: Date.now(),
+        answer: { status: answer.status, orderId: answer.orderId, code: answer.error?.code },
+      })
+    },
+    async cancel() {
+      const target = pickRecent(input.random, placed())
+      const buyer = target && byId.get(target.buyerId)
+      if (target && buyer)
+        await call('cancel', `/orders/${target.orderId}/cancel`, { method: 'POST' }, buyer.token)
+    },
+    async return() {
+      // Delivered takes about two seconds (ship and deliver timers of one second each).
+      const old = placed().filter((each) => each.at < Date.now() - 3_000)
+      const target = pickRecent(input.random, old)
+      const buyer = target && byId.get(target.buyerId)
+      if (target && buyer)
+        await call('return', `/orders/${target.orderId}/return`, { method: 'POST' }, buyer.token)
+    },
+    async view() {
+      const offer = input.random.pick(input.offers.filter((each) => each.kind === 'sale'))
+      const answer = await call('view', `/sales/${offer.id}`, { method: 'GET' })
+      if (answer.status === 404) noteMissing(offer.id, `GET /sales/${offer.id}`, answer.text)
+    },
+  }
+  const loop = async () => {
+    while (running) {
+      await steps[weighted(input.random, actions)]()
+      // Pacing, not waiting for a condition: a modest rate on a two-core machine.
+      await Bun.sleep(input.random.int(100, 400))
+    }
+  }
+  const loops = Array.from({ length: input.concurrency }, loop)
+  return {
+    async stop() {
+      running = false
+      await Promise.all(loops)
+    },
+  }
+}
+
+function weighted<T extends string>(random: Prng, choices: readonly (readonly [T, number])[]): T {
+  const total = choices.reduce((sum, [, weight]) => sum + weight, 0)
+  let draw = random.next() * total
+  for (const [choice, weight] of choices) {
+    draw -= weight
+    if (draw < 0) return choice
+  }
+  return (choices.at(-1) as readonly [T, number])[0]
+}
+
+function pickOffer(random: Prng, offers: readonly Offer[]): Offer {
+  const size = weighted(
+    random,
+    offers.map((offer) => [offer.id, offerWeights[offer.size]] as const),
+  )
+  return offers.find((offer) => offer.id === size) as Offer
+}
+
+/** Mostly the latest orders (what a buyer just bought), sometimes any earlier one. */
+function pickRecent<T>(random: Prng, items: readonly T[]): T | undefined {
+  if (items.length === 0) return undefined
+  const window = random.chance(0.8) ? Math.min(items.length, 50) : items.length
+  return items[items.length - 1 - random.int(0, window - 1)]
+}

@@ -1,0 +1,192 @@
+import { offerKeys, partitionTag, streamKey } from '@flash/redis'
+import type { Offer } from './offers.ts'
+import type { Stack } from './stack.ts'
+
+/** One order as MySQL holds it (the campaign's orders have one item each). */
+export type StoredOrder = {
+  id: string
+  buyerId: string
+  /** The sale id, or the product id of a list-price order. */
+  offerId: string
+  status: string
+  units: number
+}
+
+/** One charge as the payment sandbox lists it. */
+export type SandboxCharge = {
+  id: string
+  orderId: string
+  status: 'succeeded' | 'declined' | 'processing'
+  refundedAt: string | null
+}
+
+/** One consumer group of one stream, as XINFO GROUPS tells it. */
+export type GroupState = { stream: string; group: string; pending: number; lag: number }
+
+/**
+ * What MySQL, Redis and the sandbox hold at one moment: the quiet check and
+ * every invariant read this, so they are pure functions of it.
+ *
+ * @example
+ * const snapshot = await takeSnapshot(stack, offers)
+ */
+export type Snapshot = {
+  orders: StoredOrder[]
+  /** MySQL's payments.status per order id. */
+  payments: Map<string, string>
+  charges: SandboxCharge[]
+  /** Subject and text of every e-mail the sandbox received. */
+  emails: { subject: string; text: string }[]
+  /** Redis's stock counter per offer id; null when the key is missing. */
+  stock: Map<string, number | null>
+  groups: GroupState[]
+  /** Streams that hold entries and no consumer group at all (nobody will ever read them). */
+  orphanStreams: { stream: string; length: number }[]
+  deadLetters: { stream: string; length: number; first: string[] }[]
+}
+
+const readTimeoutMs = 5_000
+
+/**
+ * Reads everything at once, failing (rather than hanging) when a server does
+ * not answer within a few seconds: the quiet check polls it during faults.
+ *
+ * @example
+ * const snapshot = await takeSnapshot(stack, [...offers.values()])
+ */
+export async function takeSnapshot(stack: Stack, offers: readonly Offer[]): Promise<Snapshot> {
+  const [mysqlPart, redisPart, sandboxPart] = await Promise.all([
+    bounded(readMysql(stack), 'MySQL'),
+    bounded(readRedis(stack, offers), 'Redis'),
+    bounded(readSandbox(stack.sandboxUrl), 'the sandbox'),
+  ])
+  return { ...mysqlPart, ...redisPart, ...sandboxPart }
+}
+
+async function readMysql(stack: Stack) {
+  const [orderRows] = await stack.db.pool.query(
+    `SELECT o.id, o.user_id AS buyerId, COALESCE(o.sale_id, i.product_id) AS offerId,
+            o.status, i.quantity AS units
+       FROM orders o JOIN order_items i ON i.order_id = o.id`,
+  )
+  const [paymentRows] = await stack.db.pool.query(
+    'SELECT order_id AS orderId, status FROM payments',
+  )
+  return {
+    orders: (orderRows as StoredOrder[]).map((row) => ({ ...row, units: Number(row.units) })),
+    payments: new Map(
+      (paymentRows as { orderId: string; status: string }[]).map((row) => [
+        row.orderId,
+        row.status,
+      ]),
+    ),
+  }
+}
+
+async function readRedis(stack: Stack, offers: readonly Offer[]) {
+  const redis = stack.client
+  const stockKeys = offers.map((offer) => offerKeys(stack.space, offer).stock)
+  const values = stockKeys.length ? await redis.mget(...stockKeys) : []
+  const stock = new Map(offers.map((offer, i) => [offer.id, toNumber(values[i])]))
+  const groups: GroupState[] = []
+  const orphanStreams: Snapshot['orphanStreams'] = []
+  const deadLetters: Snapshot['deadLetters'] = []
+  for (const stream of await streamsOf(stack)) {
+    const length = await redis.xlen(stream)
+    if (stream === deadLetterOf(stack, stream)) {
+      const first = length ? await redis.xrange(stream, '-', '+', 'COUNT', 3) : []
+      deadLetters.push({
+        stream,
+        length,
+        first: first.map(([id, fields]) => `${id} ${fields.join(' ').slice(0, 600)}`),
+      })
+      continue
+    }
+    const infos = (await redis.xinfo('GROUPS', stream)) as unknown[][]
+    if (infos.length === 0 && length > 0) orphanStreams.push({ stream, length })
+    for (const flat of infos) {
+      const info = record(flat)
+      // Redis cannot tell the lag after deletions in the range: then look for one entry past the group.
+      const lag =
+        typeof info.lag === 'number'
+          ? info.lag
+          : (await redis.xrange(stream, `(${info['last-delivered-id']}`, '+', 'COUNT', 1)).length
+      groups.push({ stream, group: String(info.name), pending: Number(info.pending), lag })
+    }
+  }
+  return { stock, groups, orphanStreams, deadLetters }
+}
+
+/** Every stream under the campaign's prefix, in every partition. */
+async function streamsOf(stack: Stack): Promise<string[]> {
+  const found = new Set<string>()
+  for (let partition = 0; partition < stack.space.partitions; partition++) {
+    const pattern = `${partitionTag(stack.space, partition)}:stream:*`
+    let cursor = '0'
+    do {
+      const [next, keys] = await stack.client.scan(
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        1000,
+        'TYPE',
+        'stream',
+      )
+      cursor = next
+      for (const key of keys) found.add(key)
+    } while (cursor !== '0')
+  }
+  return [...found].sort()
+}
+
+function deadLetterOf(stack: Stack, stream: string): string {
+  const partition = Number(/\{p(\d+)\}/.exec(stream)?.[1] ?? 0)
+  return streamKey(stack.space, partition, 'dead-letter')
+}
+
+async function readSandbox(sandboxUrl: string) {
+  const get = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${sandboxUrl}${path}`, { signal: AbortSignal.timeout(readTimeoutMs) })
+    if (!res.ok) throw new Error(`sandbox ${path} answered ${res.status}`)
+    return (await res.json()) as T
+  }
+  const [payments, emails] = await Promise.all([
+    get<{ items: SandboxCharge[] }>('/payments'),
+    get<{ items: { subject: string; text: string | null }[] }>('/emails'),
+  ])
+  return {
+    charges: payments.items.map(({ id, orderId, status, refundedAt }) => ({
+      id,
+      orderId,
+      status,
+      refundedAt,
+    })),
+    emails: emails.items.map(({ subject, text }) => ({ subject, text: text ?? '' })),
+  }
+}
+
+function toNumber(value: string | null | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value)
+}
+
+function record(flat: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1]
+  return out
+}
+
+async function bounded<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer in ${readTimeoutMs} ms`)),
+      readTimeoutMs,
+    )
+  })
+  try {
+    return await Promise.race([work, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
