@@ -12,13 +12,15 @@ import { stampede } from '../stampede/run.ts'
 const settings: { fsync: Fsync; summary: string }[] = [
   {
     fsync: 'always',
-    summary: 'AOF, fsync before every write is acknowledged: nothing lost on a crash',
+    summary:
+      'AOF, fsync before every write is acknowledged: nothing lost on a Redis crash, nor on a machine crash if the disk honours fsync',
   },
   {
     fsync: 'everysec',
-    summary: 'AOF, fsync once a second: up to a second of orders lost on a crash',
+    summary:
+      'AOF, fsync once a second: nothing lost on a Redis crash, up to about a second of orders on a machine crash',
   },
-  { fsync: 'off', summary: 'no AOF, no snapshots: everything since start lost on a crash' },
+  { fsync: 'off', summary: 'no AOF, no snapshots: everything Redis holds lost when it restarts' },
 ]
 
 /**

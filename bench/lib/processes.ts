@@ -1,7 +1,7 @@
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, probeRedis } from '@flash/devstack'
+import { durableRedisArgs, freePort, probeRedis } from '@flash/devstack'
 
 const repoRoot = new URL('../..', import.meta.url).pathname
 const setpriv = process.platform === 'linux' ? Bun.which('setpriv') : null
@@ -136,25 +136,15 @@ export async function startPrivateRedis(
   logDir: string,
 ): Promise<Proc & { url: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'))
-  const aof =
-    fsync === 'off' ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', fsync]
+  // The project's durable settings (noeviction too), with the AOF switched off for `off`.
+  const settings =
+    fsync === 'off' ? [...durableRedisArgs(), '--appendonly', 'no'] : durableRedisArgs(fsync)
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
     const url = `redis://127.0.0.1:${port}`
     const proc = startProcess(
       `redis-${fsync}`,
-      [
-        'redis-server',
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--dir',
-        dir,
-        ...aof,
-      ],
+      ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...settings],
       {},
       join(logDir, `redis-${fsync}.log`),
     )
