@@ -68,7 +68,7 @@ async function productOrders(p: Pipeline, quantities: number[]) {
     },
     /** The worker has committed every entry the orders stream holds now. */
     async caughtUp() {
-      const [last] = (await p.r.redis.xrevrange(stream, '+', '-', 'COUNT', 1)) as [string][]
+      const [last] = await p.r.redis.xrevrange(stream, '+', '-', 'COUNT', 1)
       return last !== undefined && (await lastAppliedEntryId(p.database.db, stream)) === last[0]
     },
   }
