@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connectRedis, type KeySpace, keySpace } from '@flash/redis'
+import { connectRedis, type KeySpace, keySpace, markFreshKeySpace } from '@flash/redis'
 import {
   createBuyers,
   type TestDatabase,
@@ -40,7 +40,7 @@ export async function prepareFixture(input: {
   redisUrl?: string
 }): Promise<Fixture> {
   const database = await testDatabase()
-  const redis = input.redisUrl ? privateSpace(input.redisUrl) : await testRedis()
+  const redis = input.redisUrl ? await privateSpace(input.redisUrl) : await testRedis()
   const buyers = await createBuyers(database.db, input.buyers)
   const tokens = await Promise.all(
     buyers.map(async (id) => (await testTokens.signAccess({ id, role: 'buyer' })).token),
@@ -61,15 +61,20 @@ export async function prepareFixture(input: {
   }
 }
 
-/** A server the bench throws away afterwards needs no clean-up of its keys. */
-function privateSpace(url: string) {
+/**
+ * A server the bench throws away afterwards needs no clean-up of its keys;
+ * started empty for this run, it has nothing to recover from MySQL.
+ */
+async function privateSpace(url: string) {
   const prefix = 'bench:'
   const redis = connectRedis(url, { name: 'bench' })
+  const space = keySpace(prefix)
+  await markFreshKeySpace(redis, space)
   return {
     url,
     redis,
     prefix,
-    space: keySpace(prefix),
+    space,
     async [Symbol.asyncDispose]() {
       redis.disconnect()
     },

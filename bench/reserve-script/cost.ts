@@ -15,7 +15,14 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connectRedis, keySpace, type Offer, publishOffer, reserve } from '@flash/redis'
+import {
+  connectRedis,
+  keySpace,
+  markFreshKeySpace,
+  type Offer,
+  publishOffer,
+  reserve,
+} from '@flash/redis'
 import { startPrivateRedis } from '../lib/processes.ts'
 
 const perRound = Number(Bun.argv[2] ?? 20_000)
@@ -26,6 +33,8 @@ const BATCH = 16
 await using server = await startPrivateRedis('off', mkdtempSync(join(tmpdir(), 'reserve-cost-')))
 const redis = connectRedis(server.url, { name: 'reserve-cost' })
 const space = keySpace('cost:')
+// A server started empty a moment ago: nothing to recover from MySQL.
+await markFreshKeySpace(redis, space)
 
 /** Places `count` orders for a fresh sale, 16 at a time; every one must be placed. */
 async function placeOrders(round: string, count: number): Promise<void> {

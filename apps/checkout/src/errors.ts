@@ -1,5 +1,5 @@
 import { type ApiErrorBody, errorReply, type OrderStatus } from '@flash/contracts'
-import type { Offer } from '@flash/redis'
+import { type Offer, RecoveringError } from '@flash/redis'
 
 /** Everything checkout can refuse, as data. */
 export type CheckoutError =
@@ -16,6 +16,8 @@ export type CheckoutError =
   | { type: 'OrderNotFound' }
   | { type: 'NotCancellable'; status: OrderStatus }
   | { type: 'NotReturnable'; status: OrderStatus }
+  /** The offer's partition is being rebuilt from MySQL: its stock and orders are not known yet. */
+  | { type: 'Recovering'; partition: number }
   | { type: 'Unavailable'; cause: unknown }
 
 /** The one switch that turns a checkout error into the status, body and headers of shared/API.md. */
@@ -80,7 +82,26 @@ export function toHttp(error: CheckoutError): {
           ? 'the return window for this order has closed'
           : `an order that is ${error.status} cannot be returned`,
       )
+    case 'Recovering':
+      return recovering()
     case 'Unavailable':
+      // A live state read while its partition is rebuilt: as short a wait as a refused order.
+      if (error.cause instanceof RecoveringError) return recovering()
       return errorReply(503, 'unavailable', 'orders are unavailable right now; try again shortly')
+  }
+}
+
+/**
+ * Never 404 for a sale MySQL has, nor a guess from state that may be older
+ * than MySQL's: the worker rebuilds a partition within seconds.
+ */
+function recovering() {
+  return {
+    ...errorReply(
+      503,
+      'unavailable',
+      'orders are being restored after a storage failure; try again in a second',
+    ),
+    headers: { 'retry-after': '1' },
   }
 }

@@ -1,4 +1,4 @@
-import { keySpace } from '@flash/redis'
+import { keySpace, markFreshKeySpace } from '@flash/redis'
 import { testDatabase, testRedis, testTokens } from '@flash/testing'
 import { createCheckoutApp } from '../src/app.ts'
 
@@ -21,6 +21,7 @@ export async function startCheckout(
   const database = await testDatabase()
   const redis = await testRedis()
   const space = keySpace(redis.prefix, options.partitions ?? 1)
+  await markFreshKeySpace(redis.redis, space)
   const errors: string[] = []
   const app = createCheckoutApp({
     redis: redis.redis,

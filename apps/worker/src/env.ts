@@ -31,6 +31,12 @@ export const env = readEnv(Bun.env, {
   EMAIL_FROM: { kind: 'string', default: 'Flash Sale <orders@flash.local>' },
   ORDER_STATE_TTL_SECONDS: { kind: 'int', default: 30 * DAY, min: 2 * DAY },
   FINISHED_ORDER_TTL_SECONDS: { kind: 'int', default: DAY, min: 60 },
+  /** As checkout's: recovery rebuilds the idempotency records of orders placed this recently. */
+  IDEMPOTENCY_TTL_SECONDS: { kind: 'int', default: DAY, min: DAY },
+  /** As checkout's: recovery gives delivered orders inside it their live state back (returns). */
+  RETURN_WINDOW_SECONDS: { kind: 'int', default: DAY, min: 1 },
+  /** How often every partition's generation is checked, and recovered from MySQL when not current. */
+  RECOVERY_EVERY_MS: { kind: 'int', default: 1_000, min: 50 },
   /** An order still pending this long is rolled back: its payment never came. */
   UNPAID_ORDER_TIMEOUT_SECONDS: { kind: 'int', default: 15 * 60, min: 1 },
   SHIP_AFTER_SECONDS: { kind: 'int', default: DAY, min: 1 },

@@ -6,6 +6,7 @@ import { Resend } from 'resend'
 import type { WorkerContext } from './context.ts'
 import { env } from './env.ts'
 import { paymentProvider } from './payment-provider.ts'
+import { watchRedis } from './recovery/watch.ts'
 import { startSchedules } from './schedules.ts'
 import { startWorker } from './worker.ts'
 
@@ -25,6 +26,17 @@ const ctx: WorkerContext = {
   orderStateTtlSeconds: env.ORDER_STATE_TTL_SECONDS,
   finishedOrderTtlSeconds: env.FINISHED_ORDER_TTL_SECONDS,
 }
+
+// First, so that a Redis that came back empty is rebuilt from MySQL while the consumers start.
+const recovery = watchRedis(ctx, {
+  everyMs: env.RECOVERY_EVERY_MS,
+  settings: {
+    orderStateTtlSeconds: env.ORDER_STATE_TTL_SECONDS,
+    finishedOrderTtlSeconds: env.FINISHED_ORDER_TTL_SECONDS,
+    idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+    returnWindowSeconds: env.RETURN_WINDOW_SECONDS,
+  },
+})
 
 const paymentBreaker = new CircuitBreaker({
   name: 'payment-provider',
@@ -76,6 +88,7 @@ console.log(
 stopOnSignals(`worker ${env.WORKER_NAME}`, async () => {
   console.log(`worker ${env.WORKER_NAME} stopping: finishing the batches in hand`)
   schedules.stop()
+  await recovery.stop()
   paymentBreaker.close()
   await worker.stop()
   redis.disconnect()

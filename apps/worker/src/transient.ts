@@ -1,4 +1,5 @@
 import { BreakerOpenError, CallTimeoutError } from '@flash/breaker'
+import { RecoveringError } from '@flash/redis'
 
 const CODES = new Set([
   'ECONNREFUSED',
@@ -23,7 +24,7 @@ export class TransientError extends Error {}
 
 /**
  * A failure that is a dependency's fault (a database, Redis or a provider
- * down or busy), not the event's: the stream runtime retries it without
+ * down or busy, or a Redis partition being rebuilt from MySQL), not the event's: the stream runtime retries it without
  * counting it towards dead-lettering, so an outage never turns good events
  * into dead letters.
  *
@@ -34,7 +35,8 @@ export function isTransientError(error: unknown): boolean {
   if (
     error instanceof BreakerOpenError ||
     error instanceof CallTimeoutError ||
-    error instanceof TransientError
+    error instanceof TransientError ||
+    error instanceof RecoveringError
   )
     return true
   if (!(error instanceof Error)) return false

@@ -1,13 +1,19 @@
 import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
 import adjustStockLua from './lua/adjust-stock.lua' with { type: 'text' }
+import beginRecoveryLua from './lua/begin-recovery.lua' with { type: 'text' }
+import finishRecoveryLua from './lua/finish-recovery.lua' with { type: 'text' }
+import generationLua from './lua/generation.lua' with { type: 'text' }
 import integersLua from './lua/integers.lua' with { type: 'text' }
 import moveOrdersLua from './lua/move-orders.lua' with { type: 'text' }
 import orderStateLua from './lua/order-state.lua' with { type: 'text' }
+import readGenerationLua from './lua/read-generation.lua' with { type: 'text' }
 import repairStockLua from './lua/repair-stock.lua' with { type: 'text' }
 import reserveOrdersLua from './lua/reserve-orders.lua' with { type: 'text' }
 import {
   AdjustStockCode,
+  BeginRecoveryCode,
+  FinishRecoveryCode,
   MoveCode,
   RepairStockCode,
   ReserveCode,
@@ -30,10 +36,28 @@ declare module 'ioredis' {
       numKeys: number,
       ...keysAndArgs: (string | number)[]
     ): Result<ReserveOrdersReply, Context>
-    /** move-orders.lua: numKeys (4 per order), the keys, then 6 arguments per order; one MoveReply per order. */
+    /** move-orders.lua: numKeys (1 + 4 per order), the generation marker, 4 keys per order, then 6 arguments per order; one MoveReply per order. */
     moveOrders(numKeys: number, ...keysAndArgs: (string | number)[]): Result<MoveReply[], Context>
     /** adjust-stock.lua: [AdjustStockCode, remaining]. */
     adjustStock(stock: string, delta: number): Result<[number, number], Context>
+    /** begin-recovery.lua: [BeginRecoveryCode, serverId]. */
+    beginRecovery(
+      lock: string,
+      generation: string,
+      token: string,
+      ttlMs: number,
+      clear: '1' | '0',
+    ): Result<[number, string], Context>
+    /** finish-recovery.lua: a FinishRecoveryCode. */
+    finishRecovery(
+      lock: string,
+      generation: string,
+      token: string,
+      serverId: string,
+      stamp: '1' | '0',
+    ): Result<number, Context>
+    /** read-generation.lua: [marker ('' when missing), serverId]. */
+    readGeneration(generation: string): Result<[string, string], Context>
     /** repair-stock.lua: [RepairStockCode, before]. */
     repairStock(
       stock: string,
@@ -46,6 +70,7 @@ declare module 'ioredis' {
 
 /** Snippets a script (or another snippet) can name in a `-- @include <file>` line. */
 const SNIPPETS: Record<string, string> = {
+  'generation.lua': generationLua,
   'integers.lua': integersLua,
   'order-state.lua': orderStateLua,
 }
@@ -82,6 +107,9 @@ const scripts = {
   moveOrders: { lua: scriptSource(moveOrdersLua, MoveCode) },
   adjustStock: { numberOfKeys: 1, lua: scriptSource(adjustStockLua, AdjustStockCode) },
   repairStock: { numberOfKeys: 2, lua: scriptSource(repairStockLua, RepairStockCode) },
+  beginRecovery: { numberOfKeys: 2, lua: scriptSource(beginRecoveryLua, BeginRecoveryCode) },
+  finishRecovery: { numberOfKeys: 2, lua: scriptSource(finishRecoveryLua, FinishRecoveryCode) },
+  readGeneration: { numberOfKeys: 1, lua: scriptSource(readGenerationLua, {}) },
 }
 
 /**

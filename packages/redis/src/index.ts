@@ -10,8 +10,20 @@ export {
   requireDurableRedis,
 } from './durability.ts'
 export {
+  beginRecovery,
+  finishRecovery,
+  type Generation,
+  markFreshKeySpace,
+  RecoveringError,
+  type RecoveryEnd,
+  type RecoveryLease,
+  readGeneration,
+  recoveringPartitions,
+} from './generation.ts'
+export {
   emailBatchKey,
   emailClaimKey,
+  generationKey,
   idempotencyKey,
   type KeySpace,
   keySpace,
@@ -22,6 +34,7 @@ export {
   partitionOf,
   partitionTag,
   rateKey,
+  recoveryLockKey,
   revocationKeys,
   streamKey,
 } from './keys.ts'
@@ -32,7 +45,7 @@ export {
   moveOrderState,
   moveOrderStates,
 } from './move-orders.ts'
-export { type OfferMeta, publishOffer, readOfferState } from './offers.ts'
+export { type OfferMeta, offerMetaFields, publishOffer, readOfferState } from './offers.ts'
 export {
   findOrderState,
   findOrderStates,
@@ -40,7 +53,13 @@ export {
   orderStateText,
   parseOrderState,
 } from './order-state.ts'
-export { type ReserveInput, type ReserveOutcome, reserve } from './reserve.ts'
+export {
+  type ReserveInput,
+  type ReserveOutcome,
+  type ReserveRefusal,
+  requestFingerprint,
+  reserve,
+} from './reserve.ts'
 export { isRevoked, revokeToken, revokeUserTokens } from './revocation.ts'
 export { checkSoldOut, type SoldOutCheck, type SoldOutQuestion } from './sold-out-check.ts'
 export {

@@ -119,6 +119,30 @@ export function rateKey(
 }
 
 /**
+ * The partition's generation marker: the id of the Redis server (its
+ * `master_replid`) on which the partition's state was last rebuilt from
+ * MySQL or checked against it. Every script that decides on an offer or an
+ * order reads it first, in the same call, and refuses while it is missing or
+ * names another server (a restart, a restore, a failover): see generation.ts.
+ *
+ * @example
+ * generationKey(space, 0) // 'fs:{p0}:generation'
+ */
+export function generationKey(space: KeySpace, partition: number): string {
+  return `${partitionTag(space, partition)}:generation`
+}
+
+/**
+ * Held by the one process rebuilding a partition (SET NX PX, a token of its own).
+ *
+ * @example
+ * recoveryLockKey(space, 0) // 'fs:{p0}:recovery:lock'
+ */
+export function recoveryLockKey(space: KeySpace, partition: number): string {
+  return `${partitionTag(space, partition)}:recovery:lock`
+}
+
+/**
  * The worker's e-mail outbox: which Resend batch claimed an e-mail's
  * idempotency key, and that batch as it was sent, so an interrupted batch is
  * only ever sent again unchanged.

@@ -2,7 +2,8 @@ import type { OrderStatus } from '@flash/contracts'
 import type Redis from 'ioredis'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import type { MoveReply } from './commands.ts'
-import { type KeySpace, type Offer, offerKeys, orderKey, streamKey } from './keys.ts'
+import { RecoveringError } from './generation.ts'
+import { generationKey, type KeySpace, type Offer, offerKeys, orderKey, streamKey } from './keys.ts'
 import type { OrderState } from './order-state.ts'
 import { MoveCode } from './script-codes.ts'
 
@@ -51,8 +52,10 @@ const CHUNK = 200
  * Moves a batch of orders, each exactly as `moveOrderState` would, with one
  * call of move-orders.lua per partition (and per 200 orders) instead of one
  * per order. Answers one result per item, in order; fails as a whole when
- * Redis does not answer, or refused to move an order at all (a key of
- * another type: that order changed nothing, the others moved). Callers
+ * Redis does not answer, refused to move an order at all (a key of
+ * another type: that order changed nothing, the others moved), or a
+ * partition is being recovered (its live states may be older than MySQL:
+ * the cause is a `RecoveringError`, and nothing of that partition moved). Callers
  * retry a failed batch whole, so failing it keeps "could not move" apart
  * from "not allowed"; asking again answers AlreadyThere for the orders that
  * moved.
@@ -71,7 +74,8 @@ export function moveOrderStates(
   for (const indexes of byPartition.values())
     for (let at = 0; at < indexes.length; at += CHUNK) chunks.push(indexes.slice(at, at + CHUNK))
   const calls = chunks.map(async (indexes) => {
-    const keys: string[] = []
+    const partition = items[indexes[0] as number]?.state.partition ?? 0
+    const keys: string[] = [generationKey(space, partition)]
     const args: (string | number)[] = []
     for (const i of indexes) {
       const { state, request } = items[i] as (typeof items)[number]
@@ -79,6 +83,7 @@ export function moveOrderStates(
       args.push(...moveArgs(request))
     }
     const replies = await redis.moveOrders(keys.length, ...keys, ...args)
+    if (replies[0]?.[0] === MoveCode.Recovering) throw new RecoveringError(partition)
     return indexes.map((i, n) => [i, replies[n]] as const)
   })
   return ResultAsync.fromPromise(Promise.all(calls), (cause) => ({

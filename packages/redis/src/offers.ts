@@ -34,18 +34,28 @@ export async function publishOffer(
   const keys = offerKeys(space, offer)
   const replies = await redis
     .multi()
-    .hset(keys.meta, {
-      productId: meta.productId,
-      saleId: meta.saleId,
-      price: meta.price,
-      limit: meta.perUserLimit,
-      startsAt: meta.startsAt?.getTime() ?? 0,
-      endsAt: meta.endsAt?.getTime() ?? FOREVER_MS,
-    })
+    .hset(keys.meta, offerMetaFields(meta))
     .set(keys.stock, stock, 'NX')
     .exec()
   const setReply = replies?.[1]?.[1]
   return { created: setReply === 'OK' }
+}
+
+/**
+ * An offer's rules as its meta hash holds them (what reserve-orders.lua reads).
+ *
+ * @example
+ * redis.hset(offerKeys(space, offer).meta, offerMetaFields(meta))
+ */
+export function offerMetaFields(meta: OfferMeta): Record<string, string | number> {
+  return {
+    productId: meta.productId,
+    saleId: meta.saleId,
+    price: meta.price,
+    limit: meta.perUserLimit,
+    startsAt: meta.startsAt?.getTime() ?? 0,
+    endsAt: meta.endsAt?.getTime() ?? FOREVER_MS,
+  }
 }
 
 /**

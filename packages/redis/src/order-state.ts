@@ -1,5 +1,6 @@
 import type { OrderStatus } from '@flash/contracts'
 import type Redis from 'ioredis'
+import { RecoveringError, recoveringPartitions } from './generation.ts'
 import { type KeySpace, orderKey } from './keys.ts'
 
 /** An order's live state, as reserve-orders.lua writes it and move-orders.lua keeps it. */
@@ -104,7 +105,10 @@ export function parseOrderState(text: string, partition: number): OrderState | n
 
 /**
  * Finds an order's live state. The id alone does not name its partition, so
- * every partition is asked (one small read each; partitions are few).
+ * every partition is asked (one small read each; partitions are few). Null
+ * means the state has expired (the order is finished: MySQL has it); while
+ * a partition is being recovered a missing state means nothing yet, and
+ * this throws a `RecoveringError` instead (see `findOrderStates`).
  *
  * @example
  * const state = await findOrderState(redis, space, orderId) // null once expired
@@ -119,7 +123,12 @@ export async function findOrderState(
 
 /**
  * `findOrderState` for a batch: one pipeline (one round trip) of GETs, one
- * per order and partition, instead of a read per order.
+ * per order and partition, instead of a read per order. When a state is
+ * missing, the partitions' generations are read (a second round trip, only
+ * then): while any partition is not current (generation.ts) the missing
+ * state may be one recovery has not written back yet, so this throws a
+ * `RecoveringError` rather than let the caller take "expired" for an answer
+ * (and, say, move the order in MySQL alone, or skip its payment).
  *
  * @example
  * const states = await findOrderStates(redis, space, orderIds) // orderId -> state; expired ones missing
@@ -141,6 +150,11 @@ export async function findOrderStates(
     if (typeof text !== 'string' || states.has(id)) continue
     const state = parseOrderState(text, Math.floor(i / ids.length))
     if (state?.id === id) states.set(id, state)
+  }
+  if (states.size < ids.length) {
+    const recovering = await recoveringPartitions(redis, space)
+    if (recovering.length > 0)
+      throw new RecoveringError(recovering.length === 1 ? (recovering[0] as number) : null)
   }
   return states
 }

@@ -6,6 +6,8 @@ export type OrderReply = [code: number, orderId: string, remaining: number]
 
 type Batch = {
   stream: string
+  /** The partition's generation marker, which the script checks first. */
+  generation: string
   shared: (string | number)[]
   /** Offer meta key -> its 1-based index in the batch. */
   offers: Map<string, number>
@@ -34,6 +36,7 @@ class ReserveBatches {
 
   add(
     stream: string,
+    generation: string,
     shared: (string | number)[],
     offer: OfferKeys,
     order: { keys: string[]; packed: string },
@@ -43,6 +46,7 @@ class ReserveBatches {
     if (!batch) {
       const opened: Batch = {
         stream,
+        generation,
         shared,
         offers: new Map(),
         offerKeys: [],
@@ -71,11 +75,12 @@ class ReserveBatches {
   #send(batchKey: string, batch: Batch): void {
     if (this.#open.get(batchKey) !== batch) return // already sent when it filled up
     this.#open.delete(batchKey)
-    const keyCount = 1 + batch.offerKeys.length + batch.orderKeys.length
+    const keyCount = 2 + batch.offerKeys.length + batch.orderKeys.length
     this.redis
       .reserveOrders(
         keyCount,
         batch.stream,
+        batch.generation,
         ...batch.offerKeys,
         ...batch.orderKeys,
         ...batch.shared,
@@ -112,7 +117,7 @@ const batchesByClient = new WeakMap<Redis, ReserveBatches>()
  * The batches of one Redis client, made on first use.
  *
  * @example
- * const reply = await batchesOf(redis).add(stream, shared, offer, { keys, packed })
+ * const reply = await batchesOf(redis).add(stream, generation, shared, offer, { keys, packed })
  */
 export function batchesOf(redis: Redis): ReserveBatches {
   let batches = batchesByClient.get(redis)

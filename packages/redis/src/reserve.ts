@@ -1,6 +1,7 @@
 import type Redis from 'ioredis'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import {
+  generationKey,
   idempotencyKey,
   type KeySpace,
   type Offer,
@@ -42,6 +43,8 @@ export type ReserveRefusal =
   | { type: 'IdempotencyKeyReused' }
   | { type: 'RateLimited'; retryAfterSeconds: number }
   | { type: 'TokenRevoked' }
+  /** The partition is being rebuilt from MySQL (or checked against it): ask again in a second. */
+  | { type: 'Recovering'; partition: number }
   | { type: 'RedisUnavailable'; cause: unknown }
 
 /**
@@ -87,15 +90,34 @@ export function reserve(
       rateKey(space, offer.partition, 'buyer', input.userId),
       rateKey(space, offer.partition, 'client', rate.clientId),
     )
-  const placed = batchesOf(redis).add(streamKey(space, offer.partition, 'orders'), shared, offer, {
-    keys: orderKeys,
-    // Everything but the offer's index; the key goes last, so it may hold anything.
-    packed: `${input.orderId} ${input.userId} ${input.quantity} ${input.fingerprint} ${input.token?.issuedAt ?? 0} ${input.idempotencyKey}`,
-  })
+  const placed = batchesOf(redis).add(
+    streamKey(space, offer.partition, 'orders'),
+    generationKey(space, offer.partition),
+    shared,
+    offer,
+    {
+      keys: orderKeys,
+      // Everything but the offer's index; the key goes last, so it may hold anything.
+      packed: `${input.orderId} ${input.userId} ${input.quantity} ${input.fingerprint} ${input.token?.issuedAt ?? 0} ${input.idempotencyKey}`,
+    },
+  )
   return ResultAsync.fromPromise(
     placed,
     (cause): ReserveRefusal => ({ type: 'RedisUnavailable', cause }),
-  ).andThen(fromReply)
+  ).andThen((reply) => fromReply(reply, offer.partition))
+}
+
+/**
+ * What a request's body comes to for its idempotency record: the same key
+ * with the same offer and quantity is a replay, with anything else a reuse.
+ * Checkout passes it to `reserve`, and recovery writes it back into the
+ * records it rebuilds from MySQL, so the two must agree: this is the one place.
+ *
+ * @example
+ * requestFingerprint({ kind: 'sale', id: saleId }, 1) // 'x2k9…'
+ */
+export function requestFingerprint(offer: Offer, quantity: number): string {
+  return Bun.hash(`${offer.kind}:${offer.id}:${quantity}`).toString(36)
 }
 
 /** What the script can split an order's packed arguments on. */
@@ -104,10 +126,10 @@ const ONE_WORD = /^\S+$/
 const NO_RATE_LIMIT = { clientId: '-', perBuyer: 0, perClient: 0, windowSeconds: 1 }
 
 /** The one place reserve-orders.lua's codes are given meaning. */
-function fromReply([code, orderId, remaining]: OrderReply): ResultAsync<
-  ReserveOutcome,
-  ReserveRefusal
-> {
+function fromReply(
+  [code, orderId, remaining]: OrderReply,
+  partition: number,
+): ResultAsync<ReserveOutcome, ReserveRefusal> {
   switch (code) {
     case ReserveCode.Placed:
       return okAsync({ type: 'Placed', orderId, remaining })
@@ -129,6 +151,8 @@ function fromReply([code, orderId, remaining]: OrderReply): ResultAsync<
       return errAsync({ type: 'RateLimited', retryAfterSeconds: remaining })
     case ReserveCode.TokenRevoked:
       return errAsync({ type: 'TokenRevoked' })
+    case ReserveCode.Recovering:
+      return errAsync({ type: 'Recovering', partition })
     case ReserveCode.CommandFailed:
       // Why the script changed nothing for this order (a key of another type, a value that is
       // not an integer): the caller logs it as a dependency failure.

@@ -19,6 +19,7 @@ export const ReserveCode = {
   RateLimited: -7,
   TokenRevoked: -8,
   CommandFailed: -9,
+  Recovering: -10,
 } as const
 
 /** move-orders.lua's answer per order. */
@@ -29,6 +30,7 @@ export const MoveCode = {
   NotAllowed: -2,
   TooLate: -3,
   CommandFailed: -4,
+  Recovering: -5,
 } as const
 
 /** adjust-stock.lua's answer. */
@@ -43,6 +45,20 @@ export const RepairStockCode = {
   Repaired: 1,
   AlreadyRight: 0,
   EventsArrived: -1,
+} as const
+
+/** begin-recovery.lua's answer. */
+export const BeginRecoveryCode = {
+  Begun: 1,
+  Busy: -1,
+} as const
+
+/** finish-recovery.lua's answer. */
+export const FinishRecoveryCode = {
+  Stamped: 1,
+  Released: 0,
+  LockLost: -1,
+  ServerChanged: -2,
 } as const
 
 export type ScriptCodes = Readonly<Record<string, number>>

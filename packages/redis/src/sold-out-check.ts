@@ -1,5 +1,6 @@
 import type Redis from 'ioredis'
 import {
+  generationKey,
   idempotencyKey,
   type KeySpace,
   type Offer,
@@ -25,7 +26,8 @@ export type SoldOutCheck = { soldOut: true; remaining: number } | { soldOut: fal
 /**
  * Whether reserve-orders.lua, called without rate limits, would answer this
  * request `SoldOut` right now, found by reading what it reads before that
- * answer, in its order: the logout marks, the idempotency record (any record
+ * answer, in its order: the partition's generation (a partition being
+ * recovered answers Recovering, never sold out), the logout marks, the idempotency record (any record
  * means a replay or a reuse, which the script answers), the offer and its
  * window by Redis's clock, the buyer's units against the limit, the stock.
  * Anything else, a failure included, is `soldOut: false`, so the caller
@@ -48,6 +50,7 @@ export function checkSoldOut(
   const revoked = revocationKeys(space, offer.partition, question.token.tokenId, question.userId)
   return readsOf(redis).ask(partitionTag(space, offer.partition), {
     offer,
+    generation: generationKey(space, offer.partition),
     strings: [
       revoked.token,
       revoked.user,
@@ -67,6 +70,8 @@ export function checkSoldOut(
 
 type Asked = {
   offer: OfferKeys
+  /** The partition's generation marker: the same for every question of a batch. */
+  generation: string
   /** revoked token, revoked user, idempotency record: read with one MGET. */
   strings: [string, string, string]
   userId: string
@@ -122,9 +127,11 @@ class SoldOutReads {
     }
     const reads = [...offers.values()]
     const transaction = this.redis.multi()
-    transaction.mget(...strings, ...reads.map(({ keys }) => keys.stock))
+    const generation = (batch[0] as Asked).generation
+    transaction.mget(...strings, ...reads.map(({ keys }) => keys.stock), generation)
     for (const { keys } of reads) transaction.hmget(keys.meta, ...META_FIELDS)
     for (const { keys, users } of reads) transaction.hmget(keys.buyers, ...users)
+    transaction.info('replication')
     transaction.time()
     transaction.exec().then(
       (replies) => {
@@ -149,12 +156,17 @@ type Strings = (string | null)[]
  * every answer with and without this shortcut). Where the script would
  * fail (a value that is not an exact integer, a key of another type: a
  * command of the MULTI fails then) this says "not known", and so does a
- * missing stock key, which the script looks at more closely.
+ * missing stock key, which the script looks at more closely. A partition
+ * whose generation is not current (generation.lua) is "not known" as a
+ * whole: the script answers Recovering there.
  */
 function decide(batch: Asked[], reads: OfferRead[], replies: Replies): SoldOutCheck[] | null {
   if (replies.some(([error]) => error)) return null
   const results = replies.map(([, result]) => result)
   const strings = results[0] as Strings
+  const marker = strings[3 * batch.length + reads.length]
+  const serverId = /master_replid:([0-9a-f]+)/.exec(results.at(-2) as string)?.[1]
+  if (!marker || marker !== serverId) return null
   const [seconds, micros] = results.at(-1) as [string, string]
   const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
   const offers = reads.map((read, o) => ({

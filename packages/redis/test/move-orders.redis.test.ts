@@ -8,6 +8,7 @@ import {
   type KeySpace,
   keySpace,
   type MoveRequest,
+  markFreshKeySpace,
   moveOrderState,
   moveOrderStates,
   type Offer,
@@ -44,6 +45,7 @@ describe('moveOrderStates, the batch form of moveOrderState', () => {
   beforeAll(async () => {
     r = await testRedis()
     space = keySpace(r.prefix, 2)
+    await markFreshKeySpace(r.redis, space)
   })
   afterAll(() => r[Symbol.asyncDispose]())
 
@@ -241,6 +243,7 @@ describe('findOrderStates', () => {
   it('finds the live states of a batch in any partition and leaves out the missing ones', async () => {
     await using r = await testRedis()
     const space = keySpace(r.prefix, 3)
+    await markFreshKeySpace(r.redis, space)
     const ids = [Bun.randomUUIDv7(), Bun.randomUUIDv7(), Bun.randomUUIDv7()]
     await r.redis.set(
       orderKey(space, 2, ids[0] as string),

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'bun:test'
 import adjustStockLua from '../src/lua/adjust-stock.lua' with { type: 'text' }
+import beginRecoveryLua from '../src/lua/begin-recovery.lua' with { type: 'text' }
+import finishRecoveryLua from '../src/lua/finish-recovery.lua' with { type: 'text' }
 import moveOrdersLua from '../src/lua/move-orders.lua' with { type: 'text' }
 import repairStockLua from '../src/lua/repair-stock.lua' with { type: 'text' }
 import reserveOrdersLua from '../src/lua/reserve-orders.lua' with { type: 'text' }
 import {
   AdjustStockCode,
+  BeginRecoveryCode,
+  FinishRecoveryCode,
   MoveCode,
   RepairStockCode,
   ReserveCode,
@@ -29,6 +33,8 @@ const SCRIPTS: [string, string, ScriptCodes, string][] = [
   ['move-orders.lua', moveOrdersLua, MoveCode, 'MoveCode'],
   ['adjust-stock.lua', adjustStockLua, AdjustStockCode, 'AdjustStockCode'],
   ['repair-stock.lua', repairStockLua, RepairStockCode, 'RepairStockCode'],
+  ['begin-recovery.lua', beginRecoveryLua, BeginRecoveryCode, 'BeginRecoveryCode'],
+  ['finish-recovery.lua', finishRecoveryLua, FinishRecoveryCode, 'FinishRecoveryCode'],
 ]
 
 describe('script return codes', () => {

@@ -14,11 +14,12 @@
 
   Every key shares the partition's hash tag: one call per partition.
 
-  For order i (0-based), 4 keys and 6 arguments:
-  KEYS[4i+1] order   string  the order's live state (order-state.lua)
-  KEYS[4i+2] stock   string  units left of the order's offer
-  KEYS[4i+3] buyers  hash    userId -> units held
-  KEYS[4i+4] stream  stream  the partition's order events
+  KEYS[1] generation  string  the partition's generation marker (generation.lua)
+  then for order i (0-based), 4 keys and 6 arguments:
+  KEYS[4i+2] order   string  the order's live state (order-state.lua)
+  KEYS[4i+3] stock   string  units left of the order's offer
+  KEYS[4i+4] buyers  hash    userId -> units held
+  KEYS[4i+5] stream  stream  the partition's order events
 
   ARGV[6i+1] userId        only this buyer's order ('' = any: the worker's moves)
   ARGV[6i+2] from          the statuses it may leave, space separated ("pending paid")
@@ -39,8 +40,20 @@
     TooLate        status = the current one, older than maxAgeMs
     CommandFailed  status = why (a key of another type, a value that is not an
                    integer): nothing changed for this order; the rest go on
+    Recovering     the partition's state has not been checked against MySQL on
+                   this server (generation.lua): every order of the call gets
+                   it, and nothing changed
 ]]
 -- @include order-state.lua
+-- @include generation.lua
+
+local orderCount = (#KEYS - 1) / 4
+-- A live state that may be older than MySQL is not moved: it could give units back twice.
+if not generationCurrent(KEYS[1]) then
+  local replies = {}
+  for i = 1, orderCount do replies[i] = { Code.Recovering, '', 0 } end
+  return replies
+end
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -132,8 +145,8 @@ local function move(orderKey, stockKey, buyersKey, streamKey, userId, from, to, 
 end
 
 local replies = {}
-for i = 0, #KEYS / 4 - 1 do
-  local k = i * 4
+for i = 0, orderCount - 1 do
+  local k = 1 + i * 4
   local a = i * 6
   local ok, reply = pcall(move, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
     ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])

@@ -19,7 +19,8 @@
   each order's arguments travel as one string.
 
   KEYS[1] stream        stream  the partition's order events (order.placed here)
-  then 3 per offer named in the batch (ARGV[6] offers), offer j's at 1 + 3*(j-1) + 1..3:
+  KEYS[2] generation    string  the partition's generation marker (generation.lua)
+  then 3 per offer named in the batch (ARGV[6] offers), offer j's at 2 + 3*(j-1) + 1..3:
     +1 stock            string  units left
     +2 meta             hash    startsAt, endsAt (epoch ms), limit (0 = none),
                                 price, productId, saleId ('' for a product)
@@ -61,8 +62,12 @@
     CommandFailed         nothing changed for this order, orderId = why (a key of
                           another type, a value that is not an integer, a total
                           too large to be exact); the rest go on
+    Recovering            the partition's state has not been checked against MySQL
+                          on this server (generation.lua): every order of the
+                          call gets it, and nothing changed, rate counters included
 ]]
 -- @include order-state.lua
+-- @include generation.lua
 
 local streamKey = KEYS[1]
 local idempotencyTtl = integerOf(ARGV[1])
@@ -77,7 +82,16 @@ if not (idempotencyTtl and idempotencyTtl > 0 and orderTtl and orderTtl > 0 and 
   return redis.error_reply('reserve-orders.lua: a shared argument is not a valid integer')
 end
 local keysPerOrder = (perBuyer > 0 or perClient > 0) and 6 or 4
-local firstOrderKey = 1 + 3 * offerCount
+local firstOrderKey = 2 + 3 * offerCount
+
+-- Stock, buyers and idempotency records that may be older than MySQL decide nothing.
+if not generationCurrent(KEYS[2]) then
+  local replies = {}
+  for i = 1, #ARGV - 6 do
+    replies[3 * i - 2], replies[3 * i - 1], replies[3 * i] = Code.Recovering, '', -1
+  end
+  return replies
+end
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -93,7 +107,7 @@ local offers = {}
 local function offerOf(index)
   local offer = offers[index]
   if offer == nil then
-    local meta = redis.call('HMGET', KEYS[3 * index], 'startsAt', 'endsAt', 'limit', 'price', 'productId', 'saleId')
+    local meta = redis.call('HMGET', KEYS[3 * index + 1], 'startsAt', 'endsAt', 'limit', 'price', 'productId', 'saleId')
     if not meta[1] then
       offer = false
     else
@@ -140,7 +154,7 @@ local function reserveOne(k, packed)
   if not (offerIndex and offerIndex >= 1 and offerIndex <= offerCount and quantity and quantity >= 1 and issuedAt) then
     return failed('the order arguments are malformed')
   end
-  local stockKey, buyersKey = KEYS[3 * offerIndex - 1], KEYS[3 * offerIndex + 1]
+  local stockKey, buyersKey = KEYS[3 * offerIndex], KEYS[3 * offerIndex + 2]
   local idempotencyKey, orderKey = KEYS[k + 1], KEYS[k + 2]
 
   -- Everything this order reads that is a plain string, in one command.
