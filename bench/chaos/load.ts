@@ -164,7 +164,8 @@ export function startLoad(input: LoadInput): { stop: () => Promise<void> } {
       buyer.token,
     )
     if (answer.status === 404) noteMissing(offer.id, request, answer.text)
-    return { ...answer, ...parse(answer.text) }
+    const { orderId, error } = parse(answer.text)
+    return { status: answer.status, orderId, code: error?.code }
   }
   const placed = () => [...input.record.placed.values()]
   const steps = {
@@ -210,7 +211,7 @@ export function startLoad(input: LoadInput): { stop: () => Promise<void> } {
         firstOrderId: first.orderId,
         firstAt: first.at,
         at: Date.now(),
-        answer: { status: answer.status, orderId: answer.orderId, code: answer.error?.code },
+        answer: { status: answer.status, orderId: answer.orderId, code: answer.code },
       })
     },
     async cancel() {
