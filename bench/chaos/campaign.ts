@@ -33,6 +33,8 @@ export type RoundResult = {
   quietMs?: number
   accepted: number
   lostWithRedis: number
+  /** The load's answers this round, per action, per status ('network', 'timeout': none came). */
+  answers: Record<string, Record<string, number>>
   anomalies: Found[]
 }
 
@@ -170,9 +172,16 @@ async function runRound(
 ): Promise<RoundResult> {
   const { round, plan } = input
   const bounds = input.options.short
-    ? { recoveryMs: 45_000, quietMs: 60_000 }
-    : { recoveryMs: 60_000, quietMs: 120_000 }
-  const result: RoundResult = { round, plan, accepted: 0, lostWithRedis: 0, anomalies: [] }
+    ? { recoveryMs: 45_000, quietMs: 60_000, afterMs: 4_000 }
+    : { recoveryMs: 60_000, quietMs: 120_000, afterMs: 8_000 }
+  const result: RoundResult = {
+    round,
+    plan,
+    accepted: 0,
+    lostWithRedis: 0,
+    answers: {},
+    anomalies: [],
+  }
   const flag = (invariant: Anomaly['invariant'], message: string, evidence: unknown) =>
     result.anomalies.push({ round, invariant, key: `${invariant}:${round}`, message, evidence })
 
@@ -212,6 +221,8 @@ async function runRound(
         },
       )
     else result.recoveryMs = recovered - ended
+    // Orders placed during and after the fault are cancelled, returned and replayed a while longer.
+    await Bun.sleep(bounds.afterMs)
   } catch (error) {
     flag(
       'recovery',
@@ -223,6 +234,7 @@ async function runRound(
   }
   await restartStopped(stack, (message) => flag('recovery', message, null))
   result.accepted = state.record.placed.size - before
+  result.answers = state.record.answers.get(round) ?? {}
 
   const expected = [...state.record.placed.values()].filter(
     (p) => !state.emptyRedis.some((w) => p.at >= w.from && p.at <= w.to),

@@ -197,6 +197,14 @@ export function startLoad(input: LoadInput): { stop: () => Promise<void> } {
       if (!first || !buyer || !offer) return
       const answer = await order(buyer, offer, first.quantity, first.key)
       if (answer.status === 202 && answer.orderId === first.orderId) return
+      // No answer, or one that says nothing about the order (the gateway or an app unavailable,
+      // a timeout, a rate limit): the replay's guarantee is about answers given.
+      if (
+        typeof answer.status !== 'number' ||
+        answer.status >= 500 ||
+        [408, 429].includes(answer.status)
+      )
+        return
       if (answer.status === 202 && answer.orderId && !input.record.placed.has(answer.orderId))
         input.record.placed.set(answer.orderId, {
           ...first,

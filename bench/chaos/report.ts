@@ -39,6 +39,21 @@ export function formatReport(result: CampaignResult): string {
       `  e-mails missing for orders Redis may have lost events of: ${result.missingEmailsExcused}`,
     )
 
+  lines.push('', "the load's answers (all rounds):")
+  const answers: Record<string, Record<string, number>> = {}
+  for (const round of result.rounds)
+    for (const [action, statuses] of Object.entries(round.answers))
+      for (const [status, count] of Object.entries(statuses)) {
+        const totals = (answers[action] ??= {})
+        totals[status] = (totals[status] ?? 0) + count
+      }
+  for (const [action, statuses] of Object.entries(answers))
+    lines.push(
+      `  ${action}: ${Object.entries(statuses)
+        .map(([status, count]) => `${status} ${count}`)
+        .join(', ')}`,
+    )
+
   lines.push('', `anomalies: ${result.anomalies.length}`)
   for (const name of invariantNames) {
     const count = result.anomalies.filter((a) => a.invariant === name).length
