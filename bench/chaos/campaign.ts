@@ -15,7 +15,7 @@ import {
 import type { CampaignOptions } from './options.ts'
 import { prng } from './prng.ts'
 import { waitForQuiet } from './quiet.ts'
-import { takeSnapshot } from './snapshot.ts'
+import { type Snapshot, takeSnapshot } from './snapshot.ts'
 import { type Stack, startStack } from './stack.ts'
 import { systemLostLines } from './system-lost.ts'
 
@@ -56,6 +56,15 @@ export type CampaignResult = {
   missingEmailsExcused: number
   /** Lines the apps logged about orders lost with Redis (what the system itself counted). */
   systemLost: string[]
+  /** What the checks looked at after the last round, to show they had something to check. */
+  final?: FinalState
+}
+
+/** Orders by status, charges by fate and e-mails sent, at the end. */
+export type FinalState = {
+  orders: Record<string, number>
+  charges: Record<string, number>
+  emails: number
 }
 
 const buyersCount = 150
@@ -125,6 +134,7 @@ export async function runCampaign(
       for (const anomaly of result.anomalies) log(`  ! ${anomaly.invariant}: ${anomaly.message}`)
     }
     const stored = await storedCount(stack, state.record.placed)
+    const last = await takeSnapshot(stack, [...state.offers.values()]).catch(() => undefined)
     return {
       options,
       runDir,
@@ -137,6 +147,7 @@ export async function runCampaign(
       lostWithRedis: lost,
       missingEmailsExcused: excused,
       systemLost: await systemLostLines(stack.logDir),
+      final: last && finalState(last),
     }
   } finally {
     await stack.stop()
@@ -274,6 +285,23 @@ async function storedCount(stack: Stack, placed: Map<string, Placed>): Promise<n
     stored += Number((rows as { n: number }[])[0]?.n ?? 0)
   }
   return stored
+}
+
+function finalState(snapshot: Snapshot): FinalState {
+  const tally = (values: string[]) => {
+    const counts: Record<string, number> = {}
+    for (const value of values) counts[value] = (counts[value] ?? 0) + 1
+    return counts
+  }
+  return {
+    orders: tally(snapshot.orders.map((order) => order.status)),
+    charges: tally(
+      snapshot.charges.map((c) =>
+        c.refundedAt ? 'refunded' : c.status === 'succeeded' ? 'kept' : c.status,
+      ),
+    ),
+    emails: snapshot.emails.length,
+  }
 }
 
 function roundLine(r: RoundResult): string {

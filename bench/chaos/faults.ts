@@ -13,6 +13,7 @@ export const faultKinds = [
   'redis-pause',
   'redis-empty',
   'mysql-read-lock',
+  'worker-kills-under-mysql-lock',
   'payment-down',
   'payment-slow',
   'payment-declines',
@@ -43,6 +44,7 @@ const timings: Record<'short' | 'long', { startAfter: Range } & Record<FaultKind
     'redis-pause': [2_000, 5_000],
     'redis-empty': [200, 2_000],
     'mysql-read-lock': [4_000, 8_000],
+    'worker-kills-under-mysql-lock': [4_000, 8_000],
     'payment-down': [3_000, 6_000],
     'payment-slow': [3_000, 6_000],
     'payment-declines': [3_000, 6_000],
@@ -54,6 +56,7 @@ const timings: Record<'short' | 'long', { startAfter: Range } & Record<FaultKind
     'redis-pause': [2_000, 8_000],
     'redis-empty': [200, 3_000],
     'mysql-read-lock': [20_000, 60_000],
+    'worker-kills-under-mysql-lock': [20_000, 60_000],
     'payment-down': [5_000, 15_000],
     'payment-slow': [5_000, 15_000],
     'payment-declines': [5_000, 15_000],
@@ -61,8 +64,8 @@ const timings: Record<'short' | 'long', { startAfter: Range } & Record<FaultKind
 }
 
 /**
- * Every round's fault. Kinds come in seeded shuffles of all of them, so any
- * eight consecutive rounds try each kind once, in an order the seed decides.
+ * Every round's fault. Kinds come in seeded shuffles of all of them, so each
+ * run of nine rounds from the start tries every kind once, in an order the seed decides.
  *
  * @example
  * planFaults(prng('42'), 4, true) // four plans, the same for seed 42 on every run
@@ -78,7 +81,12 @@ export function planFaults(random: Prng, rounds: number, short: boolean): FaultP
     const [minLength, maxLength] = table[kind]
     plans.push({
       kind,
-      target: kind === 'kill-process' ? random.pick(killableApps) : undefined,
+      target:
+        kind === 'kill-process'
+          ? random.pick(killableApps)
+          : kind === 'worker-kills-under-mysql-lock'
+            ? random.pick(['worker-1', 'worker-2'] as const)
+            : undefined,
       startAfterMs: random.int(minStart, maxStart),
       durationMs: random.int(minLength, maxLength),
     })
@@ -126,6 +134,9 @@ export async function runFault(stack: Stack, plan: FaultPlan): Promise<FaultTime
       await hold().finally(unlock)
       break
     }
+    case 'worker-kills-under-mysql-lock':
+      await killsUnderLock(stack, plan)
+      break
     case 'payment-down':
       await control(stack, { outage: true })
       await hold().finally(() => control(stack, { outage: false }))
@@ -150,6 +161,35 @@ export async function runFault(stack: Stack, plan: FaultPlan): Promise<FaultTime
 export function describeFault(plan: FaultPlan): string {
   const target = plan.target ? ` ${plan.target}` : ''
   return `${plan.kind}${target} at +${(plan.startAfterMs / 1000).toFixed(1)} s for ${(plan.durationMs / 1000).toFixed(1)} s`
+}
+
+/** Kills under a read lock: each kill -9 lands while the worker's batches wait on MySQL. */
+const killsPerLock = 3
+
+/**
+ * MySQL takes no writes while one worker is killed three times (and started
+ * again each time): whatever it had read and could not store must be
+ * replayed, never dead-lettered. Its restarts are not awaited under the
+ * lock (a start that needs MySQL would hold the lock open).
+ */
+async function killsUnderLock(stack: Stack, plan: FaultPlan): Promise<void> {
+  const worker = stack.apps[plan.target as KillableApp]
+  const unlock = await stack.mysql.readLock()
+  const until = Date.now() + plan.durationMs
+  const starts: Promise<void>[] = []
+  try {
+    for (let kill = 0; kill < killsPerLock; kill++) {
+      await Bun.sleep(plan.durationMs / (killsPerLock + 1))
+      await worker.kill9()
+      // A start killed before it was ready rejects; the next start replaces it.
+      starts.push(worker.start().catch(() => {}))
+    }
+    await Bun.sleep(Math.max(0, until - Date.now()))
+  } finally {
+    await unlock()
+  }
+  await Promise.all(starts)
+  if (!worker.running()) await worker.start()
 }
 
 async function control(stack: Stack, settings: Record<string, unknown>): Promise<void> {

@@ -39,6 +39,16 @@ export function formatReport(result: CampaignResult): string {
       `  e-mails missing for orders Redis may have lost events of: ${result.missingEmailsExcused}`,
     )
 
+  if (result.final) {
+    const list = (counts: Record<string, number>) =>
+      Object.entries(counts)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(', ')
+    lines.push(`  in MySQL at the end, by status: ${list(result.final.orders)}`)
+    lines.push(`  the sandbox's charges at the end: ${list(result.final.charges)}`)
+    lines.push(`  e-mails the sandbox received: ${result.final.emails}`)
+  }
+
   lines.push('', "the load's answers (all rounds):")
   const answers: Record<string, Record<string, number>> = {}
   for (const round of result.rounds)
