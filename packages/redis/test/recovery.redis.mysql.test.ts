@@ -121,7 +121,7 @@ describe('recoverRedis', () => {
       stock: '8',
       buyers: { [ann]: '2' },
       live: ['pending', 'pending'],
-      replay: { type: 'Replayed', orderId: kept[0] },
+      replay: { type: 'Replayed', orderId: kept[0] as string },
       generation: 'current',
     })
   })
@@ -207,7 +207,8 @@ describe('recoverRedis', () => {
     const { ann, keys, place } = await setting(r)
     await place(ann, 'a1')
     const stream = streamKey(r.space, 0, 'orders')
-    const [[lastId]] = (await r.redis.xrevrange(stream, '+', '-', 'COUNT', 1)) as [[string]]
+    const [last] = await r.redis.xrevrange(stream, '+', '-', 'COUNT', 1)
+    const lastId = last?.[0] ?? null
     await r.redis.set(generationKey(r.space, 0), 'f'.repeat(40))
     // Something a rebuild would overwrite, to see that none ran.
     await r.redis.set(keys.stock, 3)
