@@ -4,6 +4,7 @@ import type { ConsumerCounters } from './counters.ts'
 import { deliverRound, type RoundContext, type RoundOutcome } from './deliver.ts'
 import { ensureGroup, type StreamEntry, toEntries } from './entries.ts'
 import { createJanitor, type Janitor } from './janitor.ts'
+import { isMissingGroup, recreateGroup } from './missing-group.ts'
 import { startStatsLog } from './stats-log.ts'
 
 /**
@@ -31,9 +32,14 @@ export type ConsumerOptions<T> = {
   /** Longest pause between retries (default 10 s). */
   maxRetryDelayMs?: number
   /**
-   * Deliveries an event may fail alone before it is dead-lettered as poison (default 5);
-   * an entry delivered more often than this without any answer (the process crashed on
-   * it) is dead-lettered without being handled again.
+   * Failures an event may have alone, each an error of its own that the handler reported
+   * for it (not a transient one), before it is dead-lettered as poison (default 5). They
+   * are counted per entry in Redis (failures.ts), not read from Redis's delivery counter:
+   * a delivery that ended without any answer (the process crashed or was killed with the
+   * entry in hand) never counts, so a worker killed any number of times while its
+   * database stalls never dead-letters what it held. An entry whose deliveries keep ending
+   * that way is handled alone, after the rest of its batch, with a loud log line giving its
+   * delivery count each time, and is never dead-lettered for it.
    */
   maxDeliveries?: number
   /**
@@ -75,11 +81,13 @@ export type Consumer = {
  * Runs one consumer of a group: replays its own pending entries, then reads
  * new ones in batches; acknowledges an entry only after `handle` succeeded
  * for it. A failed batch is retried event by event so the good events go
- * through; an event still failing on its `maxDeliveries`-th delivery goes to
- * the dead-letter stream with its error, as does an entry that does not
- * decode. Between reads a janitor reclaims entries that a dead consumer left
- * pending. `stop()` ends a blocking read at once and resolves once the batch
- * in hand is acknowledged.
+ * through; an event that failed alone `maxDeliveries` times goes to the
+ * dead-letter stream with its error, as does an entry that does not decode.
+ * Between reads a janitor reclaims entries that a dead consumer left pending.
+ * When Redis has lost the group (restarted empty, or from an older state),
+ * the consumer creates it again, says so once and goes on reading.
+ * `stop()` ends a blocking read at once and resolves once the batch in hand
+ * is acknowledged.
  *
  * @example
  * const consumer = startConsumer({ redis, stream, group: 'shipping', consumer: 'worker-1',
@@ -223,8 +231,31 @@ class RunningConsumer<T> {
       if (cursor === PENDING) this.#laterInARow = 0
       return cursor
     } catch (error) {
+      if (isMissingGroup(error) && !this.#stopping) return this.#recreateGroup()
       // Redis unreachable (or a hook threw): what was read stays pending for the next read.
       if (!this.#stopping) this.#log(`${this.#prefix} round failed, retrying: ${String(error)}`)
+      return null
+    }
+  }
+
+  /**
+   * Makes the group Redis lost again and goes on at once: the next read finds
+   * it, so the loss is logged once instead of failing every round. Nothing is
+   * pending in a new group; the stream is then read from its first entry (see
+   * recreateGroup for why that and not only new entries).
+   */
+  async #recreateGroup(): Promise<Cursor | null> {
+    const { redis, stream, group } = this.#options
+    const lost = `consumer group ${group} of ${stream} was missing (Redis restarted empty or from an older state)`
+    try {
+      const created = await recreateGroup(redis, stream, group)
+      const how = created ? 'recreated it' : 'another consumer recreated it'
+      this.#log(`${this.#prefix} ${lost}: ${how}, reading the stream from its first entry`)
+      this.#laterAt = 0
+      this.#laterInARow = 0
+      return PENDING
+    } catch (error) {
+      this.#log(`${this.#prefix} ${lost} and recreating it failed, retrying: ${String(error)}`)
       return null
     }
   }

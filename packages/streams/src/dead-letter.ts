@@ -5,9 +5,9 @@ import { JSON_FIELD } from './entries.ts'
  * Why an entry left its stream for the dead-letter stream:
  * - `malformed`: `decode` refused it (`reason` is decode's message);
  * - `deleted`: it was deleted (XDEL/XTRIM) while pending, nothing to decode;
- * - `poison`: the handler failed on it alone `deliveries` times (`reason` is
- *   its last error), or it was delivered more than maxDeliveries times
- *   without the handler ever answering (a crash or a hang).
+ * - `poison`: the handler failed on it alone, with an error of its own,
+ *   `deliveries` times (`reason` is the last one). Deliveries that ended
+ *   without an answer (the process died) never make an entry poison.
  */
 export type DeadLetterKind = 'malformed' | 'deleted' | 'poison'
 
@@ -20,6 +20,7 @@ export type DeadLetter = {
   id: string
   kind: DeadLetterKind
   reason: string
+  /** For `poison`, the failures of its own it was dead-lettered after; 0 otherwise. */
   deliveries: number
   /** The entry's event as it was read (`toEntries`), null when it had been deleted. */
   fields: Record<string, string> | null

@@ -62,14 +62,17 @@ function eventOf(flat: string[]): Record<string, string> {
 /**
  * Creates the consumer group (and the stream) if missing, reading from the
  * stream's beginning so no entry written before the group existed is skipped.
+ * True when this call created it, false when it existed already.
  *
  * @example
- * await ensureGroup(redis, 'fs:{p0}:stream:orders', 'order-writer')
+ * await ensureGroup(redis, 'fs:{p0}:stream:orders', 'order-writer') // true the first time
  */
-export async function ensureGroup(redis: Redis, stream: string, group: string): Promise<void> {
+export async function ensureGroup(redis: Redis, stream: string, group: string): Promise<boolean> {
   try {
     await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM')
+    return true
   } catch (error) {
     if (!String(error).includes('BUSYGROUP')) throw error
+    return false
   }
 }

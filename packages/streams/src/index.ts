@@ -13,5 +13,6 @@ export {
   writeDeadLetters,
 } from './dead-letter.ts'
 export { ensureGroup, JSON_FIELD, jsonEntry, type StreamEntry, toEntries } from './entries.ts'
+export { failuresKey } from './failures.ts'
 export { type StreamStats, streamStats } from './stats.ts'
 export { trimAcknowledged } from './trim.ts'

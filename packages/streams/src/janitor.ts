@@ -22,8 +22,8 @@ export type Janitor = {
  * acknowledged (it died) once they have been idle `idleMs`, one page of
  * XAUTOCLAIM per sweep. It claims with JUSTID, which only moves ownership and
  * leaves the delivery counter alone: the consumer then reads them as its own
- * pending entries, which counts the delivery that actually happens, so
- * maxDeliveries is honoured. A sweep that has not reached the end of the
+ * pending entries, which counts the delivery that actually happens, so the
+ * counter tells how many deliveries ended without an answer (see history.ts). A sweep that has not reached the end of the
  * pending list is due again at once; a finished one after `everyMs`.
  *
  * @example
