@@ -215,7 +215,7 @@ async function runRound(
     // When the fault strikes is part of the experiment, drawn from the seed.
     await Bun.sleep(plan.startAfterMs)
     result.times = await runFault(stack, plan)
-    if (plan.kind === 'redis-empty')
+    if (plan.kind.startsWith('redis-empty'))
       state.emptyRedis.push({ round, from: roundStart, to: result.times.endedAt })
     const ended = result.times.endedAt
     const recovered = await waitFor(() => firstAcceptedAfter(state.record, ended), {

@@ -12,6 +12,7 @@ export const faultKinds = [
   'redis-kill-aof',
   'redis-pause',
   'redis-empty',
+  'redis-empty-under-mysql-lock',
   'mysql-read-lock',
   'worker-kills-under-mysql-lock',
   'payment-down',
@@ -43,6 +44,7 @@ const timings: Record<'short' | 'long', { startAfter: Range } & Record<FaultKind
     'redis-kill-aof': [200, 2_000],
     'redis-pause': [2_000, 5_000],
     'redis-empty': [200, 2_000],
+    'redis-empty-under-mysql-lock': [3_000, 8_000],
     'mysql-read-lock': [4_000, 8_000],
     'worker-kills-under-mysql-lock': [4_000, 8_000],
     'payment-down': [3_000, 6_000],
@@ -55,6 +57,7 @@ const timings: Record<'short' | 'long', { startAfter: Range } & Record<FaultKind
     'redis-kill-aof': [200, 3_000],
     'redis-pause': [2_000, 8_000],
     'redis-empty': [200, 3_000],
+    'redis-empty-under-mysql-lock': [10_000, 30_000],
     'mysql-read-lock': [20_000, 60_000],
     'worker-kills-under-mysql-lock': [20_000, 60_000],
     'payment-down': [5_000, 15_000],
@@ -65,7 +68,7 @@ const timings: Record<'short' | 'long', { startAfter: Range } & Record<FaultKind
 
 /**
  * Every round's fault. Kinds come in seeded shuffles of all of them, so each
- * run of nine rounds from the start tries every kind once, in an order the seed decides.
+ * run of ten rounds from the start tries every kind once, in an order the seed decides.
  *
  * @example
  * planFaults(prng('42'), 4, true) // four plans, the same for seed 42 on every run
@@ -134,6 +137,9 @@ export async function runFault(stack: Stack, plan: FaultPlan): Promise<FaultTime
       await hold().finally(unlock)
       break
     }
+    case 'redis-empty-under-mysql-lock':
+      await emptyRedisUnderLock(stack, plan)
+      break
     case 'worker-kills-under-mysql-lock':
       await killsUnderLock(stack, plan)
       break
@@ -161,6 +167,26 @@ export async function runFault(stack: Stack, plan: FaultPlan): Promise<FaultTime
 export function describeFault(plan: FaultPlan): string {
   const target = plan.target ? ` ${plan.target}` : ''
   return `${plan.kind}${target} at +${(plan.startAfterMs / 1000).toFixed(1)} s for ${(plan.durationMs / 1000).toFixed(1)} s`
+}
+
+/**
+ * Orders pile up in the orders stream while MySQL takes no writes, then
+ * Redis comes back empty: those orders exist nowhere but in the lost data
+ * (and in the order-writer's batch blocked on the lock), the case the
+ * recovery from MySQL and the lost-order count are for.
+ */
+async function emptyRedisUnderLock(stack: Stack, plan: FaultPlan): Promise<void> {
+  const unlock = await stack.mysql.readLock()
+  try {
+    await Bun.sleep(plan.durationMs / 2)
+    await stack.redis.process.kill9()
+    stack.redis.wipe()
+    await Bun.sleep(plan.durationMs / 10)
+    await stack.redis.process.start()
+    await Bun.sleep(plan.durationMs / 2 - plan.durationMs / 10)
+  } finally {
+    await unlock()
+  }
 }
 
 /** Kills under a read lock: each kill -9 lands while the worker's batches wait on MySQL. */
