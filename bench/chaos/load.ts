@@ -114,7 +114,8 @@ export function startLoad(input: LoadInput): { stop: () => Promise<void> } {
   const count = (action: string, status: number | string) => {
     const round = input.record.answers.get(input.round) ?? {}
     input.record.answers.set(input.round, round)
-    const statuses = (round[action] ??= {})
+    const statuses = round[action] ?? {}
+    round[action] = statuses
     statuses[String(status)] = (statuses[String(status)] ?? 0) + 1
   }
   const call = async (action: string, path: string, init: RequestInit, token?: string) => {

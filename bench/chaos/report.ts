@@ -54,7 +54,8 @@ export function formatReport(result: CampaignResult): string {
   for (const round of result.rounds)
     for (const [action, statuses] of Object.entries(round.answers))
       for (const [status, count] of Object.entries(statuses)) {
-        const totals = (answers[action] ??= {})
+        const totals = answers[action] ?? {}
+        answers[action] = totals
         totals[status] = (totals[status] ?? 0) + count
       }
   for (const [action, statuses] of Object.entries(answers))

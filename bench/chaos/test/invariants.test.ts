@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { checkInvariants, type CheckInput } from '../invariants.ts'
+import { type CheckInput, checkInvariants } from '../invariants.ts'
 import type { Placed } from '../load.ts'
 import type { Offer } from '../offers.ts'
 import type { Snapshot, StoredOrder } from '../snapshot.ts'
