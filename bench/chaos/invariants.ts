@@ -72,7 +72,7 @@ export function checkInvariants(input: CheckInput): Verdict {
       ...oversellChecks(input.offers, orders),
       ...stored.anomalies,
       ...chargeChecks(input.snapshot, byId),
-      ...stockChecks(input.offers, input.snapshot, orders),
+      ...stockChecks(input, orders),
       ...emails.anomalies,
       ...deadLetterChecks(input.snapshot),
       ...offerFoundChecks(input),
@@ -166,11 +166,8 @@ function chargeChecks(snapshot: Snapshot, byId: Map<string, StoredOrder>): Anoma
   return anomalies
 }
 
-function stockChecks(
-  offers: readonly Offer[],
-  snapshot: Snapshot,
-  orders: readonly StoredOrder[],
-): Anomaly[] {
+function stockChecks(input: CheckInput, orders: readonly StoredOrder[]): Anomaly[] {
+  const { offers, snapshot } = input
   const anomalies: Anomaly[] = []
   for (const offer of offers) {
     const stock = snapshot.stock.get(offer.id) ?? null
@@ -187,7 +184,7 @@ function stockChecks(
         invariant: 'stock',
         key: `stock:${offer.id}`,
         message: `${offer.size} ${offer.kind} ${offer.id}: Redis stock ${stock} + live units ${live} = ${stock + live}, quantity ${offer.quantity}`,
-        evidence: { offer, stock, liveUnits: live },
+        evidence: { offer, stock, liveUnits: live, ...unitsOf(input, offer, orders) },
       })
   }
   return anomalies
@@ -281,6 +278,19 @@ function replayChecks(input: CheckInput): Anomaly[] {
       message: `round ${m.round}: a replay of key ${m.key} got ${m.answer.status}${m.answer.code ? ` ${m.answer.code}` : ''}${m.answer.orderId ? ` order ${m.answer.orderId}` : ''} instead of order ${m.firstOrderId}`,
       evidence: m,
     }))
+}
+
+/** Where an offer's units are, to tell a drift's cause: units per status, and 202s MySQL lacks. */
+function unitsOf(input: CheckInput, offer: Offer, orders: readonly StoredOrder[]) {
+  const unitsByStatus: Record<string, number> = {}
+  for (const order of orders)
+    if (order.offerId === offer.id)
+      unitsByStatus[order.status] = (unitsByStatus[order.status] ?? 0) + order.units
+  const stored = new Set(orders.map((order) => order.id))
+  const acceptedNotStored = [...input.record.placed.values()]
+    .filter((p) => p.offerId === offer.id && !stored.has(p.orderId))
+    .map((p) => ({ orderId: p.orderId, units: p.quantity, at: p.at }))
+  return { unitsByStatus, acceptedNotStored }
 }
 
 function sum(orders: readonly { units: number }[]): number {
