@@ -6,13 +6,20 @@ import { Elysia } from 'elysia'
 import type { CheckoutDeps } from './deps.ts'
 import { internalController } from './modules/internal/index.ts'
 import { ordersController } from './modules/orders/index.ts'
+import {
+  defaultLostOrdersOptions,
+  LostOrders,
+  type LostOrdersOptions,
+} from './modules/orders/lost-orders.ts'
 import { soldOutShortcut } from './modules/orders/sold-out-answer.ts'
 import { SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
-export type CheckoutConfig = Omit<CheckoutDeps, 'soldOut'> & {
+export type CheckoutConfig = Omit<CheckoutDeps, 'soldOut' | 'lostOrders'> & {
   tokens: TokenVerifier
   maxBodyBytes: number
   soldOutFlagMs: number
+  /** How lost orders are looked for once Redis lost data (see `LostOrders`); tests shorten it. */
+  lostOrders?: Partial<LostOrdersOptions>
   /**
    * The credential other apps present to `/internal` routes, and the gateway
    * with every request it forwards (its X-Forwarded-For is believed only
@@ -32,21 +39,38 @@ export type CheckoutConfig = Omit<CheckoutDeps, 'soldOut'> & {
  */
 export function createCheckoutApp(config: CheckoutConfig) {
   const log = config.log ?? ((line: string) => console.error(line))
-  const { tokens, maxBodyBytes, soldOutFlagMs, serviceToken, log: _, ...rest } = config
-  const deps: CheckoutDeps = { ...rest, soldOut: new SoldOutFlags(soldOutFlagMs) }
+  const {
+    tokens,
+    maxBodyBytes,
+    soldOutFlagMs,
+    serviceToken,
+    log: _,
+    lostOrders: lostOrderOptions,
+    ...settings
+  } = config
+  const lostOrders = new LostOrders(
+    { redis: config.redis, db: config.db, space: config.space, log },
+    { ...defaultLostOrdersOptions, ...lostOrderOptions },
+  )
+  const deps: CheckoutDeps = { ...settings, soldOut: new SoldOutFlags(soldOutFlagMs), lostOrders }
   const answers = (check: Promise<unknown>) =>
     check.then(
       () => true,
       () => false,
     )
   // normalize: false makes an unknown body field an error instead of silently dropping it.
+  // Lost orders are watched for while the app listens (tests that only call `handle` never poll).
   return new Elysia({ normalize: false })
+    .decorate('lostOrders', lostOrders)
+    .onStart(() => lostOrders.watch())
+    .onStop(() => lostOrders.stop())
     .use(
       service({
         name: 'checkout',
         maxBodyBytes,
         noStore: true,
         metricsToken: serviceToken,
+        metrics: () => ({ orders_lost_total: lostOrders.lostTotal }),
         answerEarly: soldOutShortcut(deps, tokens),
         log,
         ready: async () => ({

@@ -1,6 +1,7 @@
 import type { Db } from '@flash/db/client'
 import type { KeySpace } from '@flash/redis'
 import type Redis from 'ioredis'
+import type { LostOrders } from './modules/orders/lost-orders.ts'
 import type { SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
 /** What checkout's modules (orders, internal) need; built once in app.ts. */
@@ -9,6 +10,8 @@ export type CheckoutDeps = {
   db: Db
   space: KeySpace
   soldOut: SoldOutFlags
+  /** The orders this process accepted, checked against MySQL after Redis lost data. */
+  lostOrders: LostOrders
   idempotencyTtlSeconds: number
   orderStateTtlSeconds: number
   finishedOrderTtlSeconds: number

@@ -29,6 +29,8 @@ export type ServiceOptions = {
    * (Prometheus's bearer credential); unset leaves it open (tests).
    */
   metricsToken?: string
+  /** Counters of the app's own beside the request counts in `GET /metrics`, read at each scrape. */
+  metrics?: () => Record<string, number>
   /** Answers `GET /ready`: true when every dependency this app needs answers. */
   ready?: () => Promise<Record<string, boolean>>
   log?: (line: string) => void
@@ -188,7 +190,7 @@ export function service(options: ServiceOptions) {
         set.headers['www-authenticate'] = 'Bearer'
         return errorBody('unauthorized', 'metrics need the service credential as a bearer token')
       }
-      return new Response(metrics.render(), {
+      return new Response(metrics.render(options.metrics?.()), {
         headers: { 'content-type': 'text/plain; version=0.0.4' },
       })
     })

@@ -1,4 +1,4 @@
-import { type Offer, reserve } from '@flash/redis'
+import { type Offer, partitionOf, requestFingerprint, reserve } from '@flash/redis'
 import { errAsync, type ResultAsync } from 'neverthrow'
 import type { CheckoutDeps } from '../../deps.ts'
 import type { CheckoutError } from '../../errors.ts'
@@ -28,15 +28,19 @@ export function placeOrder(
     userId: caller.userId,
     token: { tokenId: caller.tokenId, issuedAt: caller.tokenIssuedAt },
     quantity: body.quantity,
-    fingerprint: fingerprintOf(offer, body.quantity),
+    // Same key and same body replay; same key and another body is refused.
+    fingerprint: requestFingerprint(offer, body.quantity),
     idempotencyKey,
     idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
     orderTtlSeconds: deps.orderStateTtlSeconds,
     rate: deps.rateLimits ? { clientId: caller.clientId, ...deps.rateLimits } : undefined,
   })
     .map((outcome) => {
-      // Stock came back (a cancel elsewhere): this process need not read before reserving now.
-      if (outcome.type === 'Placed') deps.soldOut.clear(offer.id)
+      if (outcome.type === 'Placed') {
+        // Stock came back (a cancel elsewhere): this process need not read before reserving now.
+        deps.soldOut.clear(offer.id)
+        deps.lostOrders.accepted.remember(outcome.orderId, partitionOf(deps.space, offer.id))
+      }
       return { orderId: outcome.orderId, replayed: outcome.type === 'Replayed' }
     })
     .mapErr((refusal): CheckoutError => {
@@ -46,6 +50,11 @@ export function placeOrder(
           return { type: 'SoldOut', offer, remaining: refusal.remaining }
         case 'OfferNotFound':
           return { type: 'OfferNotFound', offer }
+        case 'Recovering':
+          // Redis lost or rolled back this partition's data: once it is rebuilt, the
+          // orders this process accepted there are checked against MySQL.
+          deps.lostOrders.noteRecovering(refusal.partition)
+          return refusal
         case 'RedisUnavailable':
           return { type: 'Unavailable', cause: refusal.cause }
         default:
@@ -59,9 +68,4 @@ export function offerOf(body: PlaceBody): Offer | null {
   if (body.saleId && !body.productId) return { kind: 'sale', id: body.saleId }
   if (body.productId && !body.saleId) return { kind: 'product', id: body.productId }
   return null
-}
-
-/** Same key and same body replay; same key and another body is refused. */
-function fingerprintOf(offer: Offer, quantity: number): string {
-  return Bun.hash(`${offer.kind}:${offer.id}:${quantity}`).toString(36)
 }
