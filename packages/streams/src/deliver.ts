@@ -5,7 +5,7 @@ import { type DeadLetter, writeDeadLetters } from './dead-letter.ts'
 import type { StreamEntry } from './entries.ts'
 import { countFailures, failuresKey } from './failures.ts'
 import { type History, readHistory, unanswered } from './history.ts'
-import { deliveryCounts, refundDeliveries } from './pending.ts'
+import { deliveryCounts, refundDeliveries, setDeliveries } from './pending.ts'
 
 /** What one round needs from its consumer; built once by startConsumer. */
 export type RoundContext<T> = AttemptContext<T> & {
@@ -88,19 +88,42 @@ export async function deliverRound<T>(
   const alone = new Set(suspects)
   const rest = alone.size === 0 ? events : events.filter((item) => !alone.has(item))
   const outcome = await settle(round, rest, dead)
-  for (const [index, suspect] of suspects.entries()) {
+  if (suspects.length > 0) await settleAlone(round, suspects, outcome)
+  const { halted: _, ...counts } = outcome
+  return counts
+}
+
+/**
+ * Hands suspects to the handler one at a time, those that went down with the
+ * process least often first. Each one's delivery is taken back until its
+ * turn, so that when one of them kills the process again only it is charged
+ * with that: the next run handles the others first, and an entry that really
+ * crashes the process is left alone, last and loud, instead of holding back
+ * the entries read with it.
+ */
+async function settleAlone<T>(
+  round: Round<T>,
+  suspects: Decoded<T>[],
+  outcome: Settled,
+): Promise<void> {
+  const { context, history } = round
+  const { redis, stream, group, consumer } = context
+  const deliveriesOf = (id: string) => history.get(id)?.deliveries ?? 0
+  const inTurn = suspects.toSorted(
+    (a, b) => unanswered(history.get(a.id)) - unanswered(history.get(b.id)),
+  )
+  await refund(round, inTurn)
+  for (const [index, suspect] of inTurn.entries()) {
     if (outcome.halted || context.isStopping()) {
-      // Same as attempt's one-by-one pass: what was not tried is not charged.
-      const untried = suspects.slice(index)
-      await refund(round, untried)
-      outcome.failed += untried.length
-      break
+      // As in attempt's one-by-one pass: what was not tried is not charged (taken back above).
+      outcome.failed += inTurn.length - index
+      return
     }
+    const charged = new Map([[suspect.id, deliveriesOf(suspect.id)]])
+    await setDeliveries(redis, stream, group, consumer, charged)
     warnSuspect(round, suspect.id)
     add(outcome, await settle(round, [suspect], []))
   }
-  const { halted: _, ...counts } = outcome
-  return counts
 }
 
 /**

@@ -50,13 +50,31 @@ export async function oldestPending(
 /**
  * Takes back the delivery that the last read counted, for entries whose
  * failure was not their fault (a dependency was down) or that were never
- * tried alone: XCLAIM with RETRYCOUNT sets the counter, and JUSTID keeps
- * XCLAIM from counting a delivery of its own.
+ * tried alone.
  *
  * @example
  * await refundDeliveries(redis, stream, 'order-writer', 'w1', new Map([['1-0', 3]])) // now 2
  */
-export async function refundDeliveries(
+export function refundDeliveries(
+  redis: Redis,
+  stream: string,
+  group: string,
+  consumer: string,
+  counts: Map<string, number>,
+): Promise<void> {
+  const refunded = new Map([...counts].map(([id, count]) => [id, Math.max(0, count - 1)]))
+  return setDeliveries(redis, stream, group, consumer, refunded)
+}
+
+/**
+ * Sets the delivery counter of pending entries: XCLAIM with RETRYCOUNT sets
+ * it, and JUSTID keeps XCLAIM from counting a delivery of its own. One call
+ * per distinct count.
+ *
+ * @example
+ * await setDeliveries(redis, stream, 'order-writer', 'w1', new Map([['1-0', 4]])) // now 4
+ */
+export async function setDeliveries(
   redis: Redis,
   stream: string,
   group: string,
@@ -64,10 +82,7 @@ export async function refundDeliveries(
   counts: Map<string, number>,
 ): Promise<void> {
   const idsByCount = new Map<number, string[]>()
-  for (const [id, count] of counts) {
-    const refunded = Math.max(0, count - 1)
-    idsByCount.set(refunded, [...(idsByCount.get(refunded) ?? []), id])
-  }
+  for (const [id, count] of counts) idsByCount.set(count, [...(idsByCount.get(count) ?? []), id])
   await Promise.all(
     [...idsByCount].map(([count, ids]) =>
       redis.xclaim(stream, group, consumer, 0, ...ids, 'RETRYCOUNT', count, 'JUSTID'),
