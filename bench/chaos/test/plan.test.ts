@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { faultKinds, planFaults } from '../faults.ts'
+import { faultKinds, planFaults, singleFaults } from '../faults.ts'
 import { parseOptions } from '../options.ts'
 import { prng } from '../prng.ts'
 
@@ -10,9 +10,15 @@ describe('the fault plan', () => {
   })
 
   test('tries every kind of fault once in each run of ten rounds from the start', () => {
-    const kinds = planFaults(prng('7'), 20, true).map((plan) => plan.kind)
+    const kinds = planFaults(prng('7'), 20, false).map((plan) => plan.kind)
     expect(new Set(kinds.slice(0, 10))).toEqual(new Set(faultKinds))
     expect(new Set(kinds.slice(10))).toEqual(new Set(faultKinds))
+  })
+
+  test('draws only single faults in the short campaign, each once in eight rounds', () => {
+    const kinds = planFaults(prng('7'), 16, true).map((plan) => plan.kind)
+    expect(new Set(kinds.slice(0, 8))).toEqual(new Set(singleFaults))
+    expect(new Set(kinds.slice(8))).toEqual(new Set(singleFaults))
   })
 
   test('holds MySQL locks for 20 to 60 seconds, shorter in the short campaign', () => {
@@ -25,6 +31,7 @@ describe('the fault plan', () => {
         .map((plan) => plan.durationMs)
     expect(locks(false).every((ms) => ms >= 20_000 && ms <= 60_000)).toBe(true)
     expect(locks(true).every((ms) => ms <= 8_000)).toBe(true)
+    expect(locks(true).length).toBeGreaterThan(0)
   })
 })
 
