@@ -188,6 +188,23 @@ export const streamMarks = mysqlTable('stream_marks', {
   updatedAt: updatedAt(),
 })
 
+/**
+ * One row per orders stream: the lock that keeps a Redis recovery and the
+ * order-writer's transactions apart. Each order-writer transaction holds it
+ * shared from its start, after checking that the batch it applies comes from
+ * the partition's current Redis generation; a recovery holds it exclusively
+ * while it reads MySQL, rewrites Redis and stamps a new generation. So a batch
+ * read from a Redis that was then lost is either in MySQL before the recovery
+ * reads it, or not applied at all (its orders were lost with Redis's data),
+ * never stored behind the recovery's back. `generation` is the marker the
+ * last recovery stamped, for people reading the table.
+ */
+export const redisFences = mysqlTable('redis_fences', {
+  stream: varchar('stream', { length: 191 }).primaryKey(),
+  generation: varchar('generation', { length: 128 }).notNull(),
+  updatedAt: updatedAt(),
+})
+
 /** Idempotent consumers: one row per (event, consumer) that has taken effect. */
 export const processedEvents = mysqlTable(
   'processed_events',
