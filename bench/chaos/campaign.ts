@@ -1,42 +1,17 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { waitFor } from '@flash/testing'
-import { describeFault, type FaultPlan, type FaultTimes, planFaults, runFault } from './faults.ts'
-import { type Anomaly, checkInvariants, type EmptyRedisWindow } from './invariants.ts'
-import { firstAcceptedAfter, newLoadRecord, type Placed, startLoad } from './load.ts'
-import {
-  type Buyer,
-  createBuyerPool,
-  createListProduct,
-  createRoundSales,
-  type Offer,
-  refreshTokens,
-} from './offers.ts'
+import { describeFault, planFaults } from './faults.ts'
+import { checkInvariants } from './invariants.ts'
+import { newLoadRecord, type Placed } from './load.ts'
+import { createBuyerPool, createListProduct, refreshTokens } from './offers.ts'
 import type { CampaignOptions } from './options.ts'
 import { prng } from './prng.ts'
-import { waitForQuiet } from './quiet.ts'
+import { type CampaignState, type Found, type RoundResult, runRound } from './round.ts'
 import { type Snapshot, takeSnapshot } from './snapshot.ts'
 import { type Stack, startStack } from './stack.ts'
 import { systemLostLines } from './system-lost.ts'
 
-/** An anomaly with the round it first appeared in. */
-export type Found = Anomaly & { round: number }
-
-/** What one round did and found. */
-export type RoundResult = {
-  round: number
-  plan: FaultPlan
-  times?: FaultTimes
-  /** From the fault's end to the first new order accepted (202). */
-  recoveryMs?: number
-  /** From the fault's end to quiet. */
-  quietMs?: number
-  accepted: number
-  lostWithRedis: number
-  /** The load's answers this round, per action, per status ('network', 'timeout': none came). */
-  answers: Record<string, Record<string, number>>
-  anomalies: Found[]
-}
+export type { Found, RoundResult } from './round.ts'
 
 /**
  * A whole campaign, for the report: the seed that replays it, every round,
@@ -68,7 +43,6 @@ export type FinalState = {
 }
 
 const buyersCount = 150
-const loadConcurrency = 3
 
 /**
  * Starts a stack of its own, runs `options.rounds` rounds (load, one fault,
@@ -154,13 +128,6 @@ export async function runCampaign(
   }
 }
 
-type CampaignState = {
-  buyers: Buyer[]
-  offers: Map<string, Offer>
-  record: ReturnType<typeof newLoadRecord>
-  emptyRedis: EmptyRedisWindow[]
-}
-
 async function prepare(stack: Stack): Promise<CampaignState> {
   const product = await createListProduct(stack)
   return {
@@ -169,110 +136,6 @@ async function prepare(stack: Stack): Promise<CampaignState> {
     record: newLoadRecord(),
     emptyRedis: [],
   }
-}
-
-async function runRound(
-  stack: Stack,
-  state: CampaignState,
-  input: {
-    round: number
-    plan: FaultPlan
-    options: CampaignOptions
-    random: ReturnType<typeof prng>
-  },
-): Promise<RoundResult> {
-  const { round, plan } = input
-  const bounds = input.options.short
-    ? { recoveryMs: 45_000, quietMs: 60_000, afterMs: 4_000 }
-    : { recoveryMs: 60_000, quietMs: 120_000, afterMs: 8_000 }
-  const result: RoundResult = {
-    round,
-    plan,
-    accepted: 0,
-    lostWithRedis: 0,
-    answers: {},
-    anomalies: [],
-  }
-  const flag = (invariant: Anomaly['invariant'], message: string, evidence: unknown) =>
-    result.anomalies.push({ round, invariant, key: `${invariant}:${round}`, message, evidence })
-
-  const sales = await createRoundSales(stack, round)
-  for (const sale of sales) state.offers.set(sale.id, sale)
-  const product = [...state.offers.values()].find((offer) => offer.kind === 'product') as Offer
-  const before = state.record.placed.size
-  const roundStart = Date.now()
-  const load = startLoad({
-    gatewayUrl: stack.gatewayUrl,
-    buyers: state.buyers,
-    offers: [...sales, product],
-    all: state.offers,
-    record: state.record,
-    random: input.random.fork(`load-${round}`),
-    round,
-    concurrency: loadConcurrency,
-  })
-  try {
-    // When the fault strikes is part of the experiment, drawn from the seed.
-    await Bun.sleep(plan.startAfterMs)
-    result.times = await runFault(stack, plan)
-    if (plan.kind.startsWith('redis-empty'))
-      state.emptyRedis.push({ round, from: roundStart, to: result.times.endedAt })
-    const ended = result.times.endedAt
-    const recovered = await waitFor(() => firstAcceptedAfter(state.record, ended), {
-      timeoutMs: bounds.recoveryMs,
-      intervalMs: 50,
-      what: 'a new order accepted after the fault',
-    }).catch(() => undefined)
-    if (recovered === undefined)
-      flag(
-        'recovery',
-        `round ${round}: no order accepted within ${bounds.recoveryMs / 1000} s after ${describeFault(plan)} ended`,
-        {
-          answers: state.record.answers.get(round),
-        },
-      )
-    else result.recoveryMs = recovered - ended
-    // Orders placed during and after the fault are cancelled, returned and replayed a while longer.
-    await Bun.sleep(bounds.afterMs)
-  } catch (error) {
-    flag(
-      'recovery',
-      `round ${round}: ${describeFault(plan)} could not be applied or ended: ${(error as Error).message}`,
-      null,
-    )
-  } finally {
-    await load.stop()
-  }
-  await restartStopped(stack, (message) => flag('recovery', message, null))
-  result.accepted = state.record.placed.size - before
-  result.answers = state.record.answers.get(round) ?? {}
-
-  const expected = [...state.record.placed.values()].filter(
-    (p) => !state.emptyRedis.some((w) => p.at >= w.from && p.at <= w.to),
-  )
-  const quiet = await waitForQuiet(stack, [...state.offers.values()], expected, bounds.quietMs)
-  if (quiet.quiet) result.quietMs = Date.now() - (result.times?.endedAt ?? roundStart)
-  else
-    flag(
-      'quiet',
-      `round ${round}: not quiet ${bounds.quietMs / 1000} s after the load stopped: ${quiet.residue.slice(0, 6).join('; ')}`,
-      {
-        residue: quiet.residue,
-      },
-    )
-  return result
-}
-
-/** A process a fault left down (its restart failed) is started again before the next round. */
-async function restartStopped(stack: Stack, flag: (message: string) => void) {
-  for (const app of [...Object.values(stack.apps), stack.sandbox])
-    if (!app.running()) {
-      flag(`${app.name} was not running after the round; starting it again`)
-      await app
-        .start()
-        .catch((error) => flag(`${app.name} did not start: ${(error as Error).message}`))
-    }
-  if (!stack.redis.process.running()) await stack.redis.process.start()
 }
 
 async function storedCount(stack: Stack, placed: Map<string, Placed>): Promise<number> {
