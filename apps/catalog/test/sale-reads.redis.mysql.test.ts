@@ -2,7 +2,6 @@ import { describe, expect, it } from 'bun:test'
 import { flashSales } from '@flash/db'
 import { createSale } from '@flash/testing'
 import { eq } from 'drizzle-orm'
-import { publishSale } from '../src/modules/sales/service.ts'
 import { adminCreatesSale, saleStock, startCatalog } from './helpers.ts'
 
 const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3_600_000)
@@ -53,35 +52,6 @@ describe('GET /sales/:id', () => {
 
     expect(await catalog.call('GET', `/sales/${Bun.randomUUIDv7()}`, 'anonymous')).toEqual(notFound)
     expect(await catalog.call('GET', '/sales/not-a-sale', 'anonymous')).toEqual(notFound)
-  })
-})
-
-describe('re-publishing a sale', () => {
-  it('never resets a live counter', async () => {
-    await using catalog = await startCatalog()
-    const sale = await adminCreatesSale(catalog, { quantity: 10 })
-    await catalog.redis.redis.decrby(saleStock(catalog, sale.id), 4)
-
-    const again = await publishSale(catalog.deps, sale.id)
-
-    expect(again._unsafeUnwrap()).toEqual({ created: false })
-    expect(await catalog.redis.redis.get(saleStock(catalog, sale.id))).toBe('6')
-    expect((await catalog.call('GET', `/sales/${sale.id}`, 'anonymous')).body.remaining).toBe(6)
-  })
-
-  it('restores a lost counter from the MySQL remaining', async () => {
-    await using catalog = await startCatalog()
-    const sale = await adminCreatesSale(catalog, { quantity: 10 })
-    await catalog.database.db
-      .update(flashSales)
-      .set({ remaining: 8 })
-      .where(eq(flashSales.id, sale.id))
-    await catalog.redis.redis.unlink(saleStock(catalog, sale.id))
-
-    const again = await publishSale(catalog.deps, sale.id)
-
-    expect(again._unsafeUnwrap()).toEqual({ created: true })
-    expect(await catalog.redis.redis.get(saleStock(catalog, sale.id))).toBe('8')
   })
 })
 

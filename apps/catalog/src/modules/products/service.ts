@@ -97,22 +97,6 @@ export function findProductByName(
   return fromDb(rows).andThen((found) => withLiveStock(deps, found).map(([view]) => view ?? null))
 }
 
-/**
- * Publishes a product again from its MySQL row (after a Redis loss, say).
- * A live counter is never overwritten, so this is always safe to repeat.
- *
- * @example
- * await republishProduct(deps, id) // ok({ created: false }) while the counter is there
- */
-export function republishProduct(
-  deps: CatalogDeps,
-  id: string,
-): ResultAsync<{ created: boolean }, CatalogError> {
-  return fromDb(deps.db.select().from(products).where(eq(products.id, id))).andThen(([row]) =>
-    row ? publishProduct(deps, row) : notFound(),
-  )
-}
-
 /** The id is fresh and not yet committed, so nobody can have bought from the offer being undone. */
 function publishProductOffer(deps: CatalogDeps, row: ProductRow, compensations: Compensations) {
   const keys = offerKeys(deps.space, productOffer(row.id))

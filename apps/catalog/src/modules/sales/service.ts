@@ -6,7 +6,7 @@ import type { CatalogError } from '../../errors.ts'
 import { type Compensations, fromDb, inTransaction } from '../../shared/transaction.ts'
 import type { CreateSaleBody, SaleView } from './model.ts'
 import { commitProductStock, takeLiveProductStock } from './product-stock.ts'
-import { loadSale, type SaleRow, toSaleView } from './read.ts'
+import { type SaleRow, toSaleView } from './read.ts'
 
 /** MySQL datetime and publishOffer's "never ends" bound what a window may be. */
 const EARLIEST_START = new Date('1970-01-01T00:00:00Z')
@@ -42,21 +42,6 @@ export function createSale(
       }),
     ),
   )
-}
-
-/**
- * Publishes a sale again from its MySQL row (after a Redis loss, or from the
- * seed). A live counter is never overwritten, so repeating it is safe; a
- * counter that is gone restarts from MySQL's last synced `remaining`.
- *
- * @example
- * await publishSale(deps, saleId) // ok({ created: false }) while the counter is there
- */
-export function publishSale(
-  deps: CatalogDeps,
-  id: string,
-): ResultAsync<{ created: boolean }, CatalogError> {
-  return loadSale(deps, id).andThen((row) => publish(deps, row))
 }
 
 /** Rules the schema cannot express: they relate two fields, or a field and the clock. */
