@@ -88,6 +88,8 @@ export async function runCampaign(
           emptyRedis: state.emptyRedis,
         })
         for (const anomaly of verdict.anomalies)
+          if (anomaly.key.startsWith('unsettled:')) state.stuckOrders.add(anomaly.key.slice(10))
+        for (const anomaly of verdict.anomalies)
           if (!seen.has(anomaly.key)) {
             seen.add(anomaly.key)
             result.anomalies.push({ ...anomaly, round })
@@ -135,6 +137,7 @@ async function prepare(stack: Stack): Promise<CampaignState> {
     offers: new Map([[product.id, product]]),
     record: newLoadRecord(),
     emptyRedis: [],
+    stuckOrders: new Set(),
   }
 }
 

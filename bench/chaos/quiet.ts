@@ -10,7 +10,7 @@ import type { Stack } from './stack.ts'
  * a stream with entries not delivered or not acknowledged, entries nobody
  * reads, an order still pending or waiting for its return, a charge
  * unknown or still processing, a refund not made, an accepted order not yet
- * in MySQL.
+ * in MySQL. Orders in `reported` (found stuck by an earlier round) are left out.
  *
  * @example
  * notQuiet(snapshot, offers, expected) // ['fs:{p0}:stream:orders/order-writer: pending 3, lag 0']
@@ -19,6 +19,7 @@ export function notQuiet(
   snapshot: Snapshot,
   offers: readonly Offer[],
   expected: readonly Placed[],
+  reported: ReadonlySet<string> = new Set(),
 ): string[] {
   const reasons: string[] = []
   for (const g of snapshot.groups)
@@ -26,13 +27,22 @@ export function notQuiet(
       reasons.push(`${g.stream}/${g.group}: pending ${g.pending}, lag ${g.lag}`)
   for (const s of snapshot.orphanStreams) reasons.push(`${s.stream}: ${s.length} entries, no group`)
   const ours = new Set(offers.map((offer) => offer.id))
-  const orders = snapshot.orders.filter((order) => ours.has(order.offerId))
+  // An order an earlier round already reported stuck would keep every later round from quiet.
+  const orders = snapshot.orders.filter(
+    (order) => ours.has(order.offerId) && !reported.has(order.id),
+  )
   const stored = new Set(orders.map((order) => order.id))
   const count = (what: string, n: number) => n > 0 && reasons.push(`${n} ${what}`)
   count('orders pending', orders.filter((o) => o.status === 'pending').length)
   count('returns not complete', orders.filter((o) => o.status === 'return_requested').length)
-  count('payments unknown', [...snapshot.payments.values()].filter((s) => s === 'unknown').length)
-  count('charges processing', snapshot.charges.filter((c) => c.status === 'processing').length)
+  count(
+    'payments unknown',
+    [...snapshot.payments].filter(([id, s]) => s === 'unknown' && !reported.has(id)).length,
+  )
+  count(
+    'charges processing',
+    snapshot.charges.filter((c) => c.status === 'processing' && !reported.has(c.orderId)).length,
+  )
   count(
     'refunds not made',
     orders.filter(
@@ -58,13 +68,14 @@ export async function waitForQuiet(
   offers: readonly Offer[],
   expected: readonly Placed[],
   timeoutMs: number,
+  reported: ReadonlySet<string> = new Set(),
 ): Promise<{ quiet: boolean; residue: string[] }> {
   let residue: string[] = ['no snapshot could be read']
   try {
     await waitFor(
       async () => {
         const snapshot = await takeSnapshot(stack, offers)
-        residue = notQuiet(snapshot, offers, expected)
+        residue = notQuiet(snapshot, offers, expected, reported)
         return residue.length === 0
       },
       { timeoutMs, intervalMs: 250, what: 'quiet' },

@@ -36,6 +36,8 @@ export type CampaignState = {
   offers: Map<string, Offer>
   record: LoadRecord
   emptyRedis: EmptyRedisWindow[]
+  /** Orders an earlier round found unsettled: reported once, then no longer waited for. */
+  stuckOrders: Set<string>
 }
 
 /**
@@ -124,7 +126,13 @@ export async function runRound(
   const expected = [...state.record.placed.values()].filter(
     (p) => !state.emptyRedis.some((w) => p.at >= w.from && p.at <= w.to),
   )
-  const quiet = await waitForQuiet(stack, [...state.offers.values()], expected, bounds.quietMs)
+  const quiet = await waitForQuiet(
+    stack,
+    [...state.offers.values()],
+    expected,
+    bounds.quietMs,
+    state.stuckOrders,
+  )
   if (quiet.quiet) result.quietMs = Date.now() - (result.times?.endedAt ?? roundStart)
   else
     flag(

@@ -59,6 +59,8 @@ export type Stack = {
   stop: () => Promise<void>
 }
 
+const interrupts = ['SIGINT', 'SIGTERM'] as const
+
 /** Keys live under this prefix on the private Redis (two partitions, as a deployment would). */
 const prefix = 'chaos:'
 const partitions = 2
@@ -95,8 +97,16 @@ export async function startStack(input: {
   mkdirSync(logDir, { recursive: true })
   const started: { stop: () => Promise<void> }[] = []
   const stopAll = async () => {
+    for (const signal of interrupts) process.off(signal, interrupted)
     for (const each of started.toReversed()) await each.stop().catch(() => {})
   }
+  // Ctrl-C in the middle of a round (Redis paused, MySQL locked) still stops everything:
+  // the private Redis's stop continues it first, and the lock goes with its server.
+  const interrupted = () => {
+    input.log('interrupted: stopping the stack')
+    void stopAll().finally(() => process.exit(130))
+  }
+  for (const signal of interrupts) process.once(signal, interrupted)
   try {
     const [redis, mysql] = await Promise.all([
       startPrivateRedis(logDir),
