@@ -3,12 +3,17 @@ import { orders } from '@flash/db'
 import {
   findOrderState,
   findOrderStates,
+  type Generation,
   type MoveOutcome,
   type MoveRequest,
   moveOrderState,
   moveOrderStates,
   type OrderState,
+  RecoveringError,
+  readGenerations,
+  streamKey,
 } from '@flash/redis'
+import { holdEveryFence } from '@flash/redis/recovery'
 import { and, eq, sql } from 'drizzle-orm'
 import type { WorkerContext } from './context.ts'
 
@@ -49,7 +54,8 @@ export async function moveOrder(
     if (result.error.type === 'RedisUnavailable') throw result.error.cause
     return result.error.type === 'NoSuchOrder' ? 'NoSuchOrder' : 'NotAllowed'
   }
-  return moveInMysql(ctx, orderId, move)
+  const captured = await stillExpired(ctx, [orderId])
+  return moveInMysql(ctx, orderId, move, captured)
 }
 
 /**
@@ -87,9 +93,30 @@ export async function moveOrders(
         : 'NotAllowed'
   })
   // Expired live states: one conditional UPDATE each, as rare as they are.
+  const expired = items.filter((_, i) => !states[i])
+  if (expired.length === 0) return results
+  const captured = await stillExpired(
+    ctx,
+    expired.map((item) => item.orderId),
+  )
   for (const [i, item] of items.entries())
-    if (!states[i]) results[i] = await moveInMysql(ctx, item.orderId, item.move)
+    if (!states[i]) results[i] = await moveInMysql(ctx, item.orderId, item.move, captured)
   return results
+}
+
+/**
+ * The partitions' generations, once the orders' live states are known to be
+ * gone for good: read first, then the states again, so that a recovery that
+ * wrote them back in between is seen (the batch is then retried, and moves
+ * in Redis). `moveInMysql` holds the fences and checks these generations, so
+ * a recovery that comes after cannot miss its update either.
+ */
+async function stillExpired(ctx: WorkerContext, orderIds: string[]): Promise<Generation[]> {
+  const captured = await readGenerations(ctx.redis, ctx.space)
+  if (captured.some((generation) => generation.state !== 'current')) throw new RecoveringError(null)
+  if ((await findOrderStates(ctx.redis, ctx.space, orderIds)).size > 0)
+    throw new RecoveringError(null)
+  return captured
 }
 
 function requestOf(ctx: WorkerContext, move: Move): MoveRequest {
@@ -106,21 +133,33 @@ function requestOf(ctx: WorkerContext, move: Move): MoveRequest {
  * A move once the live state has expired: a conditional UPDATE, no stock to
  * give back any more. It counts as a change of the order like any move in
  * Redis (seq + 1), so an order event still on its way, which carries a
- * lower seq, cannot take the row back.
+ * lower seq, cannot take the row back. It holds the partitions' fences
+ * (`holdEveryFence`): a Redis recovery reads MySQL either after it or not
+ * at all meanwhile, and one that ran since `captured` refuses it.
  */
-async function moveInMysql(ctx: WorkerContext, orderId: string, move: Move): Promise<MoveResult> {
-  for (const from of move.from) {
-    const [header] = await ctx.db
-      .update(orders)
-      .set({ status: move.to, updatedAt: new Date(), seq: sql`${orders.seq} + 1` })
-      .where(and(eq(orders.id, orderId), eq(orders.status, from)))
-    if (header.affectedRows === 1) {
-      if (move.restore)
-        ctx.log(
-          `[worker] order ${orderId} moved to ${move.to} after its live state expired; stock not restored`,
-        )
-      return 'Moved'
+async function moveInMysql(
+  ctx: WorkerContext,
+  orderId: string,
+  move: Move,
+  captured: readonly Generation[],
+): Promise<MoveResult> {
+  const moved = await ctx.db.transaction(async (tx) => {
+    await holdEveryFence(tx, ctx.redis, ctx.space, captured, (p) =>
+      streamKey(ctx.space, p, 'orders'),
+    )
+    for (const from of move.from) {
+      const [header] = await tx
+        .update(orders)
+        .set({ status: move.to, updatedAt: new Date(), seq: sql`${orders.seq} + 1` })
+        .where(and(eq(orders.id, orderId), eq(orders.status, from)))
+      if (header.affectedRows === 1) return true
     }
-  }
-  return 'NotAllowed'
+    return false
+  })
+  if (!moved) return 'NotAllowed'
+  if (move.restore)
+    ctx.log(
+      `[worker] order ${orderId} moved to ${move.to} after its live state expired; stock not restored`,
+    )
+  return 'Moved'
 }

@@ -1,4 +1,5 @@
 import { streamKey } from '@flash/redis'
+import { writerFence } from '@flash/redis/recovery'
 import type { Consumer, ConsumerOptions } from '@flash/streams'
 import type { Resend } from 'resend'
 import { startEmail } from './consumers/email.ts'
@@ -54,6 +55,8 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
         db: config.db,
         redis: config.redis,
         stream: stream('orders'),
+        // Keeps its transactions out of a Redis recovery's way (redis_fences).
+        fence: writerFence(config.redis, config.space, partition, stream('orders')),
         paymentsStream: stream('payments'),
         refundsStream: stream('refunds'),
         shippingStream: stream('shipping'),

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'bun:test'
 import { orders } from '@flash/db'
+import { databaseName } from '@flash/db/client'
 import { offerKeys, streamKey } from '@flash/redis'
 import { createBuyers, createSale, waitFor } from '@flash/testing'
 import { inArray } from 'drizzle-orm'
+import mysql from 'mysql2/promise'
 import { type RecoveryStack, recoveryStack } from './recovery-stack.ts'
 
 /** A sale of 10 units, at most 2 per buyer, on the stack's database and Redis. */
@@ -59,6 +61,30 @@ async function untilAccepted(retry: () => ReturnType<RecoveryStack['order']>, ti
     { what: 'checkout to accept orders again', timeoutMs },
   )
   return { answer, seen: [...seen].sort() }
+}
+
+/**
+ * A MySQL connection of the test's own; closing it rolls back what it holds,
+ * so a failed test never leaves the worker waiting on its lock.
+ */
+async function connection(s: RecoveryStack) {
+  const conn = await mysql.createConnection({ uri: s.database.url })
+  return Object.assign(conn, { [Symbol.asyncDispose]: () => conn.end() })
+}
+
+/**
+ * Transactions of this database waiting for a lock right now. Polled every
+ * 250 ms: reading the process list much more often slows MariaDB's other
+ * connections down to a crawl.
+ */
+async function lockWaits(s: RecoveryStack, probe: mysql.Connection): Promise<number> {
+  const [rows] = await probe.query(
+    `select count(*) as waiting from information_schema.innodb_trx t
+       join information_schema.processlist p on p.id = t.trx_mysql_thread_id
+     where t.trx_state = 'LOCK WAIT' and p.db = ?`,
+    [databaseName(s.database.url)],
+  )
+  return Number((rows as { waiting: number }[])[0]?.waiting ?? 0)
 }
 
 describe('Redis recovery from MySQL', () => {
@@ -206,6 +232,50 @@ describe('Redis recovery from MySQL', () => {
       seen: false,
       stock: '8',
       statuses: { [orderId]: 'paid', [next]: 'paid' },
+    })
+  }, 120_000)
+
+  it('waits for an order-writer batch still on its way to MySQL when Redis comes back empty, and counts it', async () => {
+    await using s = await recoveryStack()
+    s.startWorker()
+    await s.recovered()
+    const [first, second] = (await createBuyers(s.database.db, 2)) as [string, string]
+    const { saleId, keys } = await sale(s)
+    const stored1 = await placed(s, first, saleId, 'first')
+    await stored(s, [stored1], (status) => status === 'paid')
+    // The order-writer's next transaction stalls at its last step (the stream's mark), as
+    // behind a MySQL that takes no writes, with the order already written but not committed.
+    await using blocker = await connection(s)
+    await using probe = await connection(s)
+    await blocker.query('begin')
+    await blocker.query('select * from stream_marks for update')
+    const inFlight = await placed(s, second, saleId, 'in-flight')
+    await waitFor(async () => (await lockWaits(s, probe)) >= 1 || undefined, {
+      what: "the order-writer's transaction to wait",
+      intervalMs: 250,
+    })
+
+    await s.redisServer.restartEmpty()
+    // The recovery waits for that transaction (it holds the stream's fence) instead of reading past it.
+    await waitFor(async () => (await lockWaits(s, probe)) >= 2 || undefined, {
+      what: 'the recovery to wait for the order-writer',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    })
+    await blocker.query('commit')
+    const recovered = await untilAccepted(() =>
+      s.order(second, { saleId, quantity: 1 }, 'in-flight'),
+    )
+    const statuses = await stored(s, [stored1, inFlight], (status) => status === 'paid')
+
+    expect({
+      orderId: recovered.answer.body.orderId,
+      stock: await s.redis.get(keys.stock),
+      statuses,
+    }).toEqual({
+      orderId: inFlight,
+      stock: '8',
+      statuses: { [stored1]: 'paid', [inFlight]: 'paid' },
     })
   }, 120_000)
 })

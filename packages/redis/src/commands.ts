@@ -2,6 +2,7 @@ import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
 import adjustStockLua from './lua/adjust-stock.lua' with { type: 'text' }
 import beginRecoveryLua from './lua/begin-recovery.lua' with { type: 'text' }
+import extendRecoveryLua from './lua/extend-recovery.lua' with { type: 'text' }
 import finishRecoveryLua from './lua/finish-recovery.lua' with { type: 'text' }
 import generationLua from './lua/generation.lua' with { type: 'text' }
 import integersLua from './lua/integers.lua' with { type: 'text' }
@@ -55,7 +56,10 @@ declare module 'ioredis' {
       token: string,
       serverId: string,
       stamp: '1' | '0',
+      name: string,
     ): Result<number, Context>
+    /** extend-recovery.lua: 1 when the lock was still the token's. */
+    extendRecovery(lock: string, token: string, ttlMs: number): Result<number, Context>
     /** read-generation.lua: [marker ('' when missing), serverId]. */
     readGeneration(generation: string): Result<[string, string], Context>
     /** repair-stock.lua: [RepairStockCode, before]. */
@@ -109,6 +113,7 @@ const scripts = {
   repairStock: { numberOfKeys: 2, lua: scriptSource(repairStockLua, RepairStockCode) },
   beginRecovery: { numberOfKeys: 2, lua: scriptSource(beginRecoveryLua, BeginRecoveryCode) },
   finishRecovery: { numberOfKeys: 2, lua: scriptSource(finishRecoveryLua, FinishRecoveryCode) },
+  extendRecovery: { numberOfKeys: 1, lua: scriptSource(extendRecoveryLua, {}) },
   readGeneration: { numberOfKeys: 1, lua: scriptSource(readGenerationLua, {}) },
 }
 

@@ -26,12 +26,15 @@ export class RecoveringError extends Error {
  * (its state was rebuilt from MySQL, or checked against it, on this very
  * server), `missing` when there is no marker (Redis came back empty, a new
  * deployment, a recovery under way), `stale` when the marker names another
- * server (a restart, a restore from a file, a failover).
+ * server (a restart, a restore from a file, a failover). `marker` is the
+ * marker's whole value, '<server id>:<name of the recovery>', which changes
+ * with every recovery, even one on the same server.
  */
 export type Generation = {
   partition: number
   state: 'current' | 'missing' | 'stale'
   serverId: string
+  marker: string | null
 }
 
 /**
@@ -46,8 +49,31 @@ export async function readGeneration(
   partition: number,
 ): Promise<Generation> {
   const [marker, serverId] = await redis.readGeneration(generationKey(space, partition))
-  const state = marker === '' ? 'missing' : marker === serverId ? 'current' : 'stale'
-  return { partition, state, serverId }
+  if (marker === '') return { partition, state: 'missing', serverId, marker: null }
+  const state = markerIsCurrent(marker, serverId) ? 'current' : 'stale'
+  return { partition, state, serverId, marker }
+}
+
+/**
+ * Whether a marker names this server, as generation.lua decides it.
+ *
+ * @example
+ * markerIsCurrent('f820…:01a2…', 'f820…') // true
+ */
+export function markerIsCurrent(marker: string | null | undefined, serverId: string): boolean {
+  return !!marker && marker.startsWith(`${serverId}:`)
+}
+
+/**
+ * Every partition's generation, side by side (one call each).
+ *
+ * @example
+ * (await readGenerations(redis, space)).every((g) => g.state === 'current')
+ */
+export function readGenerations(redis: Redis, space: KeySpace): Promise<Generation[]> {
+  return Promise.all(
+    Array.from({ length: space.partitions }, (_, p) => readGeneration(redis, space, p)),
+  )
 }
 
 /**
@@ -58,14 +84,16 @@ export async function readGeneration(
  * await recoveringPartitions(redis, space) // [] when every partition is current
  */
 export async function recoveringPartitions(redis: Redis, space: KeySpace): Promise<number[]> {
-  const generations = await Promise.all(
-    Array.from({ length: space.partitions }, (_, p) => readGeneration(redis, space, p)),
-  )
+  const generations = await readGenerations(redis, space)
   return generations.filter((g) => g.state !== 'current').map((g) => g.partition)
 }
 
-/** What `beginRecovery` hands back, to finish with. */
-export type RecoveryLease = { partition: number; token: string; serverId: string }
+/**
+ * What `beginRecovery` hands back, to finish with: the lock's token, the
+ * server it began on, and the name of this recovery (a UUIDv7), which the
+ * marker will hold.
+ */
+export type RecoveryLease = { partition: number; token: string; serverId: string; name: string }
 
 /**
  * Takes the partition's recovery lock (one process at a time; it expires
@@ -92,7 +120,7 @@ export async function beginRecovery(
   )
   switch (code) {
     case BeginRecoveryCode.Begun:
-      return { partition, token, serverId }
+      return { partition, token, serverId, name: Bun.randomUUIDv7() }
     case BeginRecoveryCode.Busy:
       return null
     default:
@@ -123,6 +151,7 @@ export async function finishRecovery(
     lease.token,
     lease.serverId,
     options.stamp ? '1' : '0',
+    lease.name,
   )
   switch (code) {
     case FinishRecoveryCode.Stamped:
@@ -136,6 +165,24 @@ export async function finishRecovery(
     default:
       throw new Error(`finish-recovery.lua answered an unknown code ${code}`)
   }
+}
+
+/**
+ * Keeps the lease's lock for `ttlMs` more; false when it is not the lease's
+ * any more (it expired: another process may be recovering the partition).
+ *
+ * @example
+ * await extendRecovery(redis, space, lease, 15_000) // true
+ */
+export async function extendRecovery(
+  redis: Redis,
+  space: KeySpace,
+  lease: RecoveryLease,
+  ttlMs: number,
+): Promise<boolean> {
+  return (
+    (await redis.extendRecovery(recoveryLockKey(space, lease.partition), lease.token, ttlMs)) === 1
+  )
 }
 
 /**

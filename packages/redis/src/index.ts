@@ -11,13 +11,16 @@ export {
 } from './durability.ts'
 export {
   beginRecovery,
+  extendRecovery,
   finishRecovery,
   type Generation,
+  markerIsCurrent,
   markFreshKeySpace,
   RecoveringError,
   type RecoveryEnd,
   type RecoveryLease,
   readGeneration,
+  readGenerations,
   recoveringPartitions,
 } from './generation.ts'
 export {

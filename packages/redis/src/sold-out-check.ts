@@ -1,4 +1,5 @@
 import type Redis from 'ioredis'
+import { markerIsCurrent } from './generation.ts'
 import {
   generationKey,
   idempotencyKey,
@@ -166,7 +167,7 @@ function decide(batch: Asked[], reads: OfferRead[], replies: Replies): SoldOutCh
   const strings = results[0] as Strings
   const marker = strings[3 * batch.length + reads.length]
   const serverId = /master_replid:([0-9a-f]+)/.exec(results.at(-2) as string)?.[1]
-  if (!marker || marker !== serverId) return null
+  if (!serverId || !markerIsCurrent(marker, serverId)) return null
   const [seconds, micros] = results.at(-1) as [string, string]
   const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
   const offers = reads.map((read, o) => ({

@@ -1,6 +1,7 @@
 import type { OrderEvent } from '@flash/contracts'
 import { orderItems, orders } from '@flash/db'
 import type { Db } from '@flash/db/client'
+import type { WriterFence } from '@flash/redis/recovery'
 import { okAsync, ResultAsync } from 'neverthrow'
 import { insertRows } from '../bulk-sql.ts'
 import { keepProductStock } from './product-stock.ts'
@@ -18,7 +19,9 @@ import { raiseStreamMark } from './stream-marks.ts'
  * One statement for the orders and one for their items, whatever the batch.
  * In the same transaction, list-price orders move their product's stock
  * (`keepProductStock`), and the stream's mark is raised to the batch's
- * highest entry id (`raiseStreamMark`) when the stream is named.
+ * highest entry id (`raiseStreamMark`) when the stream is named. With a
+ * `fence`, the transaction first waits for any Redis recovery of the
+ * partition and refuses a batch read before it (see `writerFence`).
  *
  * Why a sequence number rather than one consumer per partition, which would
  * also apply each partition's events in order: the order would hold only
@@ -31,28 +34,32 @@ import { raiseStreamMark } from './stream-marks.ts'
  * @example
  * await writeOrders(db, 'fs:{p0}:stream:orders')([{ id: '1-0', event }])
  */
-export function writeOrders(db: Db, stream?: string) {
+export function writeOrders(db: Db, stream?: string, fence?: WriterFence) {
   return (batch: readonly { id: string; event: OrderEvent }[]): ResultAsync<void, Error> => {
     const latest = latestOf(batch.map(({ event }) => event))
     if (latest.length === 0) return okAsync(undefined)
     const now = new Date()
-    const write = db.transaction(
-      async (tx) => {
-        await keepProductStock(tx, latest)
-        await insertRows(tx, orders, latest.map(rowOf), KEEP_HIGHEST_SEQ)
-        await insertRows(tx, orderItems, latest.map(itemOf), 'order_id = order_id')
-        if (stream)
-          await raiseStreamMark(
-            tx,
-            stream,
-            batch.map(({ id }) => id),
-            now,
-          )
-      },
-      // keepProductStock reads the orders rows after locking their products and must
-      // see what the writer before it committed; sale orders read nothing.
-      latest.some((event) => event.saleId === null) ? READ_COMMITTED : undefined,
-    )
+    const write = (async () => {
+      const captured = fence ? await fence.capture() : null
+      await db.transaction(
+        async (tx) => {
+          if (fence && captured) await fence.hold(tx, captured)
+          await keepProductStock(tx, latest)
+          await insertRows(tx, orders, latest.map(rowOf), KEEP_HIGHEST_SEQ)
+          await insertRows(tx, orderItems, latest.map(itemOf), 'order_id = order_id')
+          if (stream)
+            await raiseStreamMark(
+              tx,
+              stream,
+              batch.map(({ id }) => id),
+              now,
+            )
+        },
+        // keepProductStock reads the orders rows after locking their products and must
+        // see what the writer before it committed; sale orders read nothing.
+        latest.some((event) => event.saleId === null) ? READ_COMMITTED : undefined,
+      )
+    })()
     return ResultAsync.fromPromise(write, (cause) =>
       cause instanceof Error ? cause : new Error(String(cause)),
     )

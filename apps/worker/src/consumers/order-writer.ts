@@ -6,6 +6,7 @@ import {
   toFields,
 } from '@flash/contracts'
 import type { Db } from '@flash/db/client'
+import type { WriterFence } from '@flash/redis/recovery'
 import { type ConsumerOptions, startConsumer } from '@flash/streams'
 import type { ChainableCommander } from 'ioredis'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
@@ -80,12 +81,13 @@ function addReactions(pipeline: ChainableCommander, event: OrderEvent, streams: 
  * const consumer = startOrderWriter({ db, redis, stream, paymentsStream, shippingStream, emailsStream, consumer: 'worker-1', deadLetterStream })
  */
 export function startOrderWriter(
-  options: { db: Db; paymentsStream: string } & ReactionStreams &
+  options: { db: Db; paymentsStream: string; fence?: WriterFence } & ReactionStreams &
     Omit<ConsumerOptions<OrderEvent>, 'group' | 'decode' | 'handle'>,
 ) {
-  const { db, paymentsStream, shippingStream, emailsStream, refundsStream, ...rest } = options
+  const { db, paymentsStream, shippingStream, emailsStream, refundsStream, fence, ...rest } =
+    options
   const streams = { shippingStream, emailsStream, refundsStream }
-  const write = writeOrders(db, rest.stream)
+  const write = writeOrders(db, rest.stream, fence)
   return startConsumer({
     ...rest,
     isTransient: isTransientError,

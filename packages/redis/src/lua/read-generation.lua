@@ -1,7 +1,7 @@
 --[[
   Read a partition's generation marker and this server's id in one call,
   on the node that holds the partition (Redis Cluster): the partition's
-  state is current when the two are equal (generation.lua).
+  state is current when the marker starts with '<serverId>:' (generation.lua).
 
   KEYS[1] generation  string  the partition's generation marker
 

@@ -4,6 +4,13 @@
  * database schema.
  */
 export { streamBehind } from './behind.ts'
+export {
+  type FenceTx,
+  holdEveryFence,
+  holdFenceExclusively,
+  type WriterFence,
+  writerFence,
+} from './fence.ts'
 export type { RecoverySettings } from './order-book.ts'
 export type { RebuildCounts } from './rebuild.ts'
 export {

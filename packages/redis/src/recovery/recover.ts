@@ -2,6 +2,7 @@ import type { Db } from '@flash/db/client'
 import type Redis from 'ioredis'
 import {
   beginRecovery,
+  extendRecovery,
   finishRecovery,
   type RecoveryEnd,
   type RecoveryLease,
@@ -9,6 +10,7 @@ import {
 } from '../generation.ts'
 import { type KeySpace, orderKey, streamKey } from '../keys.ts'
 import { raiseLastId, streamBehind } from './behind.ts'
+import { holdFenceExclusively } from './fence.ts'
 import { loadOrderBook, type RecoverySettings } from './order-book.ts'
 import { type RebuildCounts, writeBook } from './rebuild.ts'
 import { streamOrders } from './stream-orders.ts'
@@ -26,7 +28,7 @@ export type RecoveryOptions = RecoverySettings & {
    * partition is rebuilt.
    */
   appliedEntryId?: (stream: string) => Promise<string | null>
-  /** How long the recovery lock is held at most, should its holder die (default 60 s). */
+  /** How long the recovery lock outlives a holder that died (default 15 s; renewed while it works). */
   lockTtlMs?: number
 }
 
@@ -49,12 +51,17 @@ export type PartitionRecovery =
  * the seed and a test without a worker call it once.
  *
  * A rebuild deletes the marker first (every script answers Recovering
- * from then on, so nothing changes what is being rebuilt), recreates the
- * consumer groups, reads the partition's live states and orders stream,
- * then MySQL (`loadOrderBook`), writes everything back (`writeBook`) and
- * stamps the marker last. Events still in the stream are not applied
- * again by the rebuild: the stock was just computed with them, and the
- * order-writer applies them to MySQL by seq, which changes nothing twice.
+ * from then on, so nothing changes what is being rebuilt), holds the
+ * stream's fence in MySQL (`holdFenceExclusively`: order-writer batches
+ * already in a transaction are in MySQL before it reads, later ones from the
+ * lost Redis are refused), recreates the consumer groups, reads the
+ * partition's live states and orders stream, then MySQL (`loadOrderBook`),
+ * writes everything back (`writeBook`) and stamps a new generation last.
+ * A check holds the fence the same way, so the mark it compares with
+ * includes every batch that will ever be applied from before. Events still
+ * in the stream are not applied again by the rebuild: the stock was just
+ * computed with them, and the order-writer applies them to MySQL by seq,
+ * which changes nothing twice.
  *
  * @example
  * await recoverRedis({ db, redis, space, log: console.log }, { orderStateTtlSeconds: 2592000, finishedOrderTtlSeconds: 86400, idempotencyTtlSeconds: 86400, returnWindowSeconds: 86400 })
@@ -84,37 +91,50 @@ export async function recoverPartition(
   const generation = await readGeneration(redis, space, partition)
   if (generation.state === 'current') return { partition, outcome: 'current' }
   const started = performance.now()
-  const lockTtlMs = options.lockTtlMs ?? 60_000
-  const stream = streamKey(space, partition, 'orders')
-
-  if (generation.state === 'stale' && options.appliedEntryId) {
-    const lease = await beginRecovery(redis, space, partition, { clear: false, ttlMs: lockTtlMs })
-    if (!lease) return { partition, outcome: 'busy' }
-    const applied = await options.appliedEntryId(stream).catch(async (error) => {
-      await finishRecovery(redis, space, lease, { stamp: false })
-      throw error
-    })
-    if (!(await streamBehind(redis, stream, applied))) {
-      const end = await finish(deps, lease)
-      if (end !== 'Stamped') return { partition, outcome: 'unfinished', why: 'restarted', end }
-      const ms = Math.round(performance.now() - started)
-      deps.log(
-        `[recovery] partition ${partition}: Redis restarted with every order MySQL has (its orders stream reaches ${applied ?? 'no applied entry'}); stamped in ${ms} ms`,
-      )
-      return { partition, outcome: 'checked', ms }
-    }
-    return rebuild(deps, lease, options, started, 'Redis came back older than MySQL')
-  }
-
-  const lease = await beginRecovery(redis, space, partition, { clear: true, ttlMs: lockTtlMs })
+  const check = generation.state === 'stale' && options.appliedEntryId !== undefined
+  const lockTtlMs = options.lockTtlMs ?? 15_000
+  const lease = await beginRecovery(redis, space, partition, { clear: !check, ttlMs: lockTtlMs })
   if (!lease) return { partition, outcome: 'busy' }
-  const why =
-    generation.state === 'missing'
-      ? 'no generation marker: Redis came back empty, or a new deployment'
-      : 'Redis restarted, not checked against MySQL'
-  return rebuild(deps, lease, options, started, why)
+  // Kept while this process works (it may wait for MySQL); it expires soon after a holder that died.
+  const heartbeat = setInterval(() => {
+    extendRecovery(redis, space, lease, lockTtlMs).catch(() => undefined)
+  }, lockTtlMs / 3)
+  try {
+    const stream = streamKey(space, partition, 'orders')
+    return await holdFenceExclusively(deps.db, stream, lease.name, async () => {
+      if (check) {
+        const applied = (await options.appliedEntryId?.(stream)) ?? null
+        if (!(await streamBehind(redis, stream, applied))) {
+          const end = await finish(deps, lease)
+          if (end !== 'Stamped') return { partition, outcome: 'unfinished', why: 'restarted', end }
+          const ms = Math.round(performance.now() - started)
+          deps.log(
+            `[recovery] partition ${partition}: Redis restarted with every order MySQL has (its orders stream reaches ${applied ?? 'no applied entry'}); stamped in ${ms} ms`,
+          )
+          return { partition, outcome: 'checked', ms }
+        }
+      }
+      const why =
+        generation.state === 'missing'
+          ? 'no generation marker: Redis came back empty, or a new deployment'
+          : check
+            ? 'Redis came back older than MySQL'
+            : 'Redis restarted, not checked against MySQL'
+      return rebuild(deps, lease, options, started, why)
+    })
+  } catch (error) {
+    await finishRecovery(redis, space, lease, { stamp: false }).catch(() => undefined)
+    throw error
+  } finally {
+    clearInterval(heartbeat)
+  }
 }
 
+/**
+ * Rebuilds the partition while its fence is held (see `holdFenceExclusively`):
+ * every order-writer transaction that began before is in MySQL, and none
+ * can commit until the new generation is stamped.
+ */
 async function rebuild(
   deps: RecoveryDeps,
   lease: RecoveryLease,
@@ -124,33 +144,28 @@ async function rebuild(
 ): Promise<PartitionRecovery> {
   const { db, redis, space } = deps
   const { partition } = lease
-  try {
-    const stream = streamKey(space, partition, 'orders')
-    for (const [type, group] of options.groups ?? [])
-      await createGroup(redis, streamKey(space, partition, type), group)
-    const applied = options.appliedEntryId ? await options.appliedEntryId(stream) : null
-    if (applied) await raiseLastId(redis, stream, applied)
-    const liveIds = await liveOrderIds(redis, space, partition)
-    const streamed = await streamOrders(redis, stream, partition)
-    const nowMs = Date.now()
-    const book = await loadOrderBook(db, space, partition, {
-      streamed,
-      liveIds,
-      nowMs,
-      settings: options,
-    })
-    const counts = await writeBook(redis, space, book, { liveIds, nowMs, settings: options })
-    const end = await finish(deps, lease)
-    if (end !== 'Stamped') return { partition, outcome: 'unfinished', why, end }
-    const ms = Math.round(performance.now() - started)
-    deps.log(
-      `[recovery] partition ${partition} rebuilt from MySQL in ${ms} ms (${why}): ${counts.sales} sales, ${counts.products} products, ${counts.buyers} buyers' holdings, ${counts.liveOrders} live orders, ${counts.idempotencyRecords} idempotency records, ${counts.requests} payment/shipping/refund requests asked again`,
-    )
-    return { partition, outcome: 'rebuilt', why, ms, counts }
-  } catch (error) {
-    await finishRecovery(redis, space, lease, { stamp: false }).catch(() => undefined)
-    throw error
-  }
+  const stream = streamKey(space, partition, 'orders')
+  for (const [type, group] of options.groups ?? [])
+    await createGroup(redis, streamKey(space, partition, type), group)
+  const applied = options.appliedEntryId ? await options.appliedEntryId(stream) : null
+  if (applied) await raiseLastId(redis, stream, applied)
+  const liveIds = await liveOrderIds(redis, space, partition)
+  const streamed = await streamOrders(redis, stream, partition)
+  const nowMs = Date.now()
+  const book = await loadOrderBook(db, space, partition, {
+    streamed,
+    liveIds,
+    nowMs,
+    settings: options,
+  })
+  const counts = await writeBook(redis, space, book, { liveIds, nowMs, settings: options })
+  const end = await finish(deps, lease)
+  if (end !== 'Stamped') return { partition, outcome: 'unfinished', why, end }
+  const ms = Math.round(performance.now() - started)
+  deps.log(
+    `[recovery] partition ${partition} rebuilt from MySQL in ${ms} ms (${why}): ${counts.sales} sales, ${counts.products} products, ${counts.buyers} buyers' holdings, ${counts.liveOrders} live orders, ${counts.idempotencyRecords} idempotency records, ${counts.requests} payment/shipping/refund requests asked again`,
+  )
+  return { partition, outcome: 'rebuilt', why, ms, counts }
 }
 
 /** Stamps the marker (see finish-recovery.lua) and logs when that did not happen. */
