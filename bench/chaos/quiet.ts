@@ -27,11 +27,13 @@ export function notQuiet(
       reasons.push(`${g.stream}/${g.group}: pending ${g.pending}, lag ${g.lag}`)
   for (const s of snapshot.orphanStreams) reasons.push(`${s.stream}: ${s.length} entries, no group`)
   const ours = new Set(offers.map((offer) => offer.id))
+  const stored = new Set(
+    snapshot.orders.filter((order) => ours.has(order.offerId)).map((order) => order.id),
+  )
   // An order an earlier round already reported stuck would keep every later round from quiet.
   const orders = snapshot.orders.filter(
     (order) => ours.has(order.offerId) && !reported.has(order.id),
   )
-  const stored = new Set(orders.map((order) => order.id))
   const count = (what: string, n: number) => n > 0 && reasons.push(`${n} ${what}`)
   count('orders pending', orders.filter((o) => o.status === 'pending').length)
   count('returns not complete', orders.filter((o) => o.status === 'return_requested').length)

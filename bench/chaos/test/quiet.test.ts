@@ -71,6 +71,15 @@ describe('quiet', () => {
       units: 1,
     })
     expect(notQuiet(s, [sale], [])).toEqual(['1 returns not complete'])
-    expect(notQuiet(s, [sale], [], new Set(['o2']))).toEqual([])
+    const stuck = {
+      orderId: 'o2',
+      buyerId: 'b2',
+      offerId: sale.id,
+      quantity: 1,
+      key: 'k',
+      round: 1,
+      at: 0,
+    }
+    expect(notQuiet(s, [sale], [stuck], new Set(['o2']))).toEqual([])
   })
 })
