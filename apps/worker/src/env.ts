@@ -35,6 +35,8 @@ export const env = readEnv(Bun.env, {
   IDEMPOTENCY_TTL_SECONDS: { kind: 'int', default: DAY, min: DAY },
   /** As checkout's: recovery gives delivered orders inside it their live state back (returns). */
   RETURN_WINDOW_SECONDS: { kind: 'int', default: DAY, min: 1 },
+  /** As auth's: recovery puts back the logouts of this long ago, which an access token could outlive. */
+  ACCESS_TOKEN_TTL_SECONDS: { kind: 'int', default: defaults.accessTokenTtlSeconds, min: 60 },
   /** How often every partition's generation is checked, and recovered from MySQL when not current. */
   RECOVERY_EVERY_MS: { kind: 'int', default: 1_000, min: 50 },
   /** An order still pending this long is rolled back: its payment never came. */

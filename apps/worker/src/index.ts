@@ -35,6 +35,7 @@ const recovery = watchRedis(ctx, {
     finishedOrderTtlSeconds: env.FINISHED_ORDER_TTL_SECONDS,
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     returnWindowSeconds: env.RETURN_WINDOW_SECONDS,
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
   },
 })
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { orderItems, orders } from '@flash/db'
+import { orderItems, orders, refreshTokenFamilies } from '@flash/db'
 import {
   createBuyers,
   createSale,
@@ -12,6 +12,7 @@ import {
   findOrderState,
   generationKey,
   idempotencyKey,
+  isRevoked,
   moveOrderState,
   type Offer,
   offerKeys,
@@ -221,5 +222,55 @@ describe('recoverRedis', () => {
       stock: await r.redis.get(keys.stock),
       again: (await recover(r))[0]?.outcome,
     }).toEqual({ outcome: 'checked', generation: 'current', stock: '3', again: 'current' })
+  })
+
+  it('puts back the logouts an access token could outlive, for the users whose sessions ended within its lifetime', async () => {
+    await using r = await testRedis()
+    const [recent, longAgo, active] = (await createBuyers(database.db, 3)) as [
+      string,
+      string,
+      string,
+    ]
+    const nowMs = Date.now()
+    const family = (userId: string, revokedAt: Date | null) => ({
+      id: Bun.randomUUIDv7(),
+      userId,
+      currentTokenId: Bun.randomUUIDv7(),
+      expiresAt: new Date(nowMs + 86_400_000),
+      revokedAt,
+      createdAt: new Date(nowMs - 3 * 3600_000),
+    })
+    await database.db
+      .insert(refreshTokenFamilies)
+      .values([
+        family(recent, new Date(nowMs - 60_000)),
+        family(longAgo, new Date(nowMs - 2 * 3600_000)),
+        family(active, null),
+      ])
+    // A token of each user issued two minutes ago: before the recent logout.
+    const issuedAt = Math.floor(nowMs / 1000) - 120
+    const revoked = async () =>
+      Promise.all(
+        [recent, longAgo, active].map((userId) =>
+          isRevoked(r.redis, r.space, { tokenId: Bun.randomUUIDv7(), userId, issuedAt }),
+        ),
+      )
+    // Redis came back empty: auth's logout marks are gone with the generation.
+    await r.redis.del(generationKey(r.space, 0))
+
+    const [recovery] = await recover(r, { accessTokenTtlSeconds: 900 })
+
+    expect({ outcome: recovery?.outcome, revoked: await revoked() }).toEqual({
+      outcome: 'rebuilt',
+      revoked: [true, false, false],
+    })
+    // Tokens issued after the logout (a refresh) work again.
+    expect(
+      await isRevoked(r.redis, r.space, {
+        tokenId: Bun.randomUUIDv7(),
+        userId: recent,
+        issuedAt: Math.floor(nowMs / 1000) + 1,
+      }),
+    ).toBe(false)
   })
 })

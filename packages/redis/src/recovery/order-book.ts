@@ -15,6 +15,12 @@ export type RecoverySettings = {
   idempotencyTtlSeconds: number
   /** A delivered order can be returned this long after delivery. */
   returnWindowSeconds: number
+  /**
+   * How long an access token lives: logouts within it are put back as
+   * revocations (`restoreRevocations`). Unset, none are (a deployment
+   * without the auth app's tokens).
+   */
+  accessTokenTtlSeconds?: number
   /** Sales that ended longer ago than this get their terms back but no stock (default a week). */
   endedSaleLookbackMs?: number
 }

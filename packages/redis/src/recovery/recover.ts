@@ -13,6 +13,7 @@ import { raiseLastId, streamBehind } from './behind.ts'
 import { holdFenceExclusively } from './fence.ts'
 import { loadOrderBook, type RecoverySettings } from './order-book.ts'
 import { type RebuildCounts, writeBook } from './rebuild.ts'
+import { restoreRevocations } from './revocations.ts'
 import { streamOrders } from './stream-orders.ts'
 
 export type RecoveryDeps = { db: Db; redis: Redis; space: KeySpace; log: (line: string) => void }
@@ -159,11 +160,18 @@ async function rebuild(
     settings: options,
   })
   const counts = await writeBook(redis, space, book, { liveIds, nowMs, settings: options })
+  const revocations =
+    options.accessTokenTtlSeconds === undefined
+      ? 0
+      : await restoreRevocations(db, redis, space, partition, {
+          accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+          nowMs,
+        })
   const end = await finish(deps, lease)
   if (end !== 'Stamped') return { partition, outcome: 'unfinished', why, end }
   const ms = Math.round(performance.now() - started)
   deps.log(
-    `[recovery] partition ${partition} rebuilt from MySQL in ${ms} ms (${why}): ${counts.sales} sales, ${counts.products} products, ${counts.buyers} buyers' holdings, ${counts.liveOrders} live orders, ${counts.idempotencyRecords} idempotency records, ${counts.requests} payment/shipping/refund requests asked again`,
+    `[recovery] partition ${partition} rebuilt from MySQL in ${ms} ms (${why}): ${counts.sales} sales, ${counts.products} products, ${counts.buyers} buyers' holdings, ${counts.liveOrders} live orders, ${counts.idempotencyRecords} idempotency records, ${counts.requests} payment/shipping/refund requests asked again, ${revocations} users' logouts`,
   )
   return { partition, outcome: 'rebuilt', why, ms, counts }
 }
