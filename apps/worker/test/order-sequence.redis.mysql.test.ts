@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { type OrderEvent, type OrderStatus, parseOrderEvent } from '@flash/contracts'
 import { orders } from '@flash/db'
-import {
-  findOrderState,
-  findOrderStates,
-  type MoveRequest,
-  moveOrderState,
-  reserve,
-  streamKey,
-} from '@flash/redis'
-import { toEntries } from '@flash/streams'
+import { findOrderStates } from '@flash/redis'
 import {
   createBuyers,
   createSale,
@@ -21,6 +12,15 @@ import {
 import { inArray } from 'drizzle-orm'
 import fc from 'fast-check'
 import { writeOrders } from '../src/consumers/order-rows.ts'
+import {
+  type Batch,
+  CANCEL_PAID,
+  CANCEL_PENDING,
+  LIVES,
+  type Life,
+  orderLives,
+  PAY,
+} from './order-lives.ts'
 
 // MySQL must end with what Redis decided for every order, whatever order the
 // order events are applied in: two workers of one group take batches side by
@@ -28,40 +28,18 @@ import { writeOrders } from '../src/consumers/order-rows.ts'
 // are reclaimed by another. Orders here go through the real scripts; their
 // events are then applied in adversarial orders.
 
-type Batch = { id: string; event: OrderEvent }[]
-
-const step = (from: OrderStatus, to: OrderStatus, restore = false) => ({ from, to, restore })
-const PAY = step('pending', 'paid')
-const CANCEL_PENDING = step('pending', 'cancelled', true)
-const CANCEL_PAID = step('paid', 'cancelled', true)
-const FAIL = step('pending', 'failed', true)
-const SHIP = step('paid', 'shipping')
-const DELIVER = step('shipping', 'delivered')
-const ASK_RETURN = step('delivered', 'return_requested')
-const RETURNED = step('return_requested', 'returned', true)
-
-/** Lives an order can have in Redis, as the moves that make them. */
-const LIVES = [
-  [],
-  [CANCEL_PENDING],
-  [FAIL],
-  [PAY],
-  [PAY, CANCEL_PAID],
-  [PAY, SHIP],
-  [PAY, SHIP, DELIVER, ASK_RETURN, RETURNED],
-]
-
 describe('the order-writer, whatever order the order events arrive in', () => {
   let database: TestDatabase
   let r: TestRedis
   let buyers: string[]
   let saleId: string
-  let read = '0-0'
+  let lives_: ReturnType<typeof orderLives>
 
   beforeAll(async () => {
     database = await testDatabase()
     r = await testRedis()
     buyers = await createBuyers(database.db, 8)
+    lives_ = orderLives(r, buyers)
     ;({ saleId } = await createSale(database.db, r.redis, r.space, {
       quantity: 1_000_000,
       perUserLimit: 1_000_000,
@@ -72,46 +50,9 @@ describe('the order-writer, whatever order the order events arrive in', () => {
     await database[Symbol.asyncDispose]()
   })
 
-  /** Places one order per life and moves it through that life; answers the events written, in stream order. */
-  async function live(lives: (typeof LIVES)[number][]): Promise<{ ids: string[]; events: Batch }> {
-    const ids: string[] = []
-    for (const [i, moves] of lives.entries()) {
-      const orderId = Bun.randomUUIDv7()
-      const placed = await reserve(r.redis, r.space, {
-        offer: { kind: 'sale', id: saleId },
-        orderId,
-        userId: buyers[i % buyers.length] as string,
-        quantity: 1 + (i % 3),
-        fingerprint: 'f',
-        idempotencyKey: `key ${orderId}`,
-        idempotencyTtlSeconds: 600,
-        orderTtlSeconds: 3600,
-      })
-      if (placed.isErr() || placed.value.type !== 'Placed') throw new Error('not placed')
-      const state = await findOrderState(r.redis, r.space, orderId)
-      if (!state) throw new Error('no live state')
-      for (const move of moves) {
-        const request: MoveRequest = {
-          userId: null,
-          from: [move.from],
-          to: move.to,
-          restore: move.restore,
-          ttlSeconds: 3600,
-        }
-        const moved = await moveOrderState(r.redis, r.space, state, request)
-        if (moved.isErr() || moved.value.type !== 'Moved') throw new Error('not moved')
-      }
-      ids.push(orderId)
-    }
-    const stream = streamKey(r.space, 0, 'orders')
-    const entries = toEntries([[stream, await r.redis.xrange(stream, `(${read}`, '+')]])
-    read = entries.at(-1)?.id ?? read
-    const events = entries.map(({ id, fields }) => {
-      const event = parseOrderEvent(fields ?? {})
-      if (event.isErr()) throw new Error(event.error)
-      return { id, event: event.value }
-    })
-    return { ids, events }
+  async function live(lives: Life[]): Promise<{ ids: string[]; events: Batch }> {
+    const ids = await lives_.place({ kind: 'sale', id: saleId }, lives)
+    return { ids, events: await lives_.events() }
   }
 
   async function apply(batches: Batch[]): Promise<void> {

@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { type OrderEvent, type OrderStatus, parseOrderEvent } from '@flash/contracts'
 import { products } from '@flash/db'
-import {
-  findOrderState,
-  type MoveRequest,
-  moveOrderState,
-  offerKeys,
-  publishOffer,
-  reserve,
-  streamKey,
-} from '@flash/redis'
-import { toEntries } from '@flash/streams'
+import { offerKeys, publishOffer } from '@flash/redis'
 import {
   createBuyers,
   createProduct,
@@ -22,6 +12,7 @@ import {
 import { eq } from 'drizzle-orm'
 import fc from 'fast-check'
 import { writeOrders } from '../src/consumers/order-rows.ts'
+import { type Batch, LIVES, type Life, orderLives } from './order-lives.ts'
 
 // A product sold at list price counts its stock in two places: the live
 // counter in Redis, which the scripts move, and products.stock in MySQL,
@@ -29,41 +20,19 @@ import { writeOrders } from '../src/consumers/order-rows.ts'
 // applied, whatever their order, repetition and batching, and however many
 // writers apply them at once, the two must be equal.
 
-type Batch = { id: string; event: OrderEvent }[]
-
-const step = (from: OrderStatus, to: OrderStatus, restore = false) => ({ from, to, restore })
-const PAY = step('pending', 'paid')
-const CANCEL_PENDING = step('pending', 'cancelled', true)
-const CANCEL_PAID = step('paid', 'cancelled', true)
-const FAIL = step('pending', 'failed', true)
-const SHIP = step('paid', 'shipping')
-const DELIVER = step('shipping', 'delivered')
-const ASK_RETURN = step('delivered', 'return_requested')
-const RETURNED = step('return_requested', 'returned', true)
-
-/** Lives an order can have in Redis, as the moves that make them. */
-const LIVES = [
-  [],
-  [CANCEL_PENDING],
-  [FAIL],
-  [PAY],
-  [PAY, CANCEL_PAID],
-  [PAY, SHIP],
-  [PAY, SHIP, DELIVER, ASK_RETURN, RETURNED],
-]
-
 const STOCK = 1_000_000
 
 describe("the order-writer keeps a product's stock in MySQL", () => {
   let database: TestDatabase
   let r: TestRedis
   let buyers: string[]
-  let read = '0-0'
+  let lives_: ReturnType<typeof orderLives>
 
   beforeAll(async () => {
     database = await testDatabase()
     r = await testRedis()
     buyers = await createBuyers(database.db, 8)
+    lives_ = orderLives(r, buyers)
   })
   afterAll(async () => {
     await r[Symbol.asyncDispose]()
@@ -84,42 +53,9 @@ describe("the order-writer keeps a product's stock in MySQL", () => {
   }
 
   /** One list-price order per life, moved through that life; answers the events written, in stream order. */
-  async function live(productId: string, lives: (typeof LIVES)[number][]): Promise<Batch> {
-    for (const [i, moves] of lives.entries()) {
-      const orderId = Bun.randomUUIDv7()
-      const placed = await reserve(r.redis, r.space, {
-        offer: { kind: 'product', id: productId },
-        orderId,
-        userId: buyers[i % buyers.length] as string,
-        quantity: 1 + (i % 3),
-        fingerprint: 'f',
-        idempotencyKey: `key ${orderId}`,
-        idempotencyTtlSeconds: 600,
-        orderTtlSeconds: 3600,
-      })
-      if (placed.isErr() || placed.value.type !== 'Placed') throw new Error('not placed')
-      const state = await findOrderState(r.redis, r.space, orderId)
-      if (!state) throw new Error('no live state')
-      for (const move of moves) {
-        const request: MoveRequest = {
-          userId: null,
-          from: [move.from],
-          to: move.to,
-          restore: move.restore,
-          ttlSeconds: 3600,
-        }
-        const moved = await moveOrderState(r.redis, r.space, state, request)
-        if (moved.isErr() || moved.value.type !== 'Moved') throw new Error('not moved')
-      }
-    }
-    const stream = streamKey(r.space, 0, 'orders')
-    const entries = toEntries([[stream, await r.redis.xrange(stream, `(${read}`, '+')]])
-    read = entries.at(-1)?.id ?? read
-    return entries.map(({ id, fields }) => {
-      const event = parseOrderEvent(fields ?? {})
-      if (event.isErr()) throw new Error(event.error)
-      return { id, event: event.value }
-    })
+  async function live(productId: string, lives: Life[]): Promise<Batch> {
+    await lives_.place({ kind: 'product', id: productId }, lives)
+    return lives_.events()
   }
 
   /** One writer: its batches in turn, each retried on failure as the stream runtime does. */
