@@ -32,8 +32,11 @@ export function formatReport(result: CampaignResult): string {
   lines.push(`  accepted (202): ${result.accepted}`)
   lines.push(`  stored in MySQL: ${result.stored}`)
   lines.push(`  lost with Redis's data (empty-restart rounds): ${result.lostWithRedis.length}`)
-  lines.push(`  lines the apps logged about lost orders: ${result.systemLost.length}`)
-  for (const line of result.systemLost.slice(0, 5)) lines.push(`    ${line}`)
+  lines.push(
+    `  lost orders the apps counted in their logs: ${result.systemLost.total} (${result.systemLost.lines.length} lines)`,
+  )
+  for (const line of result.systemLost.lines.filter((l) => !/, 0 lost/.test(l)).slice(0, 5))
+    lines.push(`    ${line}`)
   if (result.missingEmailsExcused)
     lines.push(
       `  e-mails missing for orders Redis may have lost events of: ${result.missingEmailsExcused}`,

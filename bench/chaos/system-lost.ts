@@ -2,20 +2,24 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 /**
- * Lines the apps logged about orders lost with Redis's data, the system's
- * own count to set beside the campaign's. Any line that speaks of lost
- * orders counts, whatever its exact wording.
+ * What the apps themselves logged about orders lost with Redis's data:
+ * every line that speaks of lost orders, and the total of the counts the
+ * recovery lines give ("N orders accepted here checked against MySQL, K
+ * lost"), to set beside the campaign's own count.
  *
  * @example
- * await systemLostLines('.data/chaos/run/logs') // ['[recovery] 3 orders lost with Redis ...']
+ * await systemLost('.data/chaos/run/logs') // { lines: ['checkout-1.log: [checkout] partition 0 ...'], total: 15 }
  */
-export async function systemLostLines(logDir: string): Promise<string[]> {
+export async function systemLost(logDir: string): Promise<{ lines: string[]; total: number }> {
   const lines: string[] = []
+  let total = 0
   for (const file of readdirSync(logDir).filter((name) => name.endsWith('.log'))) {
     const text = await Bun.file(join(logDir, file)).text()
-    for (const line of text.split('\n'))
-      if (/\blost\b/i.test(line) && /\border/i.test(line))
-        lines.push(`${file}: ${line.slice(0, 300)}`)
+    for (const line of text.split('\n')) {
+      if (!/\blost\b/i.test(line) || !/\border/i.test(line)) continue
+      lines.push(`${file}: ${line.slice(0, 300)}`)
+      total += Number(/checked against MySQL, (\d+) lost/.exec(line)?.[1] ?? 0)
+    }
   }
-  return lines
+  return { lines, total }
 }
