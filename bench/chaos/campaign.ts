@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { readAppLogs } from './app-logs.ts'
 import { describeFault, planFaults } from './faults.ts'
 import { checkInvariants } from './invariants.ts'
 import { newLoadRecord, type Placed } from './load.ts'
@@ -9,7 +10,6 @@ import { prng } from './prng.ts'
 import { type CampaignState, type Found, type RoundResult, runRound } from './round.ts'
 import { type Snapshot, takeSnapshot } from './snapshot.ts'
 import { type Stack, startStack } from './stack.ts'
-import { systemLost } from './system-lost.ts'
 
 export type { Found, RoundResult } from './round.ts'
 
@@ -109,7 +109,8 @@ export async function runCampaign(
       log(roundLine(result))
       for (const anomaly of result.anomalies) log(`  ! ${anomaly.invariant}: ${anomaly.message}`)
     }
-    const logged = await systemLost(stack.logDir)
+    const appLogs = await readAppLogs(stack.logDir)
+    const logged = appLogs.lost
     // Checkout counts the orders it accepted that a recovery finds missing from MySQL:
     // fewer than the campaign saw lost means some went uncounted.
     if (logged.total < lost.length)
@@ -119,6 +120,14 @@ export async function runCampaign(
         key: 'lost-count',
         message: `the apps counted ${logged.total} orders lost with Redis, the campaign ${lost.length}`,
         evidence: { logged: logged.lines.slice(0, 20), lost: lost.slice(0, 20) },
+      })
+    if (appLogs.nogroup.length)
+      rounds.at(-1)?.anomalies.push({
+        round: rounds.length,
+        invariant: 'recovery',
+        key: 'nogroup',
+        message: `${appLogs.nogroup.length} NOGROUP errors in the apps' logs (a consumer group Redis lost, not recreated)`,
+        evidence: appLogs.nogroup.slice(0, 10),
       })
     const stored = await storedCount(stack, state.record.placed)
     const last = await takeSnapshot(stack, [...state.offers.values()]).catch(() => undefined)
