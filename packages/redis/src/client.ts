@@ -6,6 +6,8 @@ export type RedisOptions = {
   name?: string
   /** Fail a command at once while disconnected instead of queueing it (health probes). */
   failFast?: boolean
+  /** Where connection errors go (default stderr). */
+  log?: (line: string) => void
 }
 
 /**
@@ -28,5 +30,28 @@ export function connectRedis(url: string, options: RedisOptions = {}): Redis {
     lazyConnect: false,
   })
   registerCommands(redis)
+  logConnectionErrors(redis, options.name ?? 'redis', options.log ?? console.error)
   return redis
+}
+
+/**
+ * Without an `error` listener ioredis prints a stack trace for every failed
+ * reconnect (several a second while Redis is down). One line per kind of
+ * error instead, and one when the connection is back: ioredis keeps
+ * reconnecting and queues commands meanwhile either way.
+ */
+function logConnectionErrors(redis: Redis, name: string, log: (line: string) => void): void {
+  let last: string | undefined
+  redis.on('error', (error: Error) => {
+    const text = error.message
+    if (text === last) return
+    last = text
+    log(
+      `[redis:${name}] ${text}; retrying (the same error is not logged again until it reconnects)`,
+    )
+  })
+  redis.on('ready', () => {
+    if (last !== undefined) log(`[redis:${name}] connected again`)
+    last = undefined
+  })
 }
