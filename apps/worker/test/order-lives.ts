@@ -9,6 +9,7 @@ import {
 } from '@flash/redis'
 import { toEntries } from '@flash/streams'
 import type { TestRedis } from '@flash/testing'
+import fc from 'fast-check'
 
 /** Order events as the order-writer takes them: stream entry id and event. */
 export type Batch = { id: string; event: OrderEvent }[]
@@ -93,4 +94,38 @@ export function orderLives(r: TestRedis, buyers: readonly string[]) {
       })
     },
   }
+}
+
+/**
+ * An adversarial delivery of up to 30 events: sort keys (a permutation),
+ * events delivered again, and where batches are cut.
+ */
+export const deliveries = fc.record({
+  keys: fc.array(fc.nat(1_000), { minLength: 30, maxLength: 30 }),
+  repeats: fc.array(fc.nat(29), { maxLength: 6 }),
+  cuts: fc.array(fc.boolean(), { minLength: 36, maxLength: 36 }),
+})
+
+export type Delivery = { keys: number[]; repeats: number[]; cuts: boolean[] }
+
+/**
+ * `events` as `delivery` hands them to the order-writer: reordered, some
+ * twice, cut into batches.
+ *
+ * @example
+ * for (const batch of deliveredAs(events, delivery)) await writeOrders(db)(batch)
+ */
+export function deliveredAs(events: Batch, delivery: Delivery): Batch[] {
+  const { keys, repeats, cuts } = delivery
+  const order = events
+    .map((entry, i) => ({ entry, key: keys[i] ?? 0 }))
+    .sort((a, b) => a.key - b.key)
+    .map(({ entry }) => entry)
+  for (const i of repeats) if (events[i]) order.splice(i % (order.length + 1), 0, events[i])
+  const batches: Batch[] = [[]]
+  for (const [i, entry] of order.entries()) {
+    batches.at(-1)?.push(entry)
+    if (cuts[i]) batches.push([])
+  }
+  return batches
 }

@@ -16,6 +16,8 @@ import {
   type Batch,
   CANCEL_PAID,
   CANCEL_PENDING,
+  deliveredAs,
+  deliveries,
   LIVES,
   type Life,
   orderLives,
@@ -153,22 +155,10 @@ describe('the order-writer, whatever order the order events arrive in', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.constantFrom(...LIVES), { minLength: 1, maxLength: 5 }),
-        // Sort keys (a permutation), repeats and cuts, for up to 30 events.
-        fc.array(fc.nat(1_000), { minLength: 30, maxLength: 30 }),
-        fc.array(fc.nat(29), { maxLength: 6 }),
-        fc.array(fc.boolean(), { minLength: 36, maxLength: 36 }),
-        async (lives, keys, repeats, cuts) => {
+        deliveries,
+        async (lives, delivery) => {
           const { ids, events } = await live(lives)
-          const order = events
-            .map((entry, i) => ({ entry, key: keys[i] ?? 0 }))
-            .sort((a, b) => a.key - b.key)
-            .map(({ entry }) => entry)
-          for (const i of repeats) if (events[i]) order.splice(i % (order.length + 1), 0, events[i])
-          const batches: Batch[] = [[]]
-          for (const [i, entry] of order.entries()) {
-            batches.at(-1)?.push(entry)
-            if (cuts[i]) batches.push([])
-          }
+          const batches = deliveredAs(events, delivery)
           await apply(batches)
 
           const { redis, mysql } = await both(ids)

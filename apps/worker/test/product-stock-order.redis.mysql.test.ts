@@ -12,7 +12,7 @@ import {
 import { eq } from 'drizzle-orm'
 import fc from 'fast-check'
 import { writeOrders } from '../src/consumers/order-rows.ts'
-import { type Batch, LIVES, type Life, orderLives } from './order-lives.ts'
+import { type Batch, deliveredAs, deliveries, LIVES, type Life, orderLives } from './order-lives.ts'
 
 // A product sold at list price counts its stock in two places: the live
 // counter in Redis, which the scripts move, and products.stock in MySQL,
@@ -120,23 +120,11 @@ describe("the order-writer keeps a product's stock in MySQL", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.constantFrom(...LIVES), { minLength: 1, maxLength: 5 }),
-        // Sort keys (a permutation), repeats and cuts, for up to 30 events.
-        fc.array(fc.nat(1_000), { minLength: 30, maxLength: 30 }),
-        fc.array(fc.nat(29), { maxLength: 6 }),
-        fc.array(fc.boolean(), { minLength: 36, maxLength: 36 }),
-        async (lives, keys, repeats, cuts) => {
+        deliveries,
+        async (lives, delivery) => {
           const productId = await product()
           const events = await live(productId, lives)
-          const order = events
-            .map((entry, i) => ({ entry, key: keys[i] ?? 0 }))
-            .sort((a, b) => a.key - b.key)
-            .map(({ entry }) => entry)
-          for (const i of repeats) if (events[i]) order.splice(i % (order.length + 1), 0, events[i])
-          const batches: Batch[] = [[]]
-          for (const [i, entry] of order.entries()) {
-            batches.at(-1)?.push(entry)
-            if (cuts[i]) batches.push([])
-          }
+          const batches = deliveredAs(events, delivery)
 
           await writer(batches)
 
