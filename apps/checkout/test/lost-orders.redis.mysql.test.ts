@@ -1,14 +1,12 @@
 import { describe, expect, it, setDefaultTimeout } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { orders, streamMarks } from '@flash/db'
-import { freePort, probeRedis } from '@flash/devstack'
+import { freePort } from '@flash/devstack'
 import { connectRedis, keySpace, readGeneration } from '@flash/redis'
 import { recoverRedis } from '@flash/redis/recovery'
 import {
   createBuyers,
   createSale,
+  privateRedis,
   spawnApp,
   testDatabase,
   testTokens,
@@ -22,55 +20,12 @@ import { placeOrder, SERVICE_TOKEN } from './helpers.ts'
 setDefaultTimeout(90_000)
 
 /**
- * A redis-server of this test's own on a free port (the shared Redis is
- * never restarted): `restart` kills it and starts it again on the same port
- * and folder, so it comes back empty without an append-only file and with
- * every write with one (`appendfsync always`).
- */
-async function privateRedis(options: { aof: boolean }) {
-  const port = await freePort()
-  const url = `redis://127.0.0.1:${port}`
-  const dir = mkdtempSync(join(tmpdir(), 'lost-orders-redis-'))
-  const persistence = options.aof
-    ? ['--appendonly', 'yes', '--appendfsync', 'always']
-    : ['--appendonly', 'no']
-  const start = async () => {
-    const server = Bun.spawn(
-      ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '']
-        .concat(persistence)
-        .concat(['--maxmemory-policy', 'noeviction']),
-      { stdio: ['ignore', 'ignore', 'ignore'] },
-    )
-    await waitFor(async () => (await probeRedis(url, 500)).ok, {
-      what: `redis-server on port ${port}`,
-    })
-    return server
-  }
-  let server = await start()
-  const kill = async () => {
-    server.kill('SIGKILL')
-    await server.exited
-  }
-  return {
-    url,
-    async restart() {
-      await kill()
-      server = await start()
-    },
-    async [Symbol.asyncDispose]() {
-      await kill()
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
-
-/**
  * A checkout app in this process (its log and lost-order count in reach), a
  * sandbox and a way to start worker processes, on a private Redis and this
  * test's database; a live sale of 100 units.
  */
 async function stack(options: { aof: boolean }) {
-  const server = await privateRedis(options)
+  const server = await privateRedis({ appendfsync: options.aof ? 'always' : 'off' })
   const database = await testDatabase()
   const space = keySpace('lost:')
   const redis = connectRedis(server.url, { name: 'lost-orders-test' })

@@ -1,9 +1,6 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { durableRedisArgs, freePort, probeRedis } from '@flash/devstack'
+import { freePort } from '@flash/devstack'
 import { connectRedis, keySpace, readGeneration } from '@flash/redis'
-import { spawnApp, testDatabase, testTokens, waitFor } from '@flash/testing'
+import { privateRedis, spawnApp, testDatabase, testTokens, waitFor } from '@flash/testing'
 
 const repoRoot = new URL('../../..', import.meta.url).pathname
 
@@ -12,65 +9,6 @@ export type Answer = {
   orderId?: string
   status?: string
   error?: { code: string; message: string }
-}
-
-/**
- * A redis-server of the test's own, with the project's durable settings
- * (append-only file, fsynced on every write here, so a copy of its folder
- * is exactly the state at that moment), on a port that stays the same
- * across restarts: the apps connected to it reconnect by themselves, as
- * they would to a production Redis that restarts. The shared Redis is
- * never restarted.
- */
-export async function privateRedis() {
-  const port = await freePort()
-  const url = `redis://127.0.0.1:${port}`
-  const dir = mkdtempSync(join(tmpdir(), 'recovery-redis-'))
-  const start = async () => {
-    const child = Bun.spawn(
-      ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir].concat(
-        durableRedisArgs('always'),
-      ),
-      { stdio: ['ignore', 'ignore', 'ignore'] },
-    )
-    await waitFor(async () => (await probeRedis(url, 500)).ok || undefined, {
-      what: `redis-server on port ${port}`,
-    })
-    return child
-  }
-  let server = await start()
-  const crash = async () => {
-    server.kill('SIGKILL')
-    await server.exited
-  }
-  return {
-    url,
-    /** SIGKILL, then a server on the same port with nothing in its folder: Redis back empty. */
-    async restartEmpty() {
-      await crash()
-      rmSync(dir, { recursive: true, force: true })
-      mkdirSync(dir)
-      server = await start()
-    },
-    /** A copy of the data folder as it is now (every write is fsynced before it is answered). */
-    snapshot(): string {
-      const copy = mkdtempSync(join(tmpdir(), 'recovery-redis-copy-'))
-      cpSync(dir, copy, { recursive: true })
-      return copy
-    },
-    /** SIGKILL, then a server on the same port from an older copy: a restore, or a lagging replica. */
-    async restartFrom(copy: string) {
-      await crash()
-      rmSync(dir, { recursive: true, force: true })
-      cpSync(copy, dir, { recursive: true })
-      rmSync(copy, { recursive: true, force: true })
-      server = await start()
-    },
-    async [Symbol.asyncDispose]() {
-      await crash()
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
 }
 
 /** The worker as a real process whose output the test can read (to see what it logged). */
@@ -104,7 +42,7 @@ function spawnWorker(env: Record<string, string>) {
  * worker's first recovery does, as in a new deployment.
  */
 export async function recoveryStack() {
-  const redisServer = await privateRedis()
+  const redisServer = await privateRedis({ appendfsync: 'always' })
   const database = await testDatabase()
   const prefix = `t${crypto.randomUUID().slice(0, 8)}:`
   const space = keySpace(prefix)

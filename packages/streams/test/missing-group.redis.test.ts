@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { connectRedis } from '@flash/redis'
-import { type TestRedis, testRedis, waitFor } from '@flash/testing'
-import { privateRedis } from './private-redis.ts'
+import { privateRedis, type TestRedis, testRedis, waitFor } from '@flash/testing'
 import { addNumbers, keysOf, pendingCount, range, recorder, startTestConsumer } from './support.ts'
 
 /** The one line a consumer writes when it finds its group gone. */
