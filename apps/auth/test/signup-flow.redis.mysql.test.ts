@@ -134,4 +134,42 @@ describe('signing up through the gateway, with the code from the e-mail', () => 
     }
     expect(inbox.items).toHaveLength(1)
   }, 90_000)
+
+  it('sends the verification e-mail it promises: a new code replaces the one before, and no account exists until one is entered', async () => {
+    await using system = await wholeSystem()
+    const { gateway, sandbox } = system
+    const email = `twice.${crypto.randomUUID().slice(0, 8)}@shop.example`
+    const body = { email, password: 'a long enough password', name: 'Twice' }
+    const inbox = (count: number) =>
+      waitFor(
+        async () => {
+          const { items } = (await (await fetch(`${sandbox.url}/emails?to=${email}`)).json()) as {
+            items: Email[]
+          }
+          return items.length >= count && items
+        },
+        { what: `${count} verification e-mails in the sandbox`, timeoutMs: 30_000 },
+      )
+
+    await call(gateway.url, 'POST', '/auth/signup', body)
+    const [first] = await inbox(1)
+    await call(gateway.url, 'POST', '/auth/signup', body)
+    const [newest] = await inbox(2)
+    const codeOf = (mail: Email | undefined) => /(\d{6})/.exec(mail?.text ?? '')?.[1] ?? ''
+    const beforeAny = await call(gateway.url, 'POST', '/auth/login', body)
+    const older = await call(gateway.url, 'POST', '/auth/verify', { email, code: codeOf(first) })
+    const latest = await call(gateway.url, 'POST', '/auth/verify', { email, code: codeOf(newest) })
+
+    expect({
+      text: newest?.text,
+      beforeAny: beforeAny.status,
+      older: older.status,
+      latest: latest.status,
+    }).toEqual({
+      text: `Your flash-sale verification code is ${codeOf(newest)}. Entering it creates the account just asked for with this address, with the password chosen then; it expires within 10 minutes and replaces any code sent before. If you did not sign up, ignore this e-mail and do not enter the code: no account is made without it.`,
+      beforeAny: 401,
+      older: 400,
+      latest: 201,
+    })
+  }, 90_000)
 })
