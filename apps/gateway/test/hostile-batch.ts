@@ -1,10 +1,10 @@
+import { type Credential, credentials, type WholeStack } from '@flash/testing'
 import fc from 'fast-check'
 import { brokenRule } from './answer-rules.ts'
 import type { Target } from './api-routes.ts'
 import type { Body } from './hostile-bodies.ts'
 import { cpuMs } from './process-cpu.ts'
 import { rawRequest } from './raw-http.ts'
-import { type Credential, credentials, type WholeStack } from './whole-stack.ts'
 
 /** One request of a batch: everything but the body is drawn from the route. */
 export type HostileRequest = {

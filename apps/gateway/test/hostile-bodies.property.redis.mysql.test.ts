@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { startWholeStack, type WholeStack } from '@flash/testing'
 import fc from 'fast-check'
 import { documentedRoutes, type Target, throughGateway } from './api-routes.ts'
 import { hostileRequest, sendBatch } from './hostile-batch.ts'
 import { extremeBodies, randomBody } from './hostile-bodies.ts'
 import { rawRequest } from './raw-http.ts'
-import { startWholeStack, type WholeStack } from './whole-stack.ts'
 
 // A fixed seed keeps CI's runs the same; fast-check prints it with any failure to replay it.
 const SEED = 14

@@ -6,3 +6,10 @@ export { type TestRedis, testRedis } from './redis.ts'
 export { spawnApp } from './spawn-app.ts'
 export { testTokens } from './tokens.ts'
 export { waitFor } from './wait-for.ts'
+export {
+  type Credential,
+  credentials,
+  startWholeStack,
+  type WholeStack,
+  type WholeStackOptions,
+} from './whole-stack.ts'

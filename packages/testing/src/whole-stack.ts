@@ -1,40 +1,57 @@
 import { defaults } from '@flash/config'
+import type { Db } from '@flash/db/client'
 import { freePort } from '@flash/devstack'
-import {
-  createBuyers,
-  spawnApp,
-  testDatabase,
-  testRedis,
-  testTokens,
-  waitFor,
-} from '@flash/testing'
+import type { KeySpace } from '@flash/redis'
+import type Redis from 'ioredis'
+import { testDatabase } from './database.ts'
+import { createBuyers } from './fixtures.ts'
+import { testRedis } from './redis.ts'
+import { spawnApp } from './spawn-app.ts'
+import { testTokens } from './tokens.ts'
+import { waitFor } from './wait-for.ts'
 
 /** Who a request says it is: nobody, a buyer, an admin, or another service (the gateway). */
 export type Credential = 'none' | 'buyer' | 'admin' | 'service'
 
 export const credentials: readonly Credential[] = ['none', 'buyer', 'admin', 'service']
 
+type HttpApp = 'auth' | 'catalog' | 'checkout' | 'gateway'
+
+export type WholeStackOptions = {
+  /**
+   * Also the sandbox (payments and mail) and the worker, so orders get
+   * paid, refunded and e-mailed, and signups get their code. The sandbox
+   * declines no charge: a test that buys expects to see `paid`.
+   */
+  payments?: boolean
+}
+
 export type WholeStack = {
-  /** Each app's and the gateway's URL, by name. */
-  urls: Record<'auth' | 'catalog' | 'checkout' | 'gateway', string>
-  /** Each process's pid, for its CPU time. */
-  pids: Record<'auth' | 'catalog' | 'checkout' | 'gateway', number>
+  /** Each app's and the gateway's URL, by name; `sandbox` with `payments`. */
+  urls: Record<HttpApp, string> & { sandbox?: string }
+  /** Each HTTP app's pid, for its CPU time. */
+  pids: Record<HttpApp, number>
+  /** The stack's own database and Redis key space, for fixtures (`createSale`) and checks. */
+  db: Db
+  redis: Redis
+  space: KeySpace
   /** The headers that present `credential`, freshly signed, for a request to `path`. */
   headersFor: (credential: Credential, path: string) => Promise<Record<string, string>>
   [Symbol.asyncDispose]: () => Promise<void>
 }
 
 /**
- * Auth, catalog, checkout and the gateway in front of them, as separate
- * processes on a database and a Redis prefix of their own, with a real
- * buyer to present. Rate limits are off: every request comes from one
- * address, and a 429 would stop bodies from reaching the code under test.
+ * Auth, catalog, checkout and the gateway in front of them (with
+ * `payments`, also the sandbox and the worker), as separate processes on a
+ * database and a Redis prefix of their own, with a real buyer to present.
+ * Rate limits are off: every request comes from one address, and a 429
+ * would stop bodies from reaching the code under test.
  *
  * @example
- * await using stack = await startWholeStack()
+ * await using stack = await startWholeStack({ payments: true })
  * await fetch(`${stack.urls.gateway}/sales`)
  */
-export async function startWholeStack(): Promise<WholeStack> {
+export async function startWholeStack(options: WholeStackOptions = {}): Promise<WholeStack> {
   const cleanup = new AsyncDisposableStack()
   try {
     const database = cleanup.use(await testDatabase())
@@ -45,16 +62,32 @@ export async function startWholeStack(): Promise<WholeStack> {
       REDIS_PREFIX: r.prefix,
       RATE_LIMITS: 'off',
     }
-    const [auth, catalog, checkout, gateway] = await Promise.all([1, 2, 3, 4].map(() => freePort()))
+    const [auth, catalog, checkout, gateway, sandbox] = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => freePort()),
+    )
     const url = (port: number | undefined) => `http://127.0.0.1:${port}`
     const urls = {
       auth: url(auth),
       catalog: url(catalog),
       checkout: url(checkout),
       gateway: url(gateway),
+      ...(options.payments ? { sandbox: url(sandbox) } : {}),
+    }
+    if (urls.sandbox) {
+      cleanup.use(spawnApp('sandbox', { PORT: String(sandbox), SANDBOX_DECLINE_RATE: '0' }))
+      cleanup.use(
+        spawnApp('worker', {
+          ...shared,
+          WORKER_NAME: 'whole-stack',
+          PAYMENT_URL: urls.sandbox,
+          RESEND_BASE_URL: urls.sandbox,
+        }),
+      )
     }
     const apps = {
-      auth: cleanup.use(spawnApp('auth', { ...shared, PORT: String(auth) })),
+      auth: cleanup.use(
+        spawnApp('auth', { ...shared, PORT: String(auth), CHECKOUT_URL: urls.checkout }),
+      ),
       catalog: cleanup.use(spawnApp('catalog', { ...shared, PORT: String(catalog) })),
       checkout: cleanup.use(spawnApp('checkout', { ...shared, PORT: String(checkout) })),
       gateway: cleanup.use(
@@ -68,7 +101,15 @@ export async function startWholeStack(): Promise<WholeStack> {
       ),
     }
     await waitFor(
-      async () => (await fetch(`${urls.gateway}/ready`).catch(() => null))?.status === 200,
+      async () => {
+        const ready = (base: string | undefined, path: string) =>
+          base === undefined ||
+          fetch(`${base}${path}`).then(
+            (answer) => answer.status === 200,
+            () => false,
+          )
+        return (await ready(urls.gateway, '/ready')) && (await ready(urls.sandbox, '/health'))
+      },
       { what: 'the gateway and every app to be ready', timeoutMs: 30_000 },
     )
     // Logging out ends every session of a user: those routes get users of their own.
@@ -89,6 +130,9 @@ export async function startWholeStack(): Promise<WholeStack> {
         checkout: apps.checkout.pid,
         gateway: apps.gateway.pid,
       },
+      db: database.db,
+      redis: r.redis,
+      space: r.space,
       async headersFor(credential, path): Promise<Record<string, string>> {
         const leaves = path.startsWith('/auth/logout')
         switch (credential) {
