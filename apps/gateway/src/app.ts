@@ -1,6 +1,7 @@
 import { service } from '@flash/http'
 import type { Identity, TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
+import { clockController } from './modules/clock.ts'
 import type { StreamLimits } from './modules/proxy/event-stream/stream-slots.ts'
 import { proxyController } from './modules/proxy/index.ts'
 import type { Upstreams } from './modules/proxy/routes.ts'
@@ -53,6 +54,7 @@ export function createGatewayApp(config: GatewayConfig) {
           ),
       }),
     )
+    .use(clockController())
     .use(
       proxyController({
         upstreams: config.upstreams,
