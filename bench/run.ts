@@ -14,7 +14,7 @@ import { findOrStartServices } from '../scripts/lib/services.ts'
 import { runBare } from './bare/run.ts'
 import { runDrain } from './drain/run.ts'
 import { runDurability } from './durability/run.ts'
-import { runGateway } from './gateway/run.ts'
+import { runGateway, runGatewayRemote } from './gateway/run.ts'
 import { chart } from './lib/chart.ts'
 import { describeMachine } from './lib/machine.ts'
 import { parseOptions, type ScenarioName, scenarioNames } from './lib/options.ts'
@@ -35,6 +35,7 @@ const runners: Record<ScenarioName, (ctx: ScenarioContext) => Promise<ScenarioRe
   drain: runDrain,
   durability: runDurability,
   gateway: runGateway,
+  'gateway-remote': runGatewayRemote,
 }
 
 const args = Bun.argv.slice(2)

@@ -6,8 +6,9 @@ import { type Proc, startApp, waitHealthy } from './processes.ts'
 import { sharedServers, type Watched } from './usage.ts'
 
 /**
- * One checkout process (and a gateway in front of it when asked) on a
- * fixture of its own, with rate limits off: the load comes from one address.
+ * One checkout process (and a gateway in front of it when asked: checkout in
+ * the gateway's process, or a process of its own behind it) on a fixture of
+ * its own, with rate limits off: the load comes from one address.
  *
  * @example
  * await using stack = await startCheckoutStack({ buyers: 5000, logDir })
@@ -29,7 +30,8 @@ export type CheckoutStack = {
 export type StackOptions = {
   buyers: number
   logDir: string
-  gateway?: boolean
+  /** In front of checkout: `in-process` runs checkout inside it (CHECKOUT_IN_PROCESS). */
+  gateway?: 'in-process' | 'remote'
   /** A private Redis the caller started (its process is watched too). */
   redis?: { url: string; proc: Proc }
 }
@@ -49,28 +51,34 @@ export async function startCheckoutStack(options: StackOptions): Promise<Checkou
     const { redis, database } = fixture
     const checkoutPort = await freePort()
     const checkoutUrl = `http://127.0.0.1:${checkoutPort}`
-    const checkout = startApp(
-      'checkout',
-      {
-        DATABASE_URL: database.url,
-        REDIS_URL: redis.url,
-        REDIS_PREFIX: redis.prefix,
-        PORT: String(checkoutPort),
-        RATE_LIMITS: 'off',
-      },
-      options.logDir,
-    )
-    procs.push(checkout)
-    await waitHealthy(checkout, checkoutUrl)
+    const checkoutEnv = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: redis.prefix,
+      RATE_LIMITS: 'off',
+    }
+    if (options.gateway !== 'in-process') {
+      const checkout = startApp(
+        'checkout',
+        { ...checkoutEnv, PORT: String(checkoutPort) },
+        options.logDir,
+      )
+      procs.push(checkout)
+      await waitHealthy(checkout, checkoutUrl)
+    }
     let url = checkoutUrl
     if (options.gateway) {
       const port = await freePort()
       url = `http://127.0.0.1:${port}`
       // Auth and catalog are never called on this path; nothing listens at their URLs.
-      // RATE_LIMITS is for the day the gateway limits rates itself: the load comes from one address.
       const gateway = startApp(
         'gateway',
-        { PORT: String(port), CHECKOUT_URL: checkoutUrl, RATE_LIMITS: 'off' },
+        {
+          ...checkoutEnv,
+          PORT: String(port),
+          CHECKOUT_URL: checkoutUrl,
+          CHECKOUT_IN_PROCESS: options.gateway === 'in-process' ? 'yes' : 'no',
+        },
         options.logDir,
       )
       procs.push(gateway)

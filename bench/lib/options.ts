@@ -14,6 +14,7 @@ export const scenarioNames = [
   'drain',
   'durability',
   'gateway',
+  'gateway-remote',
 ] as const
 
 export type ScenarioName = (typeof scenarioNames)[number]

@@ -17,6 +17,11 @@ export type Headline = {
   soldoutRatio: number | null
   lockRatio: number | null
   drainOps: number | null
+  /** The stampede through the gateway (checkout in its process) over the stampede straight to checkout. */
+  gatewayRatio: number | null
+  gatewayP99Ms: number | null
+  /** The same through a gateway in front of a checkout process. */
+  gatewayRemoteRatio: number | null
   oversell: number
   lost: number
   doubleCharges: number
@@ -47,6 +52,9 @@ export function headline(results: readonly ScenarioResult[]): Headline {
     soldoutRatio: ratio(rps('sold-out'), bareRps),
     lockRatio: ratio(stampedeRps, rps('lock-baseline')),
     drainOps: typeof drain === 'number' ? drain : null,
+    gatewayRatio: ratio(rps('gateway'), stampedeRps),
+    gatewayP99Ms: byName('gateway')?.load?.latencyMs.p99 ?? null,
+    gatewayRemoteRatio: ratio(rps('gateway-remote'), stampedeRps),
     oversell: sum.oversold,
     lost: sum.lost,
     doubleCharges: sum.doubleCharges,
@@ -68,7 +76,9 @@ export function headlineLine(h: Headline): string {
     `bench: stampede_rps=${fixed(h.stampedeRps, 0)} bare_rps=${fixed(h.bareRps, 0)}` +
     ` stampede_ratio=${fixed(h.stampedeRatio, 3)} p99_ms=${fixed(h.p99Ms, 2)}` +
     ` soldout_ratio=${fixed(h.soldoutRatio, 3)} lock_ratio=${fixed(h.lockRatio, 1)}` +
-    ` drain_ops=${fixed(h.drainOps, 0)} oversell=${h.oversell} lost=${h.lost}` +
+    ` drain_ops=${fixed(h.drainOps, 0)} gateway_ratio=${fixed(h.gatewayRatio, 3)}` +
+    ` gateway_p99_ms=${fixed(h.gatewayP99Ms, 2)} gateway_remote_ratio=${fixed(h.gatewayRemoteRatio, 3)}` +
+    ` oversell=${h.oversell} lost=${h.lost}` +
     ` kept_charges=${h.keptCharges}`
   )
 }
@@ -116,6 +126,13 @@ export function targets(h: Headline, results: readonly ScenarioResult[]): Target
       met: h.p99Ms === null ? null : h.p99Ms <= 10,
     },
     atLeast('sold-out / bare', h.soldoutRatio, 0.7, 3),
+    atLeast('gateway / stampede', h.gatewayRatio, 0.75, 3),
+    {
+      what: 'gateway p99 (ms)',
+      goal: '<= 15',
+      measured: fixed(h.gatewayP99Ms, 2),
+      met: h.gatewayP99Ms === null ? null : h.gatewayP99Ms <= 15,
+    },
     atLeast('stampede / lock-baseline', h.lockRatio, 10, 1),
     atLeast('drain (orders/s, one worker)', h.drainOps, 5000, 0),
     memory('checkout'),

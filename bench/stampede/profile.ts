@@ -1,9 +1,11 @@
 /**
- * Profiles one checkout process under the stampede: starts it with
- * `bun --cpu-prof`, drives it with wrk for a few seconds, stops it, and prints
- * where its CPU went, by function and by file.
+ * Profiles one process under the stampede: starts it with `bun --cpu-prof`,
+ * drives it with wrk for a few seconds, stops it, and prints where its CPU
+ * went, by function and by file. `gateway` profiles the gateway in front of
+ * an unprofiled checkout instead of checkout itself; `in-process` profiles
+ * the gateway running checkout in its own process (CHECKOUT_IN_PROCESS).
  *
- *   bun bench/stampede/profile.ts [seconds=5] [sold-out]
+ *   bun bench/stampede/profile.ts [seconds=5] [sold-out] [gateway | in-process]
  */
 import { freePort } from '@flash/devstack'
 import { offerKeys } from '@flash/redis'
@@ -19,7 +21,9 @@ import { findOrStartServices, repoRoot } from '../../scripts/lib/services.ts'
 import { printProfile } from '../lib/print-profile.ts'
 
 const seconds = Number(Bun.argv[2] ?? 5)
-const soldOut = Bun.argv[3] === 'sold-out'
+const soldOut = Bun.argv.includes('sold-out')
+const inProcess = Bun.argv.includes('in-process')
+const throughGateway = inProcess || Bun.argv.includes('gateway')
 const services = await findOrStartServices(() => {})
 Bun.env.DATABASE_URL = services.databaseUrl
 Bun.env.REDIS_URL = services.redisUrl
@@ -37,27 +41,47 @@ const { saleId } = await createSale(database.db, r.redis, r.space, {
 })
 if (soldOut) await r.redis.set(offerKeys(r.space, { kind: 'sale', id: saleId }).stock, 0)
 
-const port = await freePort()
-const dir = `/tmp/checkout-profile-${process.pid}`
-const checkout = Bun.spawn(
-  ['bun', '--cpu-prof', `--cpu-prof-dir=${dir}`, 'apps/checkout/src/index.ts'],
-  {
-    cwd: repoRoot,
-    env: {
-      ...Bun.env,
-      DATABASE_URL: database.url,
-      REDIS_URL: r.url,
-      REDIS_PREFIX: r.prefix,
-      PORT: String(port),
-      RATE_LIMITS: 'off',
+const dir = `/tmp/${throughGateway ? 'gateway' : 'checkout'}-profile-${process.pid}`
+const appEnv = {
+  ...Bun.env,
+  DATABASE_URL: database.url,
+  REDIS_URL: r.url,
+  REDIS_PREFIX: r.prefix,
+  RATE_LIMITS: 'off',
+}
+const start = async (app: string, env: Record<string, string>, profiled: boolean) => {
+  const port = await freePort()
+  const proc = Bun.spawn(
+    [
+      'bun',
+      ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
+      `apps/${app}/src/index.ts`,
+    ],
+    {
+      cwd: repoRoot,
+      env: { ...appEnv, ...env, PORT: String(port) },
+      stdout: 'ignore',
+      stderr: 'inherit',
     },
-    stdout: 'ignore',
-    stderr: 'inherit',
-  },
-)
-await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok)
+  )
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok)
+  return { proc, url: `http://127.0.0.1:${port}` }
+}
+const checkout = inProcess ? undefined : await start('checkout', {}, !throughGateway)
+const gateway = throughGateway
+  ? await start(
+      'gateway',
+      {
+        CHECKOUT_URL: checkout?.url ?? `http://127.0.0.1:${await freePort()}`,
+        CHECKOUT_IN_PROCESS: inProcess ? 'yes' : 'no',
+      },
+      true,
+    )
+  : undefined
+const profiled = gateway ?? checkout
+if (!profiled) throw new Error('nothing to profile')
 const wrk = Bun.spawn(
-  ['wrk', '-t2', '-c64', `-d${seconds}s`, '-s', 'bench/lib/orders.lua', `http://127.0.0.1:${port}`],
+  ['wrk', '-t2', '-c64', `-d${seconds}s`, '-s', 'bench/lib/orders.lua', profiled.url],
   {
     cwd: repoRoot,
     env: {
@@ -75,8 +99,12 @@ console.log(
     .filter((l) => /RPS|STATUS|LATENCY/.test(l))
     .join('\n'),
 )
-checkout.kill('SIGINT')
-await checkout.exited
+profiled.proc.kill('SIGINT')
+await profiled.proc.exited
+if (gateway && checkout) {
+  checkout.proc.kill('SIGINT')
+  await checkout.proc.exited
+}
 await Bun.file(tokensFile).delete()
 
 await printProfile(dir)

@@ -128,7 +128,7 @@ describe('the summary line', () => {
       verdict,
     }))
     expect(headlineLine(headline(results))).toEndWith(
-      'drain_ops=n/a oversell=1 lost=1 kept_charges=3',
+      'drain_ops=n/a gateway_ratio=n/a gateway_p99_ms=n/a gateway_remote_ratio=n/a oversell=1 lost=1 kept_charges=3',
     )
     const row = targets(headline(results), results).find(
       (t) => t.what === 'charges kept for orders that did not keep their units',
@@ -139,5 +139,42 @@ describe('the summary line', () => {
       measured: '3',
       met: false,
     })
+  })
+})
+
+describe('the gateway figures', () => {
+  const run = (name: string, rps: number, p99: number) => ({
+    name,
+    summary: '',
+    processes: [],
+    facts: {},
+    commands: [],
+    load: {
+      driver: 'wrk' as const,
+      seconds: 10,
+      requests: rps * 10,
+      rps,
+      latencyMs: { p50: 1, p90: 2, p99, max: p99 },
+      statuses: { '202': rps * 10 },
+      errors: {},
+    },
+  })
+
+  it('judges the gateway against the direct stampede of the same run', () => {
+    const results = [
+      run('stampede', 10_000, 8),
+      run('gateway', 7_600, 14),
+      run('gateway-remote', 4_000, 30),
+    ]
+    const h = headline(results)
+    expect(headlineLine(h)).toContain(
+      'gateway_ratio=0.760 gateway_p99_ms=14.00 gateway_remote_ratio=0.400',
+    )
+    const judged = targets(h, results)
+    expect(judged.find((t) => t.what === 'gateway / stampede')).toMatchObject({ met: true })
+    expect(judged.find((t) => t.what === 'gateway p99 (ms)')).toMatchObject({ met: true })
+    const slow = targets(headline([run('stampede', 10_000, 8), run('gateway', 7_000, 16)]), [])
+    expect(slow.find((t) => t.what === 'gateway / stampede')).toMatchObject({ met: false })
+    expect(slow.find((t) => t.what === 'gateway p99 (ms)')).toMatchObject({ met: false })
   })
 })

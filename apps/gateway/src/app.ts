@@ -3,11 +3,14 @@ import type { Identity, TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { clockController } from './modules/clock.ts'
 import type { StreamLimits } from './modules/proxy/event-stream/stream-slots.ts'
+import type { InProcessApp } from './modules/proxy/forward.ts'
 import { proxyController } from './modules/proxy/index.ts'
 import type { Upstreams } from './modules/proxy/routes.ts'
 
 export type GatewayConfig = {
   upstreams: Upstreams
+  /** Apps run in the gateway's process (see ProxyConfig.inProcess). */
+  inProcess?: { checkout?: InProcessApp }
   tokens: TokenVerifier
   /** The gateway's proof to the apps that a request came through it (`x-service-token`). */
   serviceToken: string
@@ -58,6 +61,7 @@ export function createGatewayApp(config: GatewayConfig) {
     .use(
       proxyController({
         upstreams: config.upstreams,
+        inProcess: config.inProcess,
         tokens: config.tokens,
         timeoutMs: config.timeoutMs,
         breakerOpenMs: config.breakerOpenMs ?? 10_000,

@@ -9,6 +9,12 @@ export const env = readEnv(Bun.env, {
   AUTH_URL: { kind: 'url', default: local(defaults.ports.auth) },
   CATALOG_URL: { kind: 'url', default: local(defaults.ports.catalog) },
   CHECKOUT_URL: { kind: 'url', default: local(defaults.ports.checkout) },
+  /**
+   * `yes` runs checkout inside the gateway's process (the single-machine
+   * deployment): the gateway hands it requests without an HTTP hop, and it
+   * still listens at CHECKOUT_URL for the other apps. README "Deployments".
+   */
+  CHECKOUT_IN_PROCESS: { kind: 'bool', default: false },
   ...jwtVars,
   /** Sent to every app with each request; apps believe X-Forwarded-For only next to it. */
   SERVICE_TOKEN: { kind: 'string', default: defaults.devServiceToken, secret: true },

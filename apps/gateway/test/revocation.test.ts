@@ -54,8 +54,19 @@ describe('the gateway’s revocation check', () => {
     }
     const { token, tokenId } = await testTokens.signAccess({ id: 'u1', role: 'buyer' })
 
-    expect((await get('/orders/x', token)).status).toBe(200)
+    expect((await get('/auth/me', token)).status).toBe(200)
     expect(asked).toEqual([tokenId])
+  })
+
+  it('leaves logout on /orders to checkout, which checks it on every route itself', async () => {
+    revoked = async () => {
+      throw new Error('must not be asked')
+    }
+    const before = reached.length
+    const { token } = await testTokens.signAccess({ id: 'u1', role: 'buyer' })
+
+    expect((await get('/orders/x', token)).status).toBe(200)
+    expect(reached.length).toBe(before + 1)
   })
 
   it('refuses a revoked token with 401 before any app sees the request', async () => {
@@ -63,7 +74,7 @@ describe('the gateway’s revocation check', () => {
     const before = reached.length
     const { token } = await testTokens.signAccess({ id: 'u1', role: 'buyer' })
 
-    const replies = [await get('/orders/x', token), await get('/auth/me', token)]
+    const replies = [await get('/auth/me', token), await get('/auth/sessions', token)]
 
     expect(replies).toEqual(
       Array.from({ length: 2 }, () => ({
@@ -81,7 +92,7 @@ describe('the gateway’s revocation check', () => {
     const before = reached.length
     const { token } = await testTokens.signAccess({ id: 'u1', role: 'buyer' })
 
-    const reply = await get('/orders/x', token)
+    const reply = await get('/auth/me', token)
 
     expect(reply.status).toBe(503)
     expect(reply.body.error.code).toBe('unavailable')

@@ -18,6 +18,12 @@ export type ServeOptions = {
   beforeStop?: () => void
   /** Runs once the requests in hand have finished: closes what they used (Redis, MySQL). */
   onStop?: () => Promise<void> | void
+  /**
+   * false when another app in the same process stops this one from its own
+   * `onStop` (the gateway with the apps it runs in its process): one drain
+   * per signal, in order.
+   */
+  signals?: boolean
   log?: (line: string) => void
 }
 
@@ -73,7 +79,7 @@ export function serve(app: AnyElysia, options: ServeOptions): Served {
     })()
     return stopped
   }
-  const ignoreSignals = stopOnSignals(options.name, drain)
+  const ignoreSignals = options.signals === false ? () => {} : stopOnSignals(options.name, drain)
   return {
     url,
     stop: () => {

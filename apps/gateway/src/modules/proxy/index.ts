@@ -5,12 +5,18 @@ import { bearerToken, type Identity, type TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { ClientGone, relayEventStream } from './event-stream/relay.ts'
 import { type StreamLimits, StreamSlots } from './event-stream/stream-slots.ts'
-import { type AppAnswer, forward } from './forward.ts'
+import { type AppAnswer, forward, type InProcessApp } from './forward.ts'
 import { headersForApp, headersForClient } from './hop-headers.ts'
 import { routeOf, type Upstreams } from './routes.ts'
 
 export type ProxyConfig = {
   upstreams: Upstreams
+  /**
+   * Apps this process runs itself (checkout, with CHECKOUT_IN_PROCESS): their
+   * requests go to their handler, through the same breaker, headers and body
+   * limits as a request sent over HTTP.
+   */
+  inProcess?: { checkout?: InProcessApp }
   tokens: TokenVerifier
   /** How long an app has to answer a request the gateway has sent whole. */
   timeoutMs: number
@@ -96,7 +102,7 @@ export function proxyController(config: ProxyConfig) {
     const route = routeOf(request.method, url.pathname)
     if (!route) return refuse({ status: 404, code: 'not_found', message: `no route ${what}` })
     if (route.needsToken) {
-      const refusal = await tokenRefusal(config, request)
+      const refusal = await tokenRefusal(config, request, route.checkRevocation)
       if (refusal) return refuse(refusal)
     }
 
@@ -107,6 +113,7 @@ export function proxyController(config: ProxyConfig) {
       clientIp,
     })
     const upstream = config.upstreams[route.upstream]
+    const inProcess = route.upstream === 'checkout' ? config.inProcess?.checkout : undefined
     const callApp = async (call: (signal: AbortSignal) => Promise<AppAnswer>) => {
       try {
         const answer = await breakers[route.upstream].run(async (signal) => {
@@ -164,7 +171,14 @@ export function proxyController(config: ProxyConfig) {
       if (read.bytes.byteLength > 0) body = read.bytes
     }
     return callApp((signal) =>
-      forward(`${upstream}${url.pathname}${url.search}`, request.method, headers, body, signal),
+      forward(
+        `${upstream}${url.pathname}${url.search}`,
+        request.method,
+        headers,
+        body,
+        signal,
+        inProcess,
+      ),
     )
   }
 
@@ -239,17 +253,19 @@ function bodyRefusal(
 /**
  * null when the request carries a valid, unrevoked access token; otherwise
  * the refusal. A revocation check that cannot be made (Redis down) lets
- * nothing through: a token that might be revoked is not forwarded.
+ * nothing through: a token that might be revoked is not forwarded. Without
+ * `checkRevocation` the app behind checks logout itself (Route).
  */
 async function tokenRefusal(
   config: Pick<ProxyConfig, 'tokens' | 'isRevoked' | 'log'>,
   request: Request,
+  checkRevocation: boolean,
 ): Promise<Refusal | null> {
   const token = bearerToken(request.headers.get('authorization'))
   const identity = token === null ? null : await config.tokens.verifyAccess(token)
   if (!identity)
     return { status: 401, code: 'unauthorized', message: 'a valid bearer token is required' }
-  if (!config.isRevoked) return null
+  if (!config.isRevoked || !checkRevocation) return null
   try {
     if (!(await config.isRevoked(identity))) return null
     return { status: 401, code: 'unauthorized', message: 'this session has ended; sign in again' }

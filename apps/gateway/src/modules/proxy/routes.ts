@@ -3,6 +3,13 @@ export type Upstreams = { auth: string; catalog: string; checkout: string }
 export type Route = {
   upstream: keyof Upstreams
   needsToken: boolean
+  /**
+   * Whether the gateway looks up logout in Redis itself. Checkout checks it
+   * on every route (POST /orders inside its reserve script, in the same call
+   * that reserves), so for `/orders` the gateway checks the signature and
+   * expiry only, and one Redis round trip is not made twice.
+   */
+  checkRevocation: boolean
   /** A server-sent event stream: relayed over a connection of its own, and capped per client. */
   eventStream: boolean
 }
@@ -24,24 +31,30 @@ const SALE_EVENTS = /^\/sales\/[^/]+\/events$/
  * the first gate, not the only one.
  *
  * @example
- * routeOf('POST', '/orders') // { upstream: 'checkout', needsToken: true, eventStream: false }
+ * routeOf('POST', '/orders') // { upstream: 'checkout', needsToken: true, checkRevocation: false, eventStream: false }
  */
 export function routeOf(method: string, path: string): Route | null {
   if (!FORWARDED_METHODS.has(method)) return null
   const [, first] = path.split('/', 2)
   switch (first) {
     case 'auth':
-      return { upstream: 'auth', needsToken: !AUTH_PUBLIC.has(path), eventStream: false }
+      return {
+        upstream: 'auth',
+        needsToken: !AUTH_PUBLIC.has(path),
+        checkRevocation: true,
+        eventStream: false,
+      }
     case 'products':
     case 'sales':
       // Browsing is public; creating and changing the catalog is for admins.
       return {
         upstream: 'catalog',
         needsToken: !SAFE.has(method),
+        checkRevocation: true,
         eventStream: method === 'GET' && SALE_EVENTS.test(path),
       }
     case 'orders':
-      return { upstream: 'checkout', needsToken: true, eventStream: false }
+      return { upstream: 'checkout', needsToken: true, checkRevocation: false, eventStream: false }
     default:
       return null
   }
