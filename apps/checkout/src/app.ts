@@ -1,4 +1,4 @@
-import { service } from '@flash/http'
+import { family, service } from '@flash/http'
 import { loadScripts } from '@flash/redis'
 import type { TokenVerifier } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
@@ -11,10 +11,11 @@ import {
   LostOrders,
   type LostOrdersOptions,
 } from './modules/orders/lost-orders.ts'
+import { ReserveOutcomes } from './modules/orders/reserve-outcomes.ts'
 import { soldOutShortcut } from './modules/orders/sold-out-answer.ts'
 import { SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
-export type CheckoutConfig = Omit<CheckoutDeps, 'soldOut' | 'lostOrders'> & {
+export type CheckoutConfig = Omit<CheckoutDeps, 'soldOut' | 'lostOrders' | 'reserveOutcomes'> & {
   tokens: TokenVerifier
   maxBodyBytes: number
   soldOutFlagMs: number
@@ -52,7 +53,12 @@ export function createCheckoutApp(config: CheckoutConfig) {
     { redis: config.redis, db: config.db, space: config.space, log },
     { ...defaultLostOrdersOptions, ...lostOrderOptions },
   )
-  const deps: CheckoutDeps = { ...settings, soldOut: new SoldOutFlags(soldOutFlagMs), lostOrders }
+  const deps: CheckoutDeps = {
+    ...settings,
+    soldOut: new SoldOutFlags(soldOutFlagMs),
+    lostOrders,
+    reserveOutcomes: new ReserveOutcomes(),
+  }
   const answers = (check: Promise<unknown>) =>
     check.then(
       () => true,
@@ -70,7 +76,15 @@ export function createCheckoutApp(config: CheckoutConfig) {
         maxBodyBytes,
         noStore: true,
         metricsToken: serviceToken,
-        metrics: () => ({ orders_lost_total: lostOrders.lostTotal }),
+        metrics: () => [
+          deps.reserveOutcomes.family(),
+          family(
+            'orders_lost_total',
+            'counter',
+            'Accepted orders MySQL never got: lost with Redis data.',
+            [[{}, lostOrders.lostTotal]],
+          ),
+        ],
         answerEarly: soldOutShortcut(deps, tokens),
         log,
         ready: async () => ({

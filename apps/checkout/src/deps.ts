@@ -2,6 +2,7 @@ import type { Db } from '@flash/db/client'
 import type { KeySpace } from '@flash/redis'
 import type Redis from 'ioredis'
 import type { LostOrders } from './modules/orders/lost-orders.ts'
+import type { ReserveOutcomes } from './modules/orders/reserve-outcomes.ts'
 import type { SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
 /** What checkout's modules (orders, internal) need; built once in app.ts. */
@@ -12,6 +13,8 @@ export type CheckoutDeps = {
   soldOut: SoldOutFlags
   /** The orders this process accepted, checked against MySQL after Redis lost data. */
   lostOrders: LostOrders
+  /** What the reserve script answered this process's orders, for `/metrics`. */
+  reserveOutcomes: ReserveOutcomes
   idempotencyTtlSeconds: number
   orderStateTtlSeconds: number
   finishedOrderTtlSeconds: number

@@ -26,7 +26,9 @@ describe("checkout's edge", () => {
       async () => {
         const lines = (await (await metrics(`Bearer ${SERVICE_TOKEN}`)).text())
           .split('\n')
-          .filter((line) => line.includes('method="POST",route="/orders"'))
+          .filter((line) =>
+            line.startsWith('http_requests_total{service="checkout",method="POST",route="/orders"'),
+          )
         return lines.length === 2 && lines
       },
       { what: 'both orders to be counted' },

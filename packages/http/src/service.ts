@@ -1,10 +1,11 @@
 import { openapi } from '@elysiajs/openapi'
 import { type ApiErrorBody, errorBody } from '@flash/contracts'
 import { bearerToken } from '@flash/tokens'
-import { Elysia, ElysiaCustomStatusResponse, StatusMap } from 'elysia'
+import { Elysia } from 'elysia'
 import { credentialCheck } from './credential.ts'
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from './json-shape.ts'
 import { RequestMetrics } from './metrics.ts'
+import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, renderFamilies } from './prometheus.ts'
 import { readJson, tooLarge } from './read-json.ts'
 import { Refusal } from './refusal.ts'
 import { acceptRequestId } from './request-id.ts'
@@ -29,8 +30,13 @@ export type ServiceOptions = {
    * (Prometheus's bearer credential); unset leaves it open (tests).
    */
   metricsToken?: string
-  /** Counters of the app's own beside the request counts in `GET /metrics`, read at each scrape. */
-  metrics?: () => Record<string, number>
+  /**
+   * The app's own families beside the request metrics in `GET /metrics`,
+   * read at each scrape (`breakerMetrics`, checkout's reserve outcomes, the
+   * worker's consumer groups). Whatever it awaits must be bounded in time:
+   * a scrape waits for it.
+   */
+  metrics?: () => MetricFamily[] | Promise<MetricFamily[]>
   /** Answers `GET /ready`: true when every dependency this app needs answers. */
   ready?: () => Promise<Record<string, boolean>>
   log?: (line: string) => void
@@ -70,7 +76,9 @@ export type EarlyAnswer = { status: number; body: ApiErrorBody } | undefined
  */
 export function service(options: ServiceOptions) {
   const log = options.log ?? ((line: string) => console.error(line))
-  const metrics = new RequestMetrics(options.name)
+  const metrics = new RequestMetrics()
+  // The route pattern each request matched, for the request's metrics once it is answered.
+  const routes = new WeakMap<Request, string>()
   const limits: JsonLimits = { ...DEFAULT_JSON_LIMITS, ...options.json }
   const metricsAllowed =
     options.metricsToken === undefined ? () => true : credentialCheck(options.metricsToken)
@@ -81,15 +89,22 @@ export function service(options: ServiceOptions) {
   })
   // Bodies read by `answerEarly` before Elysia's own parse step, handed to it there.
   const peeked = new WeakMap<Request, unknown>()
+  app.wrap(timedBy(metrics, routes))
   if (options.parseJson !== false)
     app
       .onParse({ as: 'global' }, ({ request }) => {
         const body = peeked.get(request)
         return body === undefined ? readJson(request, options.maxBodyBytes, limits) : body
       })
-      .onTransform({ as: 'global' }, ({ body }) => {
+      .onTransform({ as: 'global' }, ({ body, request, route }) => {
+        // Before the refusal is thrown: a refused body still counts under its route.
+        routes.set(request, route)
         if (body instanceof Refusal) throw body
       })
+  else
+    app.onTransform({ as: 'global' }, ({ request, route }) => {
+      routes.set(request, route)
+    })
   const early = options.parseJson === false ? undefined : options.answerEarly
   const peek = (request: Request): Promise<unknown> =>
     readJson(request, options.maxBodyBytes, limits).catch(
@@ -97,14 +112,11 @@ export function service(options: ServiceOptions) {
     )
   const refuse = (request: Request, set: { status?: unknown }, refusal: Refusal) => {
     set.status = refusal.status
-    metrics.count(request.method, 'unmatched', refusal.status)
+    routes.set(request, UNMATCHED)
     return errorBody(refusal.code, refusal.message)
   }
   return app
     .use(openapi({ path: '/docs', documentation: { info: { title: options.name, version: '1' } } }))
-    .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
-      metrics.count(request.method, route || 'unmatched', statusSent(responseValue, set.status))
-    })
     .onRequest(({ request, set }) => {
       // An id is echoed in a header and written to logs: one that is not a short
       // printable token is replaced. Ids are assigned at the gateway: a request
@@ -132,7 +144,7 @@ export function service(options: ServiceOptions) {
           const respond = (answer: EarlyAnswer) => {
             if (!answer) return undefined
             set.status = answer.status
-            metrics.count(request.method, early.path, answer.status)
+            routes.set(request, early.path)
             return answer.body
           }
           const answer = early.answer(body, request)
@@ -184,15 +196,19 @@ export function service(options: ServiceOptions) {
       }
     })
     .get('/health', () => ({ status: 'ok', service: options.name }))
-    .get('/metrics', ({ request, set }) => {
+    .get('/metrics', async ({ request, set }) => {
       if (!metricsAllowed(bearerToken(request.headers.get('authorization')))) {
         set.status = 401
         set.headers['www-authenticate'] = 'Bearer'
         return errorBody('unauthorized', 'metrics need the service credential as a bearer token')
       }
-      return new Response(metrics.render(options.metrics?.()), {
-        headers: { 'content-type': 'text/plain; version=0.0.4' },
-      })
+      const own = options.metrics ? await options.metrics() : []
+      return new Response(
+        renderFamilies([...metrics.families(), ...own], { service: options.name }),
+        {
+          headers: { 'content-type': PROMETHEUS_CONTENT_TYPE },
+        },
+      )
     })
     .get('/ready', async ({ set }) => {
       const checks = (await options.ready?.()) ?? {}
@@ -220,15 +236,48 @@ export function pathOf(url: string): string {
   return url.slice(start, query === -1 ? undefined : query)
 }
 
+/** The route label of a request no route took: refused before routing, or not found. */
+const UNMATCHED = 'unmatched'
+
+type Fetch = (request: Request) => unknown
+
 /**
- * The status the client got: a handler that returns a Response or
- * `status(...)` decides it there, and `set.status` does not always follow.
+ * Elysia's `wrap`: every request passes through the function it returns,
+ * from the moment Bun hands the request over (before `onRequest`) to the
+ * moment the answer goes back to Bun, so the duration covers the answers
+ * given early too. The status is the one the Response carries, whoever
+ * decided it. Elysia asks for the wrapper on every request, with the
+ * handler of the route Bun matched (or its general one): each handler's
+ * wrapper is made once.
  */
-function statusSent(response: unknown, status: number | string | undefined): number {
-  if (response instanceof Response) return response.status
-  if (response instanceof ElysiaCustomStatusResponse) return Number(response.code)
-  if (typeof status === 'string') return StatusMap[status as keyof typeof StatusMap] ?? 200
-  return status ?? 200
+function timedBy(metrics: RequestMetrics, routes: WeakMap<Request, string>) {
+  const record = (request: Request, answer: unknown, started: number) =>
+    metrics.observe(
+      request.method,
+      routes.get(request) ?? UNMATCHED,
+      answer instanceof Response ? answer.status : 200,
+      (performance.now() - started) / 1000,
+    )
+  const timed = (handler: Fetch) => (request: Request) => {
+    const started = performance.now()
+    const answer = handler(request)
+    if (answer instanceof Promise)
+      return answer.then((response: unknown) => {
+        record(request, response, started)
+        return response
+      })
+    record(request, answer, started)
+    return answer
+  }
+  const wrappers = new WeakMap<Fetch, Fetch>()
+  return (handler: Fetch) => {
+    let wrapper = wrappers.get(handler)
+    if (wrapper === undefined) {
+      wrapper = timed(handler)
+      wrappers.set(handler, wrapper)
+    }
+    return wrapper
+  }
 }
 
 function describe(error: unknown): string {

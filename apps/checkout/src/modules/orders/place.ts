@@ -36,6 +36,7 @@ export function placeOrder(
     rate: deps.rateLimits ? { clientId: caller.clientId, ...deps.rateLimits } : undefined,
   })
     .map((outcome) => {
+      deps.reserveOutcomes.count(outcome.type)
       if (outcome.type === 'Placed') {
         // Stock came back (a cancel elsewhere): this process need not read before reserving now.
         deps.soldOut.clear(offer.id)
@@ -44,6 +45,7 @@ export function placeOrder(
       return { orderId: outcome.orderId, replayed: outcome.type === 'Replayed' }
     })
     .mapErr((refusal): CheckoutError => {
+      deps.reserveOutcomes.count(refusal.type)
       switch (refusal.type) {
         case 'SoldOut':
           if (refusal.remaining === 0) deps.soldOut.markSoldOut(offer.id)

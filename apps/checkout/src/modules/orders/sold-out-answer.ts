@@ -64,11 +64,11 @@ export function soldOutShortcut(
               })
             : undefined,
         )
-        .then((check) =>
-          check?.soldOut
-            ? toHttp({ type: 'SoldOut', offer, remaining: check.remaining })
-            : undefined,
-        )
+        .then((check) => {
+          if (!check?.soldOut) return undefined
+          deps.reserveOutcomes.count('SoldOut')
+          return toHttp({ type: 'SoldOut', offer, remaining: check.remaining })
+        })
     },
   }
 }
