@@ -1,4 +1,4 @@
-import { service } from '@flash/http'
+import { breakerMetrics, service } from '@flash/http'
 import type { Identity, TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { clockController } from './modules/clock.ts'
@@ -34,7 +34,9 @@ export type GatewayConfig = {
  */
 export function createGatewayApp(config: GatewayConfig) {
   const log = config.log ?? ((line: string) => console.error(line))
-  return new Elysia()
+  // The proxy makes the breakers; /metrics reads them once the app holds them.
+  let breakers: ReturnType<typeof breakerMetrics> = () => []
+  const app = new Elysia()
     .use(
       service({
         name: 'gateway',
@@ -42,6 +44,7 @@ export function createGatewayApp(config: GatewayConfig) {
         maxBodyBytes: config.maxBodyBytes,
         // Prometheus presents the same credential the gateway presents to the apps.
         metricsToken: config.serviceToken,
+        metrics: () => breakers(),
         log,
         ready: async () =>
           Object.fromEntries(
@@ -72,4 +75,6 @@ export function createGatewayApp(config: GatewayConfig) {
         log,
       }),
     )
+  breakers = breakerMetrics(app.decorator.breakers)
+  return app
 }
