@@ -6,6 +6,7 @@ import type { StreamLimits } from './modules/proxy/event-stream/stream-slots.ts'
 import type { InProcessApp } from './modules/proxy/forward.ts'
 import { proxyController } from './modules/proxy/index.ts'
 import type { Upstreams } from './modules/proxy/routes.ts'
+import { storefrontController } from './modules/storefront.ts'
 
 export type GatewayConfig = {
   upstreams: Upstreams
@@ -61,6 +62,7 @@ export function createGatewayApp(config: GatewayConfig) {
       }),
     )
     .use(clockController())
+    .use(storefrontController({ log }))
     .use(
       proxyController({
         upstreams: config.upstreams,
