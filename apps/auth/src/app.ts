@@ -1,5 +1,6 @@
+import type { CircuitBreaker } from '@flash/breaker'
 import type { Db } from '@flash/db/client'
-import { service } from '@flash/http'
+import { breakerMetrics, service } from '@flash/http'
 import { isRevoked, type KeySpace } from '@flash/redis'
 import { bearer, type TokenService } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
@@ -34,6 +35,8 @@ export type AuthConfig = {
   serviceToken: string | undefined
   /** The buyer's recent orders for `/auth/me` (checkout through a breaker, in production). */
   recentOrders: RecentOrders
+  /** The breakers auth calls other apps through, shown in `/metrics`. */
+  breakers?: CircuitBreaker[]
   /** How long a signup code lives, how often it may be tried and sent; defaults for what is left out. */
   verification?: Partial<Verification>
   maxBodyBytes: number
@@ -84,6 +87,7 @@ export function createAuthApp(config: AuthConfig) {
         maxBodyBytes: config.maxBodyBytes,
         noStore: true,
         metricsToken: config.serviceToken,
+        metrics: breakerMetrics(config.breakers ?? []),
         log,
         ready: async () => ({
           mysql: await answers(config.db.execute(sql`select 1`)),

@@ -36,6 +36,7 @@ const app = createAuthApp({
   rateLimits: env.rateLimits,
   serviceToken: env.SERVICE_TOKEN,
   recentOrders: checkout.recentOrders,
+  breakers: [checkout.breaker],
   maxBodyBytes: env.MAX_BODY_BYTES,
 })
 
