@@ -27,9 +27,23 @@ export type DeadLetter = {
 }
 
 /**
+ * The counter of the entries a group has dead-lettered from a stream, kept
+ * beside the stream (its hash tag) because one dead-letter stream takes the
+ * letters of every group of a partition: counting one group's there would
+ * mean reading them all.
+ *
+ * @example
+ * deadLetteredKey('fs:{p0}:stream:orders', 'order-writer') // 'fs:{p0}:stream:orders:dead-lettered:order-writer'
+ */
+export function deadLetteredKey(stream: string, group: string): string {
+  return `${stream}:dead-lettered:${group}`
+}
+
+/**
  * Appends dead letters in one pipeline, each as one JSON_FIELD holding the
- * letter. The caller acknowledges the entries after this resolves, so a crash
- * in between duplicates a dead letter rather than losing one.
+ * letter, and counts them per stream and group (`deadLetteredKey`). The
+ * caller acknowledges the entries after this resolves, so a crash in between
+ * duplicates a dead letter rather than losing one.
  *
  * @example
  * await writeDeadLetters(redis, 'fs:{p0}:stream:dead-letter', [letter])
@@ -41,8 +55,13 @@ export async function writeDeadLetters(
 ): Promise<void> {
   if (letters.length === 0) return
   const pipeline = redis.pipeline()
-  for (const letter of letters)
+  const counts = new Map<string, number>()
+  for (const letter of letters) {
     pipeline.xadd(deadLetterStream, '*', JSON_FIELD, JSON.stringify(letter))
+    const key = deadLetteredKey(letter.stream, letter.group)
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  for (const [key, count] of counts) pipeline.incrby(key, count)
   for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
 }
 

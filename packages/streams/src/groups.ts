@@ -43,7 +43,8 @@ export async function readGroup(redis: Redis, stream: string, group: string): Pr
   return found
 }
 
-function toRecord(flat: unknown[]): Record<string, unknown> {
+/** A flat [name, value, name, value, ...] reply (XINFO's) as a record. */
+export function toRecord(flat: unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1]
   return out

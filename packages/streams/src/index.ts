@@ -1,4 +1,5 @@
 export type { Later } from './attempt.ts'
+export { type GroupBacklog, readBacklogs } from './backlog.ts'
 export {
   type BatchHandler,
   type Consumer,
@@ -9,6 +10,7 @@ export type { ConsumerCounters } from './counters.ts'
 export {
   type DeadLetter,
   type DeadLetterKind,
+  deadLetteredKey,
   readDeadLetters,
   writeDeadLetters,
 } from './dead-letter.ts'
