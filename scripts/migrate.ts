@@ -12,7 +12,7 @@ try {
 } catch (error) {
   console.error(`migration failed for ${new URL(url).host}: ${(error as Error).message}`)
   console.error(
-    'Is MySQL running? `bun run start` finds or starts one; or run `docker compose up -d`.',
+    'Is MySQL running? `bun run start` finds or starts one; or run `docker compose up -d redis mysql`.',
   )
   process.exit(1)
 }

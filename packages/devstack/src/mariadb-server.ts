@@ -13,7 +13,7 @@ import {
 import { startOnFreePort } from './start-on-free-port.ts'
 
 const missingHint =
-  'Install it (e.g. `apt-get install mariadb-server`) or run `docker compose up -d`, ' +
+  'Install it (e.g. `apt-get install mariadb-server`) or run `docker compose up -d redis mysql`, ' +
   'and set DATABASE_URL to the server.'
 
 /**

@@ -39,7 +39,7 @@ export async function ensureRedis(
     throw new MissingServiceError(
       `Redis is not reachable at ${redact(url)} (${probe.reason}) ` +
         'and redis-server is not installed. ' +
-        'Install it (e.g. `apt-get install redis-server`) or run `docker compose up -d`, ' +
+        'Install it (e.g. `apt-get install redis-server`) or run `docker compose up -d redis mysql`, ' +
         'and set REDIS_URL to the server.',
     )
 

@@ -172,7 +172,7 @@ describe('without the server binaries', () => {
     const error = await ensureRedis(url, { dataDir, which }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(MissingServiceError)
     expect(String(error)).toContain('apt-get install redis-server')
-    expect(String(error)).toContain('docker compose up -d')
+    expect(String(error)).toContain('docker compose up -d redis mysql')
     expect(String(error)).toContain('REDIS_URL')
   })
 
@@ -181,7 +181,7 @@ describe('without the server binaries', () => {
     const error = await ensureMysql(url, { dataDir, which }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(MissingServiceError)
     expect(String(error)).toContain('apt-get install mariadb-server')
-    expect(String(error)).toContain('docker compose up -d')
+    expect(String(error)).toContain('docker compose up -d redis mysql')
     expect(String(error)).not.toContain('hidden')
   })
 
