@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, setSystemTime } from 'bun:test'
-import { users } from '@flash/db'
-import { createBuyers, createSale, startWholeStack, type WholeStack, waitFor } from '@flash/testing'
-import { eq } from 'drizzle-orm'
+import { createSale, startWholeStack, type WholeStack, waitFor } from '@flash/testing'
 import { createClient, memorySessionStore, type StoredSession } from '../src/index.ts'
+import { codeFromMail, newBuyer } from './support/buyers.ts'
 import { recordingFetch } from './support/recording-fetch.ts'
 
 /**
@@ -20,32 +19,13 @@ afterAll(async () => {
   await stack?.[Symbol.asyncDispose]()
 })
 
-/** A buyer of the stack's database, signed in with a client of its own. */
+/** A new buyer, signed in with a client of its own that records what it sends. */
 async function signedInBuyer() {
-  const [id] = await createBuyers(stack.db, 1)
-  const [row] = await stack.db
-    .select({ email: users.email })
-    .from(users)
-    .where(eq(users.id, id as string))
   const store = memorySessionStore()
   const network = recordingFetch()
   const client = createClient(stack.urls.gateway, { fetch: network.fetch, session: store })
-  const login = await client.session.login({ email: row?.email ?? '', password: 'password123' })
-  expect(login.isOk()).toBe(true)
+  ;(await client.session.login(await newBuyer(stack)))._unsafeUnwrap()
   return { client, store, network }
-}
-
-async function codeFromMail(email: string): Promise<string> {
-  const mail = await waitFor(
-    async () => {
-      const inbox = (await (await fetch(`${stack.urls.sandbox}/emails?to=${email}`)).json()) as {
-        items: { subject: string }[]
-      }
-      return inbox.items[0]
-    },
-    { what: 'the verification e-mail', timeoutMs: 30_000 },
-  )
-  return /(\d{6})/.exec(mail.subject)?.[1] ?? ''
 }
 
 describe('a buyer using the client', () => {
@@ -63,7 +43,7 @@ describe('a buyer using the client', () => {
 
     const signup = await client.session.signup({ email, password, name: 'Client Buyer' })
     expect(signup._unsafeUnwrap()).toEqual({ status: 'verification_sent' })
-    const verified = await client.session.verify({ email, code: await codeFromMail(email) })
+    const verified = await client.session.verify({ email, code: await codeFromMail(stack, email) })
     const { userId } = verified._unsafeUnwrap()
     const login = await client.session.login({ email, password })
     const session = login._unsafeUnwrap()
