@@ -24,12 +24,14 @@ export type WholeStackOptions = {
    * declines no charge: a test that buys expects to see `paid`.
    */
   payments?: boolean
+  /** Checkout inside the gateway's process (CHECKOUT_IN_PROCESS, the single-machine deployment). */
+  checkoutInProcess?: boolean
 }
 
 export type WholeStack = {
   /** Each app's and the gateway's URL, by name; `sandbox` with `payments`. */
   urls: Record<HttpApp, string> & { sandbox?: string }
-  /** Each HTTP app's pid, for its CPU time. */
+  /** Each HTTP app's pid, for its CPU time (checkout's is the gateway's with checkoutInProcess). */
   pids: Record<HttpApp, number>
   /** The stack's own database and Redis key space, for fixtures (`createSale`) and checks. */
   db: Db
@@ -89,7 +91,9 @@ export async function startWholeStack(options: WholeStackOptions = {}): Promise<
         spawnApp('auth', { ...shared, PORT: String(auth), CHECKOUT_URL: urls.checkout }),
       ),
       catalog: cleanup.use(spawnApp('catalog', { ...shared, PORT: String(catalog) })),
-      checkout: cleanup.use(spawnApp('checkout', { ...shared, PORT: String(checkout) })),
+      checkout: options.checkoutInProcess
+        ? undefined
+        : cleanup.use(spawnApp('checkout', { ...shared, PORT: String(checkout) })),
       gateway: cleanup.use(
         spawnApp('gateway', {
           ...shared,
@@ -97,6 +101,7 @@ export async function startWholeStack(options: WholeStackOptions = {}): Promise<
           AUTH_URL: urls.auth,
           CATALOG_URL: urls.catalog,
           CHECKOUT_URL: urls.checkout,
+          CHECKOUT_IN_PROCESS: options.checkoutInProcess ? 'yes' : 'no',
         }),
       ),
     }
@@ -127,7 +132,7 @@ export async function startWholeStack(options: WholeStackOptions = {}): Promise<
       pids: {
         auth: apps.auth.pid,
         catalog: apps.catalog.pid,
-        checkout: apps.checkout.pid,
+        checkout: (apps.checkout ?? apps.gateway).pid,
         gateway: apps.gateway.pid,
       },
       db: database.db,

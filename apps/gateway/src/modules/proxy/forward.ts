@@ -2,6 +2,11 @@ export type AppAnswer = {
   status: number
   headers: Headers
   body: ReadableStream<Uint8Array> | null
+  /**
+   * The answer itself when an app in this process made it: a Response of its
+   * own for this request alone, which the gateway may hand on as it is.
+   */
+  inProcess?: Response
 }
 
 /** An app this process runs itself: the gateway hands it requests instead of sending them over HTTP. */
@@ -25,8 +30,17 @@ export async function forward(
   signal: AbortSignal,
   inProcess?: InProcessApp,
 ): Promise<AppAnswer> {
-  const response = inProcess
-    ? await inProcess(new Request(url, { method, headers, body, signal }))
-    : await fetch(url, { method, headers, body, redirect: 'manual', signal, decompress: false })
+  if (inProcess) {
+    const response = await inProcess(new Request(url, { method, headers, body, signal }))
+    return { status: response.status, headers: response.headers, body: null, inProcess: response }
+  }
+  const response = await fetch(url, {
+    method,
+    headers,
+    body,
+    redirect: 'manual',
+    signal,
+    decompress: false,
+  })
   return { status: response.status, headers: response.headers, body: response.body }
 }

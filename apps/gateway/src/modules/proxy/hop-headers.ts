@@ -60,7 +60,17 @@ export function headersForApp(incoming: Headers, hop: Hop): Headers {
  * new Response(answer.body, { status: answer.status, headers: headersForClient(answer.headers, requestId) })
  */
 export function headersForClient(fromApp: Headers, requestId: string): Headers {
-  const headers = new Headers(fromApp)
+  return setClientHeaders(new Headers(fromApp), requestId)
+}
+
+/**
+ * headersForClient in place, for an answer the gateway owns outright (one an
+ * app in its process made for this request alone): no copy.
+ *
+ * @example
+ * setClientHeaders(response.headers, requestId)
+ */
+export function setClientHeaders(headers: Headers, requestId: string): Headers {
   for (const name of DROPPED_ANSWER_HEADERS) headers.delete(name)
   headers.set('x-request-id', requestId)
   headers.set('x-content-type-options', 'nosniff')

@@ -6,7 +6,7 @@ import { Elysia } from 'elysia'
 import { ClientGone, relayEventStream } from './event-stream/relay.ts'
 import { type StreamLimits, StreamSlots } from './event-stream/stream-slots.ts'
 import { type AppAnswer, forward, type InProcessApp } from './forward.ts'
-import { headersForApp, headersForClient } from './hop-headers.ts'
+import { headersForApp, headersForClient, setClientHeaders } from './hop-headers.ts'
 import { routeOf, type Upstreams } from './routes.ts'
 
 export type ProxyConfig = {
@@ -199,6 +199,11 @@ export function proxyController(config: ProxyConfig) {
 }
 
 function toClient(answer: AppAnswer, requestId: string): Response {
+  if (answer.inProcess) {
+    // Its body passes on without a stream in between, which would cost a copy and a chunked write.
+    setClientHeaders(answer.inProcess.headers, requestId)
+    return answer.inProcess
+  }
   return new Response(answer.body, {
     status: answer.status,
     headers: headersForClient(answer.headers, requestId),
