@@ -18,6 +18,7 @@ const ports = {
   catalog: Number(Bun.env.CATALOG_PORT ?? defaults.ports.catalog),
   checkout: Number(Bun.env.CHECKOUT_PORT ?? defaults.ports.checkout),
   sandbox: Number(Bun.env.SANDBOX_PORT ?? defaults.ports.sandbox),
+  worker: Number(Bun.env.WORKER_PORT ?? defaults.ports.worker),
 }
 
 await refuseTakenPorts(Object.values(ports))
@@ -53,7 +54,14 @@ try {
     ['auth', { PORT: String(ports.auth), CHECKOUT_URL: `http://127.0.0.1:${ports.checkout}` }],
     ['catalog', { PORT: String(ports.catalog) }],
     ['checkout', { PORT: String(ports.checkout) }],
-    ['worker', { PAYMENT_URL: urls.sandbox, RESEND_BASE_URL: urls.sandbox }],
+    [
+      'worker',
+      {
+        PAYMENT_URL: urls.sandbox,
+        RESEND_BASE_URL: urls.sandbox,
+        METRICS_PORT: String(ports.worker),
+      },
+    ],
     [
       'gateway',
       {
@@ -100,7 +108,7 @@ Flash-sale shop is up.
 ${Object.entries(urls)
   .map(([name, url]) => `  ${name.padEnd(9)} ${url}`)
   .join('\n')}
-  worker    consuming the order streams; schedules on
+  (the worker consumes the order streams, schedules on; its port serves /health and /metrics)
   (sandbox is the stand-in payment provider and mail sink: ${urls.sandbox}/emails)
   redis     ${services.redisUrl}
   mysql     ${services.databaseUrl}

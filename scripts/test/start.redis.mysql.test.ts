@@ -18,6 +18,7 @@ async function startCommand(env: Record<string, string>) {
     CATALOG_PORT: await freePort(),
     CHECKOUT_PORT: await freePort(),
     SANDBOX_PORT: await freePort(),
+    WORKER_PORT: await freePort(),
   }
   const child = Bun.spawn(['bun', 'scripts/start.ts'], {
     cwd: repoRoot,

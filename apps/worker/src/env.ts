@@ -1,4 +1,4 @@
-import { defaults, readEnv } from '@flash/config'
+import { ConfigError, defaults, readEnv, refuseDevSecrets } from '@flash/config'
 
 const DAY = 24 * 60 * 60
 
@@ -53,4 +53,24 @@ export const env = readEnv(Bun.env, {
   SCHEDULES: { kind: 'string', default: 'on' },
   /** Test-only fault injection: 'exit-after-read' or 'exit-after-write' kills the process mid-batch. */
   WORKER_FAULT: { kind: 'string', default: 'none' },
+  /**
+   * Where the worker serves `/metrics`, `/health` and `/ready`: a port, or
+   * `off` (several workers on one machine each need a port of their own).
+   */
+  METRICS_PORT: { kind: 'string', default: 'off' },
+  HOST: { kind: 'string', default: '127.0.0.1' },
+  /** What Prometheus presents to `/metrics` as a bearer token, as to every app. */
+  SERVICE_TOKEN: { kind: 'string', default: defaults.devServiceToken },
 })
+
+/** The port `/metrics` is served on, or undefined when METRICS_PORT is off. */
+export const metricsPort = parseMetricsPort(env.METRICS_PORT)
+if (metricsPort !== undefined) refuseDevSecrets(env, env.NODE_ENV)
+
+function parseMetricsPort(raw: string): number | undefined {
+  if (raw === 'off') return undefined
+  const port = Number(raw)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new ConfigError(`METRICS_PORT must be a port or off, got "${raw}"`)
+  return port
+}

@@ -4,7 +4,8 @@ import { stopOnSignals } from '@flash/http'
 import { connectRedis, keySpace, loadScripts, requireDurableRedis, streamKey } from '@flash/redis'
 import { Resend } from 'resend'
 import type { WorkerContext } from './context.ts'
-import { env } from './env.ts'
+import { env, metricsPort } from './env.ts'
+import { metricsApp } from './metrics.ts'
 import { paymentProvider } from './payment-provider.ts'
 import { watchRedis } from './recovery/watch.ts'
 import { startSchedules } from './schedules.ts'
@@ -85,10 +86,24 @@ const schedules =
 console.log(
   `worker ${env.WORKER_NAME} consuming (partitions: ${env.REDIS_PARTITIONS}, schedules: ${env.SCHEDULES})`,
 )
+const metrics =
+  metricsPort === undefined
+    ? undefined
+    : metricsApp({
+        redis,
+        space: ctx.space,
+        breakers: [paymentBreaker],
+        serviceToken: env.SERVICE_TOKEN,
+      }).listen({ port: metricsPort, hostname: env.HOST })
+if (metrics)
+  console.log(
+    `worker ${env.WORKER_NAME} serving /metrics on http://${env.HOST}:${metrics.server?.port}`,
+  )
 
 stopOnSignals(`worker ${env.WORKER_NAME}`, async () => {
   console.log(`worker ${env.WORKER_NAME} stopping: finishing the batches in hand`)
   schedules.stop()
+  await metrics?.stop()
   await recovery.stop()
   paymentBreaker.close()
   await worker.stop()

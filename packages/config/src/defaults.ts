@@ -8,7 +8,8 @@
 export const defaults = {
   redisUrl: 'redis://127.0.0.1:6379',
   databaseUrl: 'mysql://root@127.0.0.1:3306/flashsale',
-  ports: { gateway: 3000, auth: 3001, catalog: 3002, checkout: 3003, sandbox: 3010 },
+  /** The worker's port serves only `/health`, `/ready` and `/metrics`, and only when METRICS_PORT says so. */
+  ports: { gateway: 3000, auth: 3001, catalog: 3002, checkout: 3003, sandbox: 3010, worker: 3020 },
   /** Development-only signing secret; `env.ts` refuses it when NODE_ENV=production. */
   devJwtSecret: 'dev-only-secret-change-me-0123456789abcdef',
   /** Development-only credential apps present to each other's internal routes; refused in production. */
