@@ -81,5 +81,6 @@ describe('a new buyer in the storefront', () => {
       sameKeyOnRetry: keys.length === 2 && keys[0] === keys[1] && keys[0] !== '',
       stored,
     }).toEqual({ sameKeyOnRetry: true, stored: [orderId ?? 'the page shows no order'] })
+    expect(browser.problems).toEqual([])
   }, 120_000)
 })

@@ -114,7 +114,7 @@ export function adminPage(shop: Shop): Mounted {
       h('input', {
         name: 'startsAt',
         type: 'datetime-local',
-        value: localInput(now + MINUTE),
+        value: localInput(now + 2 * MINUTE),
         required: true,
       }),
     ),
@@ -123,7 +123,7 @@ export function adminPage(shop: Shop): Mounted {
       h('input', {
         name: 'endsAt',
         type: 'datetime-local',
-        value: localInput(now + 61 * MINUTE),
+        value: localInput(now + 62 * MINUTE),
         required: true,
       }),
     ),

@@ -66,7 +66,7 @@ function showSale(shop: Shop, element: HTMLElement, sale: Sale): () => void {
   })
   const button = h('button', { type: 'submit', class: 'buy', disabled: true }, 'Buy now')
   const why = h('p', { class: 'why', 'data-why': '' })
-  const answer = h('div', { class: 'answer', role: 'status', 'aria-live': 'polite' })
+  const answer = h('div', { class: 'answer', role: 'status', 'aria-live': 'polite', tabindex: -1 })
   const form = h(
     'form',
     {
@@ -135,7 +135,7 @@ function showSale(shop: Shop, element: HTMLElement, sale: Sale): () => void {
                     : null
     button.disabled = reason !== null
     button.textContent = unanswered ? 'Try again' : 'Buy now'
-    quantity.disabled = busy || unanswered !== null
+    quantity.disabled = reason !== null || unanswered !== null
     quantity.max = String(Math.max(1, Math.min(mayHold, live.remaining)))
     if (why.textContent !== (reason ?? '')) {
       if (reason === 'Log in to buy.')
@@ -171,6 +171,9 @@ function showSale(shop: Shop, element: HTMLElement, sale: Sale): () => void {
       refused(placed.error)
     }
     draw()
+    // The button was disabled while the order was in flight, which took the focus from it.
+    if (document.activeElement === document.body || document.activeElement === null)
+      (button.disabled ? answer : button).focus()
   }
 
   const refused = (error: ApiError) => {

@@ -30,8 +30,15 @@ export async function launchBrowser() {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   })
+  const problems: string[] = []
   return {
     browser,
+    /**
+     * What went wrong inside the pages: uncaught errors, and anything the
+     * Content-Security-Policy refused (a script or style the page needs
+     * that the gateway's policy blocks). A test ends expecting none.
+     */
+    problems,
     /** A page in a context of its own: its own localStorage, so its own session. */
     async page(
       options: {
@@ -42,6 +49,11 @@ export async function launchBrowser() {
       const context = await browser.newContext({ viewport: screens[options.screen ?? 'desktop'] })
       await options.setUp?.(context)
       const page = await context.newPage()
+      page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`))
+      page.on('console', (message) => {
+        if (message.type() === 'error' && message.text().includes('Content Security Policy'))
+          problems.push(message.text())
+      })
       // Every wait in these tests is for a condition, bounded by this.
       page.setDefaultTimeout(30_000)
       return page
