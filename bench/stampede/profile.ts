@@ -4,8 +4,10 @@
  * went, by function and by file. `gateway` profiles the gateway in front of
  * an unprofiled checkout instead of checkout itself; `in-process` profiles
  * the gateway running checkout in its own process (CHECKOUT_IN_PROCESS).
+ * `gc` logs the profiled process's garbage collections (JSC's logGC) instead
+ * of sampling its CPU, and prints how long they paused it.
  *
- *   bun bench/stampede/profile.ts [seconds=5] [sold-out] [gateway | in-process]
+ *   bun bench/stampede/profile.ts [seconds=5] [sold-out] [gateway | in-process] [gc]
  */
 import { freePort } from '@flash/devstack'
 import { offerKeys } from '@flash/redis'
@@ -24,6 +26,7 @@ const seconds = Number(Bun.argv[2] ?? 5)
 const soldOut = Bun.argv.includes('sold-out')
 const inProcess = Bun.argv.includes('in-process')
 const throughGateway = inProcess || Bun.argv.includes('gateway')
+const gcLog = Bun.argv.includes('gc')
 const services = await findOrStartServices(() => {})
 Bun.env.DATABASE_URL = services.databaseUrl
 Bun.env.REDIS_URL = services.redisUrl
@@ -54,14 +57,19 @@ const start = async (app: string, env: Record<string, string>, profiled: boolean
   const proc = Bun.spawn(
     [
       'bun',
-      ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
+      ...(profiled && !gcLog ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
       `apps/${app}/src/index.ts`,
     ],
     {
       cwd: repoRoot,
-      env: { ...appEnv, ...env, PORT: String(port) },
+      env: {
+        ...appEnv,
+        ...env,
+        PORT: String(port),
+        ...(profiled && gcLog ? { BUN_JSC_logGC: '1' } : {}),
+      },
       stdout: 'ignore',
-      stderr: 'inherit',
+      stderr: profiled && gcLog ? 'pipe' : 'inherit',
     },
   )
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok)
@@ -100,6 +108,7 @@ console.log(
     .join('\n'),
 )
 profiled.proc.kill('SIGINT')
+const gcLines = gcLog ? await new Response(profiled.proc.stderr as ReadableStream).text() : ''
 await profiled.proc.exited
 if (gateway && checkout) {
   checkout.proc.kill('SIGINT')
@@ -107,5 +116,24 @@ if (gateway && checkout) {
 }
 await Bun.file(tokensFile).delete()
 
-await printProfile(dir)
+if (gcLog) printPauses(gcLines, seconds)
+else await printProfile(dir)
 await services.stop()
+
+/** JSC's logGC prints each collection's pauses as `p=<ms>ms`; a full one says FullCollection. */
+function printPauses(log: string, seconds: number) {
+  const pauses = [...log.matchAll(/ p=([\d.]+)ms/g)].map((m) => Number(m[1]))
+  const full = (log.match(/FullCollection/g) ?? []).length
+  const eden = (log.match(/EdenCollection/g) ?? []).length
+  const sorted = pauses.toSorted((a, b) => b - a)
+  const total = pauses.reduce((a, b) => a + b, 0)
+  console.log(
+    `\ngc: ${eden} eden and ${full} full collections, ${pauses.length} pauses in ${seconds} s; ` +
+      `paused ${total.toFixed(0)} ms in all (${((total / (seconds * 1000)) * 100).toFixed(1)}%), ` +
+      `longest ${sorted
+        .slice(0, 5)
+        .map((p) => p.toFixed(1))
+        .join(', ')} ms; ` +
+      `${pauses.filter((p) => p > 5).length} over 5 ms`,
+  )
+}
