@@ -105,6 +105,7 @@ function printWelcome(urls: Record<string, string>, saleId: string) {
   const gw = urls.gateway
   console.log(`
 Flash-sale shop is up.
+  storefront ${gw}/   (log in as buyer1@flash.local / buyer-password, or the admin printed above)
 ${Object.entries(urls)
   .map(([name, url]) => `  ${name.padEnd(9)} ${url}`)
   .join('\n')}

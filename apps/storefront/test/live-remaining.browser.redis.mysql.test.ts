@@ -52,6 +52,7 @@ describe('a sale watched in the storefront', () => {
     for (const page of [phone, desktop])
       await page.locator('[data-remaining]', { hasText: /^2$/ }).waitFor()
     const afterOne = await shown(desktop)
+    await screenshot(desktop, 'sale-counting-down-desktop')
 
     expect(await buyThroughApi(stack, apiBuyerA, saleId)).toBe(202)
     expect(await buyThroughApi(stack, apiBuyerB, saleId)).toBe(202)
