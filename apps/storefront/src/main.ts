@@ -105,13 +105,16 @@ function notFound(): Mounted {
   }
 }
 
-client.session.onChange(() => {
+function sessionChanged() {
   const now = client.session.current() !== null
   if (now === signedIn) return
   signedIn = now
   // The page shows what a signed-in buyer sees, or asks them to log in: draw it again.
   show({ focus: false })
-})
+}
+client.session.onChange(sessionChanged)
+// Another tab logged in or out: the store is shared, the client's listeners are per tab.
+window.addEventListener('storage', sessionChanged)
 
 // The countdowns and the buy button follow the server's clock, not this device's.
 async function keepClockSynced() {

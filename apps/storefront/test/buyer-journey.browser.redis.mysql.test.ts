@@ -6,7 +6,7 @@ import { launchBrowser, screenshot } from './support/browser.ts'
 type Email = { text: string | null }
 
 describe('a new buyer in the storefront', () => {
-  it('signs up with the e-mailed code, logs in, buys (a lost answer retried with the same key buys once), sees paid, cancels and sees the refund', async () => {
+  it('signs up with the e-mailed code, logs in, buys (a lost answer retried with the same key buys once), sees paid, cancels, sees the refund, and logs out', async () => {
     await using stack = await startWholeStack({ payments: true })
     await using browser = await launchBrowser()
     const { saleId } = await createSale(stack.db, stack.redis, stack.space, {
@@ -71,16 +71,27 @@ describe('a new buyer in the storefront', () => {
     await order.locator('[data-payment]', { hasText: /^refunded$/ }).waitFor()
     await screenshot(page, 'order-refunded-phone')
 
+    const orderId = await order.getAttribute('data-order')
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await page.getByRole('link', { name: 'Log in' }).waitFor()
+    await page.goto(`${base}/#/orders`)
+    const afterLogout = await page.getByRole('main').textContent()
+
     const userId = (await userIdOf(stack, email)) ?? ''
     const stored = await waitFor(async () => {
       const ids = await storedOrders(stack, userId)
       return ids.length > 0 && ids
     })
-    const orderId = await order.getAttribute('data-order')
     expect({
       sameKeyOnRetry: keys.length === 2 && keys[0] === keys[1] && keys[0] !== '',
       stored,
-    }).toEqual({ sameKeyOnRetry: true, stored: [orderId ?? 'the page shows no order'] })
-    expect(browser.problems).toEqual([])
+      afterLogout,
+      problems: browser.problems,
+    }).toEqual({
+      sameKeyOnRetry: true,
+      stored: [orderId ?? 'the page shows no order'],
+      afterLogout: 'My ordersLog in to see your orders.',
+      problems: [],
+    })
   }, 120_000)
 })
