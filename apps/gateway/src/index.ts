@@ -33,6 +33,7 @@ serve(app, {
   host: env.HOST,
   beforeStop: () => app.decorator.endEventStreams(),
   onStop: async () => {
+    app.decorator.closeUpstreams()
     // The gateway's requests to checkout have finished; now checkout's own (from other apps).
     await checkout?.served.stop()
     redis.disconnect()

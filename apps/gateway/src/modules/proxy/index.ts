@@ -5,7 +5,13 @@ import { bearerToken, type Identity, type TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { ClientGone, relayEventStream } from './event-stream/relay.ts'
 import { type StreamLimits, StreamSlots } from './event-stream/stream-slots.ts'
-import { type AppAnswer, forward, type InProcessApp } from './forward.ts'
+import {
+  type AppAnswer,
+  httpUpstream,
+  type InProcessApp,
+  inProcessUpstream,
+  type Upstream,
+} from './forward.ts'
 import { headersForApp, headersForClient, setClientHeaders } from './hop-headers.ts'
 import { routeOf, type Upstreams } from './routes.ts'
 
@@ -80,6 +86,14 @@ export function proxyController(config: ProxyConfig) {
       return [name, breaker]
     }),
   ) as Record<keyof Upstreams, CircuitBreaker>
+  const checkoutInProcess = config.inProcess?.checkout
+  const senders: Record<keyof Upstreams, Upstream> = {
+    auth: httpUpstream(config.upstreams.auth),
+    catalog: httpUpstream(config.upstreams.catalog),
+    checkout: checkoutInProcess
+      ? inProcessUpstream(config.upstreams.checkout, checkoutInProcess)
+      : httpUpstream(config.upstreams.checkout),
+  }
   const streams = new StreamSlots(config.eventStreams)
   const stopping = new AbortController()
 
@@ -113,7 +127,6 @@ export function proxyController(config: ProxyConfig) {
       clientIp,
     })
     const upstream = config.upstreams[route.upstream]
-    const inProcess = route.upstream === 'checkout' ? config.inProcess?.checkout : undefined
     const callApp = async (call: (signal: AbortSignal) => Promise<AppAnswer>) => {
       try {
         const answer = await breakers[route.upstream].run(async (signal) => {
@@ -171,13 +184,12 @@ export function proxyController(config: ProxyConfig) {
       if (read.bytes.byteLength > 0) body = read.bytes
     }
     return callApp((signal) =>
-      forward(
-        `${upstream}${url.pathname}${url.search}`,
+      senders[route.upstream].send(
         request.method,
+        `${url.pathname}${url.search}`,
         headers,
         body,
         signal,
-        inProcess,
       ),
     )
   }
@@ -188,6 +200,10 @@ export function proxyController(config: ProxyConfig) {
       .decorate('breakers', breakers)
       // Event streams never finish by themselves: `serve()`'s beforeStop ends them so the gateway can stop.
       .decorate('endEventStreams', () => stopping.abort())
+      // Idle keep-alive connections to the apps; called once the requests in hand have finished.
+      .decorate('closeUpstreams', () => {
+        for (const sender of Object.values(senders)) sender.close()
+      })
       .all('/auth/*', handle, { parse: 'none' })
       .all('/products', handle, { parse: 'none' })
       .all('/products/*', handle, { parse: 'none' })
