@@ -2,6 +2,8 @@
  * `bun run start`: the whole service on this machine. Finds or starts Redis
  * and MySQL, migrates, seeds an admin, demo buyers and a live flash sale,
  * starts every app as its own process and prints how to place an order.
+ * With CHECKOUT_IN_PROCESS=yes checkout runs inside the gateway's process
+ * instead (README, "Two deployments").
  * An app that ends (a crash, kill -9, a port taken) is restarted with a
  * backoff while the others keep serving; Ctrl-C (or SIGTERM) stops everything
  * it started and restarts nothing.
@@ -24,6 +26,7 @@ const ports = {
 await refuseTakenPorts(Object.values(ports))
 const services = await findOrStartServices((line) => console.log(`[services] ${line}`))
 const shared = { REDIS_URL: services.redisUrl, DATABASE_URL: services.databaseUrl }
+const checkoutInProcess = Bun.env.CHECKOUT_IN_PROCESS === 'yes'
 let supervisor: Supervisor | undefined
 let stopping = false
 
@@ -69,14 +72,16 @@ try {
         AUTH_URL: urls.auth,
         CATALOG_URL: urls.catalog,
         CHECKOUT_URL: urls.checkout,
+        CHECKOUT_IN_PROCESS: checkoutInProcess ? 'yes' : 'no',
       },
     ],
   ]
+  const started = checkoutInProcess ? plan.filter(([name]) => name !== 'checkout') : plan
   // Ctrl-C came during the seeding: stopAll is on its way to exit, and apps
   // started now would be left behind.
   if (stopping) await new Promise(() => {})
   supervisor = supervise(
-    plan.map(([name, env]) => ({
+    started.map(([name, env]) => ({
       name,
       command: ['bun', `apps/${name}/src/index.ts`],
       env: { ...shared, ...env },

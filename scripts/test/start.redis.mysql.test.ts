@@ -149,4 +149,54 @@ describe('bun run start', () => {
       left: [],
     })
   }, 180_000)
+
+  it('runs checkout inside the gateway with CHECKOUT_IN_PROCESS=yes: orders go through, checkout still answers on its port, Ctrl-C stops all', async () => {
+    await using database = await testDatabase()
+    await using redis = await testRedis()
+    await using start = await startCommand({
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: redis.prefix,
+      CHECKOUT_IN_PROCESS: 'yes',
+    })
+    await waitFor(() => start.output().includes('Flash-sale shop is up.'), {
+      timeoutMs: 90_000,
+      what: 'every app up',
+    })
+    const gateway = `http://127.0.0.1:${start.ports.GATEWAY_PORT}`
+    const login = (await (
+      await fetch(`${gateway}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'buyer1@flash.local', password: 'buyer-password' }),
+      })
+    ).json()) as { accessToken: string }
+    const saleId = /"saleId":"([^"]+)"/.exec(start.output())?.[1]
+    const placed = await fetch(`${gateway}/orders`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${login.accessToken}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'start-in-process',
+      },
+      body: JSON.stringify({ saleId, quantity: 1 }),
+    })
+    const checkoutAnswers = await answersHealth(start.ports.CHECKOUT_PORT)
+    const checkoutProcess = start.appPid('checkout')
+    start.ctrlC()
+
+    expect({
+      placed: placed.status,
+      checkoutAnswers,
+      checkoutProcess,
+      code: await start.exited,
+      left: processesWith(`REDIS_PREFIX=${redis.prefix}`),
+    }).toEqual({
+      placed: 202,
+      checkoutAnswers: true,
+      checkoutProcess: undefined,
+      code: 0,
+      left: [],
+    })
+  }, 180_000)
 })

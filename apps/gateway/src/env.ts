@@ -12,7 +12,7 @@ export const env = readEnv(Bun.env, {
   /**
    * `yes` runs checkout inside the gateway's process (the single-machine
    * deployment): the gateway hands it requests without an HTTP hop, and it
-   * still listens at CHECKOUT_URL for the other apps. README "Deployments".
+   * still listens at CHECKOUT_URL for the other apps. README "Architecture", "Two deployments".
    */
   CHECKOUT_IN_PROCESS: { kind: 'bool', default: false },
   ...jwtVars,
