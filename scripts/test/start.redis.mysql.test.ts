@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import { readdirSync, readFileSync } from 'node:fs'
 import { freePort } from '@flash/devstack'
-import { testDatabase, testRedis, waitFor } from '@flash/testing'
+import { type TestRedis, testDatabase, testRedis, waitFor } from '@flash/testing'
 
 const repoRoot = new URL('../..', import.meta.url).pathname
 
@@ -98,19 +98,35 @@ async function answersHealth(port: number) {
   return response.ok
 }
 
-describe('bun run start', () => {
-  it('brings back an app killed with kill -9 while the rest keep serving, and Ctrl-C still stops every process with none restarted', async () => {
-    await using database = await testDatabase()
-    await using redis = await testRedis()
-    await using start = await startCommand({
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: redis.prefix,
-    })
+/** The command on a database of its own and `redis`'s prefix, once it says every app is up. */
+async function startUp(redis: TestRedis, env: Record<string, string> = {}) {
+  const database = await testDatabase()
+  const start = await startCommand({
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    ...env,
+  })
+  const stopped = async () => {
+    await start[Symbol.asyncDispose]()
+    await database[Symbol.asyncDispose]()
+  }
+  try {
     await waitFor(() => start.output().includes('Flash-sale shop is up.'), {
       timeoutMs: 90_000,
       what: 'every app up',
     })
+  } catch (error) {
+    await stopped()
+    throw error
+  }
+  return { ...start, [Symbol.asyncDispose]: stopped }
+}
+
+describe('bun run start', () => {
+  it('brings back an app killed with kill -9 while the rest keep serving, and Ctrl-C still stops every process with none restarted', async () => {
+    await using redis = await testRedis()
+    await using start = await startUp(redis)
     const killed = start.appPid('checkout')
     const gateway = start.appPid('gateway')
     if (killed === undefined) throw new Error(`no checkout process:\n${start.output()}`)
@@ -151,18 +167,8 @@ describe('bun run start', () => {
   }, 180_000)
 
   it('runs checkout inside the gateway with CHECKOUT_IN_PROCESS=yes: orders go through, checkout still answers on its port, Ctrl-C stops all', async () => {
-    await using database = await testDatabase()
     await using redis = await testRedis()
-    await using start = await startCommand({
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: redis.prefix,
-      CHECKOUT_IN_PROCESS: 'yes',
-    })
-    await waitFor(() => start.output().includes('Flash-sale shop is up.'), {
-      timeoutMs: 90_000,
-      what: 'every app up',
-    })
+    await using start = await startUp(redis, { CHECKOUT_IN_PROCESS: 'yes' })
     const gateway = `http://127.0.0.1:${start.ports.GATEWAY_PORT}`
     const login = (await (
       await fetch(`${gateway}/auth/login`, {

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import fc from 'fast-check'
-import {
-  ChunkedDecoder,
-  MalformedChunkedBody,
-} from '../src/modules/proxy/event-stream/chunked-decoder.ts'
+import { ChunkedDecoder, MalformedChunkedBody } from '../src/modules/proxy/http1/chunked-decoder.ts'
 
 const encoder = new TextEncoder()
 const bytes = (text: string) => encoder.encode(text)

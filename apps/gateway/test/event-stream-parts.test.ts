@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'bun:test'
+import { StreamSlots } from '../src/modules/proxy/event-stream/stream-slots.ts'
 import {
   MalformedResponseHead,
   parseResponseHead,
-} from '../src/modules/proxy/event-stream/response-head.ts'
-import { StreamSlots } from '../src/modules/proxy/event-stream/stream-slots.ts'
+} from '../src/modules/proxy/http1/response-head.ts'
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 

@@ -1,47 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { craftToken, testTokens } from '@flash/testing'
 import { createGatewayApp } from '../src/app.ts'
+import { startUpstream } from './support/stub-upstream.ts'
 
-/**
- * A real HTTP upstream that records what reached it and echoes it back;
- * `handle` is the same handler, for the gateway to call in its process.
- */
-function startEcho(name: string) {
-  const seen: { method: string; path: string; headers: Record<string, string>; body: string }[] = []
-  const handle = async (request: Request) => {
-    const url = new URL(request.url)
-    const entry = {
-      method: request.method,
-      path: `${url.pathname}${url.search}`,
-      headers: Object.fromEntries(request.headers),
-      body: await request.text(),
-    }
-    seen.push(entry)
-    return Response.json(
-      { upstream: name, ...entry },
-      { status: 201, headers: { 'x-upstream': name } },
-    )
-  }
-  let served = 0
-  const server = Bun.serve({
-    port: 0,
-    hostname: '127.0.0.1',
-    fetch: (request) => {
-      served++
-      return handle(request)
-    },
-  })
-  return {
-    server,
-    seen,
-    handle,
-    url: `http://127.0.0.1:${server.port}`,
-    /** Requests that reached it over HTTP. */
-    get served() {
-      return served
-    },
-  }
-}
+/** A stand-in app that echoes what reached it, under its name, with 201. */
+const startEcho = (name: string) =>
+  startUpstream((seen) =>
+    Response.json({ upstream: name, ...seen }, { status: 201, headers: { 'x-upstream': name } }),
+  )
 
 type Echo = {
   upstream: string
@@ -84,7 +50,7 @@ describe.each(['remote', 'in-process'] as const)('checkout %s', (deployment) => 
   })
   afterAll(async () => {
     await gateway.stop(true)
-    for (const echo of Object.values(echoes)) await echo.server.stop(true)
+    for (const echo of Object.values(echoes)) await echo[Symbol.asyncDispose]()
   })
 
   const buyer = async () =>
@@ -99,7 +65,7 @@ describe.each(['remote', 'in-process'] as const)('checkout %s', (deployment) => 
       expect(response.status).toBe(201)
       expect(echoes.checkout.seen.length).toBe(before + 1)
       // In its process, checkout's handler is called directly: nothing crosses its socket.
-      expect(echoes.checkout.served).toBe(deployment === 'remote' ? before + 1 : 0)
+      expect(echoes.checkout.calls()).toBe(deployment === 'remote' ? before + 1 : 0)
     })
 
     it('gives checkout its own credential, whatever the client sent, and the client in X-Forwarded-For', async () => {

@@ -9,8 +9,10 @@ export type StubUpstream = {
   url: string
   /** Every request that reached it, in order, with its whole body. */
   seen: SeenRequest[]
-  /** Requests that reached it, counted as their headers arrive (a body may never follow). */
+  /** Requests that reached it over HTTP, counted as their headers arrive (a body may never follow). */
   calls(): number
+  /** The same recording handler, for a gateway that runs the app in its process. */
+  handle(request: Request): Promise<Response>
   [Symbol.asyncDispose](): Promise<void>
 }
 
@@ -28,28 +30,32 @@ export function startUpstream(
 ): StubUpstream {
   const seen: SeenRequest[] = []
   let calls = 0
+  const handle = async (request: Request) => {
+    const url = new URL(request.url)
+    const entry = {
+      method: request.method,
+      path: `${url.pathname}${url.search}`,
+      headers: Object.fromEntries(request.headers),
+      body: await request.text(),
+    }
+    seen.push(entry)
+    return answer(entry, request)
+  }
   const server = Bun.serve({
     port: 0,
     hostname: '127.0.0.1',
     // Streams in these tests stay open far longer than Bun's default 10 s idle limit.
     idleTimeout: 0,
-    async fetch(request) {
+    fetch(request) {
       calls++
-      const url = new URL(request.url)
-      const entry = {
-        method: request.method,
-        path: `${url.pathname}${url.search}`,
-        headers: Object.fromEntries(request.headers),
-        body: await request.text(),
-      }
-      seen.push(entry)
-      return answer(entry, request)
+      return handle(request)
     },
   })
   return {
     url: `http://127.0.0.1:${server.port}`,
     seen,
     calls: () => calls,
+    handle,
     [Symbol.asyncDispose]: () => server.stop(true),
   }
 }

@@ -1,7 +1,7 @@
 import type { Socket } from 'bun'
-import { ChunkedDecoder } from './event-stream/chunked-decoder.ts'
 import { UpstreamClosed } from './event-stream/relay.ts'
-import { parseResponseHead } from './event-stream/response-head.ts'
+import { ChunkedDecoder } from './http1/chunked-decoder.ts'
+import { concat, parseResponseHead } from './http1/response-head.ts'
 
 export type PooledAnswer = { status: number; headers: Headers; body: Uint8Array | null }
 
@@ -365,14 +365,6 @@ function isComplete(framing: Framing | undefined): boolean {
     default:
       return false
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b.slice()
-  const out = new Uint8Array(a.byteLength + b.byteLength)
-  out.set(a)
-  out.set(b, a.byteLength)
-  return out
 }
 
 function join(pieces: Uint8Array[], bytes: number): Uint8Array {

@@ -1,6 +1,6 @@
 import type { Socket } from 'bun'
-import { ChunkedDecoder } from './chunked-decoder.ts'
-import { parseResponseHead } from './response-head.ts'
+import { ChunkedDecoder } from '../http1/chunked-decoder.ts'
+import { concat, parseResponseHead } from '../http1/response-head.ts'
 
 /** The client went away before the app answered: nothing the app did wrong. */
 export class ClientGone extends Error {
@@ -227,12 +227,4 @@ function requestHead(url: URL, target: string, headers: Headers): Uint8Array {
   // Bun's server never lets a line break into a header; the check keeps it so here.
   for (const [name, value] of headers) if (!/[\r\n]/.test(value)) text += `${name}: ${value}\r\n`
   return Buffer.from(`${text}connection: close\r\n\r\n`, 'latin1')
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b.slice()
-  const out = new Uint8Array(a.byteLength + b.byteLength)
-  out.set(a)
-  out.set(b, a.byteLength)
-  return out
 }

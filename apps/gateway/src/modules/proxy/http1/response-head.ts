@@ -47,3 +47,19 @@ export function parseResponseHead(received: Uint8Array): ResponseHead | null {
   }
   return { status: Number(status), headers, bodyStart: end + END.byteLength }
 }
+
+/**
+ * The bytes of an answer's head so far and the piece that just came: heads
+ * arrive in pieces, and the socket reuses the buffer it hands over, so the
+ * first piece is copied too.
+ *
+ * @example
+ * head = concat(head, bytes)
+ */
+export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b.slice()
+  const out = new Uint8Array(a.byteLength + b.byteLength)
+  out.set(a)
+  out.set(b, a.byteLength)
+  return out
+}
