@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './clock.ts'
+import { Deadlines } from './deadlines.ts'
 import { BreakerOpenError, CallTimeoutError } from './errors.ts'
 import { OutcomeWindow } from './window.ts'
 
@@ -60,7 +61,7 @@ export class CircuitBreaker {
   readonly #o: Required<Omit<BreakerOptions, 'slowCallDurationMs'>> & { slowCallDurationMs: number }
   readonly #window: OutcomeWindow
   readonly #listeners = new Set<(transition: Transition) => void>()
-  readonly #timers = new Set<unknown>()
+  readonly #deadlines: Deadlines
   #state: BreakerState = 'closed'
   #openedAt = 0
   #trialPermits = 0
@@ -85,6 +86,7 @@ export class CircuitBreaker {
       clock: options.clock ?? systemClock,
     }
     this.#window = new OutcomeWindow(this.#o.windowSize)
+    this.#deadlines = new Deadlines(this.#o.clock, timeoutMs)
   }
 
   /** The state now; an open breaker whose wait is over reads as half-open. */
@@ -142,8 +144,7 @@ export class CircuitBreaker {
   /** Clears every timer it holds and refuses further calls. */
   close(): void {
     this.#closed = true
-    for (const timer of this.#timers) this.#o.clock.clearTimeout(timer)
-    this.#timers.clear()
+    this.#deadlines.clear()
     this.#listeners.clear()
   }
 
@@ -208,22 +209,18 @@ export class CircuitBreaker {
   #withTimeout<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController()
     return new Promise<T>((resolve, reject) => {
-      const timer = this.#o.clock.setTimeout(() => {
-        this.#timers.delete(timer)
+      const deadline = this.#deadlines.add(() => {
         const error = new CallTimeoutError(this.name, this.#o.timeoutMs)
         controller.abort(error)
         reject(error)
-      }, this.#o.timeoutMs)
-      this.#timers.add(timer)
+      })
       call(controller.signal).then(
         (value) => {
-          this.#o.clock.clearTimeout(timer)
-          this.#timers.delete(timer)
+          deadline.settle()
           resolve(value)
         },
         (error) => {
-          this.#o.clock.clearTimeout(timer)
-          this.#timers.delete(timer)
+          deadline.settle()
           reject(error)
         },
       )

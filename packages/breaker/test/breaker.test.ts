@@ -211,4 +211,27 @@ describe('the circuit breaker', () => {
       notPermitted: 0,
     })
   })
+
+  it('keeps one timer for the deadlines of all its calls, not one per call', async () => {
+    const clock = new ManualClock()
+    let armed = 0
+    const breaker = new CircuitBreaker({
+      name: 'counted',
+      timeoutMs: 1_000,
+      clock: {
+        now: () => clock.now(),
+        setTimeout: (callback, ms) => {
+          armed++
+          return clock.setTimeout(callback, ms)
+        },
+        clearTimeout: (handle) => clock.clearTimeout(handle),
+      },
+    })
+    // 64 calls at a time, each waiting for a later turn, as requests to an app do.
+    const call = () => breaker.run(() => new Promise((resolve) => setImmediate(resolve)))
+    for (let round = 0; round < 50; round++) await Promise.all(Array.from({ length: 64 }, call))
+
+    expect(armed).toBeLessThanOrEqual(50)
+    expect(clock.pendingTimers).toBe(0)
+  })
 })
