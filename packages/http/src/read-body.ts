@@ -1,3 +1,5 @@
+import { type Deadline, Deadlines, systemClock } from '@flash/breaker'
+
 export type BodyLimits = {
   /** More bytes than this are refused as they arrive, never buffered. */
   maxBytes: number
@@ -46,11 +48,23 @@ export function readBody(request: Request, limits: BodyLimits): Promise<BodyRead
   return readCounted(stream, limits)
 }
 
+/** One queue and one timer per deadline length: a timer per request costs more than the read. */
+const deadlines = new Map<number, Deadlines>()
+
+function deadlineIn(timeoutMs: number, expire: () => void): Deadline {
+  let queue = deadlines.get(timeoutMs)
+  if (!queue) {
+    queue = new Deadlines(systemClock, timeoutMs)
+    deadlines.set(timeoutMs, queue)
+  }
+  return queue.add(expire)
+}
+
 function withDeadline(reading: Promise<BodyRead>, timeoutMs: number): Promise<BodyRead> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve({ outcome: 'timed_out' }), timeoutMs)
+    const deadline = deadlineIn(timeoutMs, () => resolve({ outcome: 'timed_out' }))
     reading.then((read) => {
-      clearTimeout(timer)
+      deadline.settle()
       resolve(read)
     })
   })
@@ -62,13 +76,13 @@ async function readCounted(
 ): Promise<BodyRead> {
   const reader = stream.getReader()
   let timedOut = false
-  const timer =
+  const deadline =
     limits.timeoutMs === undefined
       ? undefined
-      : setTimeout(() => {
+      : deadlineIn(limits.timeoutMs, () => {
           timedOut = true
           reader.cancel().catch(() => {})
-        }, limits.timeoutMs)
+        })
   const chunks: Uint8Array[] = []
   let size = 0
   try {
@@ -86,7 +100,7 @@ async function readCounted(
   } catch {
     return { outcome: timedOut ? 'timed_out' : 'client_gone' }
   } finally {
-    clearTimeout(timer)
+    deadline?.settle()
   }
   if (chunks.length === 1) return { outcome: 'read', bytes: chunks[0] as Uint8Array }
   return { outcome: 'read', bytes: Buffer.concat(chunks, size) }
