@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'bun:test'
+import { waitFor } from '@flash/testing'
 import { UpstreamClosed } from '../src/modules/proxy/event-stream/relay.ts'
 import { AnswerTooLarge, UpstreamPool } from '../src/modules/proxy/upstream-pool.ts'
 
@@ -43,7 +44,10 @@ function app(handle: (request: Request) => Response | Promise<Response>) {
  * Bun.serve never does: `close` ends the connection unanswered, and
  * `{ cut }` writes those bytes and closes.
  */
-function rawApp(answer: (request: string, index: number) => string | 'close' | { cut: string }) {
+function rawApp(
+  answer: (request: string, index: number) => string | 'close' | { cut: string },
+  onClose: () => void = () => {},
+) {
   let index = 0
   const server = Bun.listen<{ buffered: string }>({
     hostname: '127.0.0.1',
@@ -63,6 +67,7 @@ function rawApp(answer: (request: string, index: number) => string | 'close' | {
         else if (typeof reply === 'object') socket.end(reply.cut)
         else socket.write(reply)
       },
+      close: onClose,
     },
   })
   cleanup.push(() => server.stop(true))
@@ -227,5 +232,20 @@ describe('keep-alive connections to an app', () => {
     expect(connections.send('GET', '/', new Headers(), undefined, never())).rejects.toBeInstanceOf(
       UpstreamClosed,
     )
+  })
+
+  it('closes connections left idle, and opens a fresh one when needed again', async () => {
+    let closed = 0
+    const url = rawApp(
+      () => 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok',
+      () => closed++,
+    )
+    const connections = pool(url, { idleMs: 50 })
+    await Promise.all(
+      [1, 2, 3].map(() => connections.send('GET', '/', new Headers(), undefined, never())),
+    )
+    await waitFor(() => closed === 3, { timeoutMs: 5_000, what: 'the idle connections closed' })
+    const again = await connections.send('GET', '/', new Headers(), undefined, never())
+    expect({ closed, body: text(again.body) }).toEqual({ closed: 3, body: 'ok' })
   })
 })

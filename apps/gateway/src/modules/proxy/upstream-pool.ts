@@ -50,7 +50,8 @@ type Connection = {
   socket?: Socket<undefined>
   exchange?: Exchange
   unsent?: Uint8Array
-  idleTimer?: ReturnType<typeof setTimeout>
+  /** When it last went idle (performance.now()). */
+  idleSince: number
   closed: boolean
 }
 
@@ -78,6 +79,7 @@ export class UpstreamPool {
   readonly #idle: Connection[] = []
   readonly #waiting: ((connection: Connection | null) => void)[] = []
   #open = 0
+  #sweeper: ReturnType<typeof setTimeout> | undefined
 
   constructor(url: string, options: Partial<PoolOptions> = {}) {
     const parsed = new URL(url)
@@ -110,6 +112,8 @@ export class UpstreamPool {
 
   /** Closes every connection; requests in flight fail. */
   close(): void {
+    clearTimeout(this.#sweeper)
+    this.#sweeper = undefined
     for (const connection of this.#idle.splice(0)) this.#drop(connection)
     for (const waiter of this.#waiting.splice(0)) waiter(null)
   }
@@ -134,10 +138,7 @@ export class UpstreamPool {
 
   async #take(signal: AbortSignal): Promise<{ connection: Connection; reused: boolean }> {
     const idle = this.#idle.pop()
-    if (idle) {
-      clearTimeout(idle.idleTimer)
-      return { connection: idle, reused: idle.served > 0 }
-    }
+    if (idle) return { connection: idle, reused: idle.served > 0 }
     if (this.#open < this.#options.maxConnections)
       return { connection: this.#connect(), reused: false }
     const free = await new Promise<Connection | null>((resolve, reject) => {
@@ -159,7 +160,7 @@ export class UpstreamPool {
 
   #connect(): Connection {
     this.#open++
-    const connection: Connection = { served: 0, closed: false }
+    const connection: Connection = { served: 0, closed: false, idleSince: 0 }
     Bun.connect({
       hostname: this.#hostname,
       port: this.#port,
@@ -297,12 +298,27 @@ export class UpstreamPool {
       waiter(connection)
       return
     }
-    connection.idleTimer = setTimeout(() => {
-      const at = this.#idle.indexOf(connection)
-      if (at >= 0) this.#idle.splice(at, 1)
-      this.#drop(connection)
-    }, this.#options.idleMs)
+    connection.idleSince = performance.now()
     this.#idle.push(connection)
+    this.#sweepLater()
+  }
+
+  /**
+   * One timer for every idle connection (a timer per release would be one
+   * per request): idle connections are reused last-in first-out, so the
+   * ones at the bottom of the stack are the ones idle longest.
+   */
+  #sweepLater(): void {
+    if (this.#sweeper !== undefined) return
+    this.#sweeper = setTimeout(() => {
+      this.#sweeper = undefined
+      const cutoff = performance.now() - this.#options.idleMs
+      let stale = 0
+      while (stale < this.#idle.length && (this.#idle[stale] as Connection).idleSince <= cutoff)
+        stale++
+      for (const connection of this.#idle.splice(0, stale)) this.#drop(connection)
+      if (this.#idle.length > 0) this.#sweepLater()
+    }, this.#options.idleMs)
   }
 
   #closed(connection: Connection, error?: Error): void {
@@ -310,7 +326,6 @@ export class UpstreamPool {
     connection.exchange = undefined
     const wasOpen = !connection.closed
     connection.closed = true
-    clearTimeout(connection.idleTimer)
     const at = this.#idle.indexOf(connection)
     if (at >= 0) this.#idle.splice(at, 1)
     if (wasOpen) this.#forget()
@@ -328,7 +343,6 @@ export class UpstreamPool {
   #drop(connection: Connection): void {
     if (!connection.closed) {
       connection.closed = true
-      clearTimeout(connection.idleTimer)
       this.#forget()
     }
     connection.socket?.terminate()
