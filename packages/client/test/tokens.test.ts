@@ -45,7 +45,7 @@ describe('two tabs sharing one stored session', () => {
     }
     const tabs = [new Tokens(store, refresh), new Tokens(store, refresh)]
     const seen: (StoredSession | null)[][] = [[], []]
-    tabs.forEach((tab, i) => tab.onChange((session) => seen[i]?.push(session)))
+    for (const [i, tab] of tabs.entries()) tab.onChange((session) => seen[i]?.push(session))
 
     const tokens = await Promise.all(tabs.map((tab) => tab.forRequest()))
     expect({
