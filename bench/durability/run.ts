@@ -41,5 +41,8 @@ export async function runDurability(ctx: ScenarioContext): Promise<ScenarioResul
       }),
     )
   }
+  // The append-only files' writes still queued in the kernel would otherwise
+  // be flushed during the next scenario, on its CPU time.
+  Bun.spawnSync(['sync'])
   return results
 }
