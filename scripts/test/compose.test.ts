@@ -111,27 +111,20 @@ describe('compose.yaml', () => {
     expect([...images]).toEqual([JSON.stringify({ build: '.', image: 'flash-sale' })])
   })
 
-  it('checks the /ready of every app that serves HTTP, and the worker serves none', async () => {
+  it('checks the /ready of every app and of the worker (on its METRICS_PORT)', async () => {
     for (const [name, service] of apps) {
       const read = await settingsOf(name, service)
       expect(read).toMatchObject({ ok: true })
       if (!read.ok) continue
-      if (name === 'worker') {
-        expect({ name, healthcheck: service.healthcheck, port: read.settings.PORT }).toEqual({
-          name,
-          healthcheck: undefined,
-          port: undefined,
-        })
-        continue
-      }
       expect({ name, test: service.healthcheck?.test.slice(0, 3) }).toEqual({
         name,
         test: ['CMD', 'bun', '-e'],
       })
-      // The check reads the container's PORT: the one this app listens on.
-      expect({ name, port: read.settings.PORT, host: read.settings.HOST }).toEqual({
+      // The check reads the container's METRICS_PORT (the worker) or PORT: the one it listens on.
+      const listens = name === 'worker' ? read.settings.METRICS_PORT : read.settings.PORT
+      expect({ name, port: Number(listens), host: read.settings.HOST }).toEqual({
         name,
-        port: Number(service.environment?.PORT),
+        port: Number(service.environment?.METRICS_PORT ?? service.environment?.PORT),
         host: '0.0.0.0',
       })
     }
