@@ -47,6 +47,19 @@ describe.each([
     })
   })
 
+  it('serves checkout’s own /metrics at its address, with its reserve outcomes', async () => {
+    const { saleId } = await createSale(stack.db, stack.redis, stack.space, { quantity: 5 })
+    await order(await stack.headersFor('buyer', '/orders'), saleId, 'metrics-1')
+    const scrape = await fetch(`${stack.urls.checkout}/metrics`, {
+      headers: await stack.headersFor('service', '/metrics'),
+    })
+    const text = await scrape.text()
+    expect({
+      status: scrape.status,
+      placed: /checkout_reserve_outcomes_total\{[^}]*outcome="placed"[^}]*\} ([1-9]\d*)/.test(text),
+    }).toEqual({ status: 200, placed: true })
+  })
+
   it('refuses a logged-out token on the very next request to checkout', async () => {
     const { saleId } = await createSale(stack.db, stack.redis, stack.space, { quantity: 5 })
     // A buyer of its own: logout-all ends every session of the user.
