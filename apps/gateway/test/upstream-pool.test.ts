@@ -148,7 +148,8 @@ describe('keep-alive connections to an app', () => {
 
   it('never opens more connections than its limit; the rest wait their turn', async () => {
     const upstream = app(async () => {
-      await Bun.sleep(1)
+      // A turn of the event loop, so requests overlap as they would at an app doing work.
+      await new Promise((resolve) => setImmediate(resolve))
       return new Response('ok')
     })
     const connections = pool(upstream.url, { maxConnections: 4 })
@@ -212,9 +213,12 @@ describe('keep-alive connections to an app', () => {
 
   it('gives up at the signal and drops the connection; the next request gets a fresh one', async () => {
     let calls = 0
+    // The first request is held until the test ends: its answer never comes in time.
+    const held = Promise.withResolvers<void>()
+    cleanup.push(() => held.resolve())
     const upstream = app(async () => {
       calls++
-      if (calls === 1) await Bun.sleep(5_000)
+      if (calls === 1) await held.promise
       return new Response('late or not')
     })
     const connections = pool(upstream.url)
