@@ -1,4 +1,12 @@
-import { ConfigError, defaults, jwtVars, readEnv, refuseDevSecrets } from '@flash/config'
+import {
+  ConfigError,
+  databaseVars,
+  defaults,
+  jwtVars,
+  readEnv,
+  redisVars,
+  refuseDevSecrets,
+} from '@flash/config'
 import { DEV_PII_KEYS, type Keyring, parseKeyring } from './shared/pii/keyring.ts'
 import type { AuthRateLimits } from './shared/rate-limit.ts'
 
@@ -25,14 +33,8 @@ export function readServerEnv(source: Source = Bun.env) {
   const env = readEnv(source, {
     HOST: { kind: 'string', default: '127.0.0.1' },
     PORT: { kind: 'int', default: defaults.ports.auth, min: 0 },
-    DATABASE_URL: { kind: 'url', default: defaults.databaseUrl },
-    REDIS_URL: { kind: 'url', default: defaults.redisUrl },
-    REDIS_PREFIX: { kind: 'string', default: 'fs:' },
-    REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
-    /** `production` refuses the development secrets and a Redis without an append-only file. */
-    NODE_ENV: { kind: 'string', default: 'development' },
-    /** `yes` lets a production process run on a Redis without an append-only file (README "Durability"). */
-    REDIS_ALLOW_NO_AOF: { kind: 'bool', default: false },
+    ...redisVars,
+    ...databaseVars,
     ...jwtVars,
     ACCESS_TOKEN_TTL_SECONDS: { kind: 'int', default: defaults.accessTokenTtlSeconds, min: 60 },
     /** A login session ends when its refresh token has not been used for this long. */

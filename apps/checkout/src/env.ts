@@ -1,4 +1,12 @@
-import { ConfigError, defaults, jwtVars, readEnv, refuseDevSecrets } from '@flash/config'
+import {
+  ConfigError,
+  databaseVars,
+  defaults,
+  jwtVars,
+  readEnv,
+  redisVars,
+  refuseDevSecrets,
+} from '@flash/config'
 
 const DAY = 24 * 60 * 60
 const DEV_SERVICE_TOKEN = defaults.devServiceToken
@@ -17,14 +25,8 @@ export function readCheckoutEnv(source: Record<string, string | undefined>) {
   const env = readEnv(source, {
     HOST: { kind: 'string', default: '127.0.0.1' },
     PORT: { kind: 'int', default: defaults.ports.checkout, min: 0 },
-    REDIS_URL: { kind: 'url', default: defaults.redisUrl },
-    DATABASE_URL: { kind: 'url', default: defaults.databaseUrl },
-    REDIS_PREFIX: { kind: 'string', default: 'fs:' },
-    REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
-    /** `production` refuses the development secrets and a Redis without an append-only file. */
-    NODE_ENV: { kind: 'string', default: 'development' },
-    /** `yes` lets a production process run on a Redis without an append-only file (README "Durability"). */
-    REDIS_ALLOW_NO_AOF: { kind: 'bool', default: false },
+    ...redisVars,
+    ...databaseVars,
     ...jwtVars,
     MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
     IDEMPOTENCY_TTL_SECONDS: { kind: 'int', default: DAY, min: DAY },

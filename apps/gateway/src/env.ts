@@ -1,4 +1,4 @@
-import { defaults, jwtVars, readEnv, refuseDevSecrets } from '@flash/config'
+import { defaults, jwtVars, readEnv, redisVars, refuseDevSecrets } from '@flash/config'
 
 const local = (port: number) => `http://127.0.0.1:${port}`
 
@@ -28,13 +28,7 @@ export const env = readEnv(Bun.env, {
   EVENT_STREAMS_TOTAL: { kind: 'int', default: 1_000, min: 1 },
   BREAKER_OPEN_MS: { kind: 'int', default: 10_000, min: 1 },
   /** Where logout marks revoked tokens (the prefix and partitions the apps use). */
-  REDIS_URL: { kind: 'url', default: defaults.redisUrl },
-  REDIS_PREFIX: { kind: 'string', default: 'fs:' },
-  REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
-  /** `production` refuses the development secrets and a Redis without an append-only file. */
-  NODE_ENV: { kind: 'string', default: 'development' },
-  /** `yes` lets a production process run on a Redis without an append-only file (README "Durability"). */
-  REDIS_ALLOW_NO_AOF: { kind: 'bool', default: false },
+  ...redisVars,
 })
 
 refuseDevSecrets(env, Bun.env.NODE_ENV)

@@ -1,17 +1,18 @@
-import { ConfigError, defaults, readEnv, refuseDevSecrets } from '@flash/config'
+import {
+  ConfigError,
+  databaseVars,
+  defaults,
+  readEnv,
+  redisVars,
+  refuseDevSecrets,
+} from '@flash/config'
 
 const DAY = 24 * 60 * 60
 
 /** The only place the worker reads the environment. */
 export const env = readEnv(Bun.env, {
-  REDIS_URL: { kind: 'url', default: defaults.redisUrl },
-  DATABASE_URL: { kind: 'url', default: defaults.databaseUrl },
-  REDIS_PREFIX: { kind: 'string', default: 'fs:' },
-  REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
-  /** `production` refuses the development secrets and a Redis without an append-only file. */
-  NODE_ENV: { kind: 'string', default: 'development' },
-  /** `yes` lets a production process run on a Redis without an append-only file (README "Durability"). */
-  REDIS_ALLOW_NO_AOF: { kind: 'bool', default: false },
+  ...redisVars,
+  ...databaseVars,
   /** Stable per worker process: a restarted worker replays what it read and never acknowledged. */
   WORKER_NAME: { kind: 'string', default: 'worker-1' },
   ORDER_WRITER_BATCH: { kind: 'int', default: 500, min: 1 },
