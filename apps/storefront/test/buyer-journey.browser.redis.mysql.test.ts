@@ -73,7 +73,11 @@ describe('a new buyer in the storefront', () => {
 
     const orderId = await order.getAttribute('data-order')
     await page.getByRole('button', { name: 'Log out' }).click()
-    await page.getByRole('link', { name: 'Log in' }).waitFor()
+    // The order page offers a log-in link of its own once signed out: the header's is the one meant.
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Log in' })
+      .waitFor()
     await page.goto(`${base}/#/orders`)
     const afterLogout = await page.getByRole('main').textContent()
 

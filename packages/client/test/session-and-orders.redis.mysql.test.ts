@@ -66,10 +66,17 @@ describe('a buyer using the client', () => {
       keysSent: [purchase.key, purchase.key],
       answers: ['lost', 202],
     })
-    // Taken once: one unit gone, one order.
+    // Taken once: one unit gone, one order. The list is read from MySQL, where
+    // the worker stores the order shortly after the 202 (GET /orders/:id has it at once).
     const sale = (await client.catalog.sale(saleId))._unsafeUnwrap()
-    const orders = (await client.orders.list())._unsafeUnwrap()
-    expect({ remaining: sale.remaining, orders: orders.items.map((o) => o.id) }).toEqual({
+    const listed = await waitFor(
+      async () => {
+        const page = (await client.orders.list())._unsafeUnwrap()
+        return page.items.length > 0 && page.items.map((o) => o.id)
+      },
+      { what: 'the order in the list', timeoutMs: 15_000 },
+    )
+    expect({ remaining: sale.remaining, orders: listed }).toEqual({
       remaining: 4,
       orders: [orderId],
     })
