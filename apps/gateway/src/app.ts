@@ -3,7 +3,7 @@ import type { Identity, TokenVerifier } from '@flash/tokens'
 import { Elysia } from 'elysia'
 import { clockController } from './modules/clock.ts'
 import type { StreamLimits } from './modules/proxy/event-stream/stream-slots.ts'
-import type { InProcessApp } from './modules/proxy/forward.ts'
+import type { InProcessApps } from './modules/proxy/forward.ts'
 import { proxyController } from './modules/proxy/index.ts'
 import type { Upstreams } from './modules/proxy/routes.ts'
 import { storefrontController } from './modules/storefront.ts'
@@ -11,7 +11,7 @@ import { storefrontController } from './modules/storefront.ts'
 export type GatewayConfig = {
   upstreams: Upstreams
   /** Apps run in the gateway's process (see ProxyConfig.inProcess). */
-  inProcess?: { checkout?: InProcessApp }
+  inProcess?: InProcessApps
   tokens: TokenVerifier
   /** The gateway's proof to the apps that a request came through it (`x-service-token`). */
   serviceToken: string

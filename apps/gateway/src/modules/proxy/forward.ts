@@ -14,6 +14,9 @@ export type AppAnswer = {
 /** An app this process runs itself: the gateway hands it requests instead of sending them over HTTP. */
 export type InProcessApp = (request: Request) => Response | Promise<Response>
 
+/** The apps a gateway process may run itself: checkout, the hot path (CHECKOUT_IN_PROCESS). */
+export type InProcessApps = { checkout?: InProcessApp }
+
 /**
  * Where the gateway sends a request it has read whole (`body`): resolves
  * with the app's answer; `signal` (the breaker's) bounds the wait.

@@ -8,7 +8,7 @@ import { type StreamLimits, StreamSlots } from './event-stream/stream-slots.ts'
 import {
   type AppAnswer,
   httpUpstream,
-  type InProcessApp,
+  type InProcessApps,
   inProcessUpstream,
   type Upstream,
 } from './forward.ts'
@@ -22,7 +22,7 @@ export type ProxyConfig = {
    * requests go to their handler, through the same breaker, headers and body
    * limits as a request sent over HTTP.
    */
-  inProcess?: { checkout?: InProcessApp }
+  inProcess?: InProcessApps
   tokens: TokenVerifier
   /** How long an app has to answer a request the gateway has sent whole. */
   timeoutMs: number

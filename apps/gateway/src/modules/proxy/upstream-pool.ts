@@ -1,7 +1,7 @@
 import type { Socket } from 'bun'
 import { UpstreamClosed } from './event-stream/relay.ts'
-import { ChunkedDecoder } from './http1/chunked-decoder.ts'
-import { concat, parseResponseHead } from './http1/response-head.ts'
+import { type BodyFraming, framingOf, noBody } from './http1/body-framing.ts'
+import { concat, headerLines, parseResponseHead } from './http1/response-head.ts'
 
 export type PooledAnswer = { status: number; headers: Headers; body: Uint8Array | null }
 
@@ -30,19 +30,13 @@ type Exchange = {
   body: Uint8Array[]
   bodyBytes: number
   answer?: { status: number; headers: Headers }
-  framing?: Framing
+  framing?: BodyFraming
   /** Whether the connection may carry another request once this answer is in. */
   reusable: boolean
   received: boolean
   resolve: (answer: PooledAnswer) => void
   reject: (error: Error) => void
 }
-
-type Framing =
-  | { kind: 'none' }
-  | { kind: 'length'; remaining: number }
-  | { kind: 'chunked'; decoder: ChunkedDecoder }
-  | { kind: 'close' }
 
 type Connection = {
   /** Answers it has carried: a connection that carried one was found open by the next request. */
@@ -124,10 +118,9 @@ export class UpstreamPool {
     headers: Headers,
     body: Uint8Array | undefined,
   ): Uint8Array {
-    let head = `${method} ${target} HTTP/1.1\r\nhost: ${this.#host}\r\n`
-    // Bun's server never lets a line break into a header; the check keeps it so here.
-    for (const [name, value] of headers) if (!/[\r\n]/.test(value)) head += `${name}: ${value}\r\n`
-    head += `content-length: ${body?.byteLength ?? 0}\r\n\r\n`
+    const head =
+      `${method} ${target} HTTP/1.1\r\nhost: ${this.#host}\r\n${headerLines(headers)}` +
+      `content-length: ${body?.byteLength ?? 0}\r\n\r\n`
     const headBytes = Buffer.from(head, 'latin1')
     if (!body?.byteLength) return headBytes
     const out = new Uint8Array(headBytes.byteLength + body.byteLength)
@@ -215,7 +208,7 @@ export class UpstreamPool {
           reject(error)
         },
       }
-      if (method === 'HEAD') connection.exchange.framing = { kind: 'none' }
+      if (method === 'HEAD') connection.exchange.framing = noBody
       connection.unsent = request
       this.#flush(connection)
     })
@@ -252,7 +245,7 @@ export class UpstreamPool {
         exchange.answer = { status: head.status, headers: head.headers }
         exchange.reusable = !/\bclose\b/i.test(head.headers.get('connection') ?? '')
         exchange.framing ??= framingOf(head.status, head.headers)
-        if (exchange.framing.kind === 'close') exchange.reusable = false
+        if (exchange.framing.endsAtClose) exchange.reusable = false
         this.#takeBody(exchange, rest)
       } else this.#takeBody(exchange, bytes)
     } catch (error) {
@@ -261,24 +254,17 @@ export class UpstreamPool {
       exchange.reject(error as Error)
       return
     }
-    if (exchange.answer && isComplete(exchange.framing)) this.#finish(connection, exchange)
+    if (exchange.answer && exchange.framing?.complete) this.#finish(connection, exchange)
   }
 
   #takeBody(exchange: Exchange, bytes: Uint8Array): void {
-    const framing = exchange.framing
-    if (!framing || framing.kind === 'none' || bytes.byteLength === 0) return
-    let pieces: Uint8Array[]
-    if (framing.kind === 'length') {
-      const piece = bytes.subarray(0, framing.remaining)
-      framing.remaining -= piece.byteLength
-      pieces = [piece]
-    } else if (framing.kind === 'chunked') pieces = framing.decoder.push(bytes)
-    else pieces = [bytes]
-    for (const piece of pieces) {
+    if (!exchange.framing || bytes.byteLength === 0) return
+    // The pieces are copies: the socket reuses the buffer it hands over.
+    for (const piece of exchange.framing.take(bytes)) {
       exchange.bodyBytes += piece.byteLength
       if (exchange.bodyBytes > this.#options.maxAnswerBytes)
         throw new AnswerTooLarge(`the answer is over ${this.#options.maxAnswerBytes} bytes`)
-      exchange.body.push(piece.slice())
+      exchange.body.push(piece)
     }
   }
 
@@ -286,7 +272,7 @@ export class UpstreamPool {
     connection.exchange = undefined
     connection.served++
     const answer = exchange.answer as { status: number; headers: Headers }
-    const body = exchange.framing?.kind === 'none' ? null : join(exchange.body, exchange.bodyBytes)
+    const body = exchange.framing?.none ? null : join(exchange.body, exchange.bodyBytes)
     if (exchange.reusable) this.#release(connection)
     else this.#drop(connection)
     exchange.resolve({ status: answer.status, headers: answer.headers, body })
@@ -330,7 +316,7 @@ export class UpstreamPool {
     if (at >= 0) this.#idle.splice(at, 1)
     if (wasOpen) this.#forget()
     if (!exchange) return
-    if (exchange.answer && exchange.framing?.kind === 'close') this.#finish(connection, exchange)
+    if (exchange.answer && exchange.framing?.endsAtClose) this.#finish(connection, exchange)
     else if (error) exchange.reject(error)
     else
       exchange.reject(
@@ -358,28 +344,6 @@ export class UpstreamPool {
 
 /** No byte of the answer came back: on a reused connection, the app may never have read the request. */
 class ClosedBeforeAnswer extends UpstreamClosed {}
-
-function framingOf(status: number, headers: Headers): Framing {
-  if (status === 204 || status === 304) return { kind: 'none' }
-  if (/\bchunked\b/i.test(headers.get('transfer-encoding') ?? ''))
-    return { kind: 'chunked', decoder: new ChunkedDecoder() }
-  const length = headers.get('content-length')
-  if (length !== null && /^\d+$/.test(length)) return { kind: 'length', remaining: Number(length) }
-  return { kind: 'close' }
-}
-
-function isComplete(framing: Framing | undefined): boolean {
-  switch (framing?.kind) {
-    case 'none':
-      return true
-    case 'length':
-      return framing.remaining === 0
-    case 'chunked':
-      return framing.decoder.done
-    default:
-      return false
-  }
-}
 
 function join(pieces: Uint8Array[], bytes: number): Uint8Array {
   if (pieces.length === 1) return pieces[0] as Uint8Array

@@ -1,6 +1,6 @@
 import type { Socket } from 'bun'
-import { ChunkedDecoder } from '../http1/chunked-decoder.ts'
-import { concat, parseResponseHead } from '../http1/response-head.ts'
+import { type BodyFraming, framingOf } from '../http1/body-framing.ts'
+import { concat, headerLines, parseResponseHead } from '../http1/response-head.ts'
 
 /** The client went away before the app answered: nothing the app did wrong. */
 export class ClientGone extends Error {
@@ -178,53 +178,8 @@ export function relayEventStream(call: RelayCall): Promise<RelayedAnswer> {
   return answered.promise
 }
 
-/** How the answer's body ends (RFC 9112 §6.3), and its bytes as they arrive. */
-type BodyFraming = {
-  /** No body at all (204, 304). */
-  none: boolean
-  /** The body ends when the app closes the connection. */
-  endsAtClose: boolean
-  complete: boolean
-  take(bytes: Uint8Array): Uint8Array[]
-}
-
-function framingOf(status: number, headers: Headers): BodyFraming {
-  if (status === 204 || status === 304 || (status >= 100 && status < 200))
-    return { none: true, endsAtClose: false, complete: true, take: () => [] }
-  if (/\bchunked\b/i.test(headers.get('transfer-encoding') ?? '')) {
-    const decoder = new ChunkedDecoder()
-    return {
-      none: false,
-      endsAtClose: false,
-      get complete() {
-        return decoder.done
-      },
-      take: (bytes) => decoder.push(bytes),
-    }
-  }
-  const length = headers.get('content-length')
-  if (length !== null && /^\d+$/.test(length)) {
-    let remaining = Number(length)
-    return {
-      none: false,
-      endsAtClose: false,
-      get complete() {
-        return remaining === 0
-      },
-      take(bytes) {
-        const piece = bytes.slice(0, remaining)
-        remaining -= piece.byteLength
-        return [piece]
-      },
-    }
-  }
-  return { none: false, endsAtClose: true, complete: false, take: (bytes) => [bytes.slice()] }
-}
-
 /** The request line and headers, with a `Connection: close` that gives the stream its own connection. */
 function requestHead(url: URL, target: string, headers: Headers): Uint8Array {
-  let text = `GET ${target} HTTP/1.1\r\nhost: ${url.host}\r\n`
-  // Bun's server never lets a line break into a header; the check keeps it so here.
-  for (const [name, value] of headers) if (!/[\r\n]/.test(value)) text += `${name}: ${value}\r\n`
-  return Buffer.from(`${text}connection: close\r\n\r\n`, 'latin1')
+  const text = `GET ${target} HTTP/1.1\r\nhost: ${url.host}\r\n`
+  return Buffer.from(`${text}${headerLines(headers)}connection: close\r\n\r\n`, 'latin1')
 }

@@ -63,3 +63,16 @@ export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(b, a.byteLength)
   return out
 }
+
+/**
+ * Request headers as HTTP/1.1 lines. Bun's server never lets a line break
+ * into a header; the check keeps it so for whatever else built them.
+ *
+ * @example
+ * `GET / HTTP/1.1\r\nhost: ${host}\r\n${headerLines(headers)}\r\n`
+ */
+export function headerLines(headers: Headers): string {
+  let lines = ''
+  for (const [name, value] of headers) if (!/[\r\n]/.test(value)) lines += `${name}: ${value}\r\n`
+  return lines
+}
