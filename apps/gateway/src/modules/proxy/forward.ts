@@ -72,6 +72,8 @@ export function httpUpstream(base: string): Upstream {
 export function inProcessUpstream(base: string, app: InProcessApp): Upstream {
   return {
     async send(method, target, headers, body) {
+      // As over HTTP, the length frames the body: without it the app would read it as a stream.
+      if (body) headers.set('content-length', String(body.byteLength))
       const response = await app(new Request(`${base}${target}`, { method, headers, body }))
       return { status: response.status, headers: response.headers, body: null, inProcess: response }
     },
