@@ -40,7 +40,7 @@ const app = createAuthApp({
   maxBodyBytes: env.MAX_BODY_BYTES,
 })
 
-serve(app, {
+await serve(app, {
   name: 'auth',
   port: env.PORT,
   host: env.HOST,

@@ -23,7 +23,7 @@ const app = createCatalogApp({
   saleEvents: { pollMs: env.SALE_EVENTS_POLL_MS, heartbeatMs: env.SALE_EVENTS_HEARTBEAT_MS },
 })
 
-serve(app, {
+await serve(app, {
   name: 'catalog',
   port: env.PORT,
   host: env.HOST,

@@ -3,6 +3,7 @@ import {
   databaseVars,
   defaults,
   jwtVars,
+  portGroupVars,
   readEnv,
   redisVars,
   refuseDevSecrets,
@@ -28,6 +29,7 @@ export function readCheckoutEnv(source: Record<string, string | undefined>) {
     ...redisVars,
     ...databaseVars,
     ...jwtVars,
+    ...portGroupVars,
     MAX_BODY_BYTES: { kind: 'int', default: defaults.maxBodyBytes, min: 256 },
     IDEMPOTENCY_TTL_SECONDS: { kind: 'int', default: DAY, min: DAY },
     /** How long an order's live state stays in Redis while it can still change. */

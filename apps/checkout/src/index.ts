@@ -4,4 +4,10 @@ import { openCheckout } from './open.ts'
 
 const env = readCheckoutEnv(Bun.env)
 const { app, close } = await openCheckout(env)
-serve(app, { name: 'checkout', port: env.PORT, host: env.HOST, onStop: close })
+await serve(app, {
+  name: 'checkout',
+  port: env.PORT,
+  host: env.HOST,
+  onStop: close,
+  reusePort: env.REUSE_PORT_GROUP ? { group: env.REUSE_PORT_GROUP } : undefined,
+})

@@ -19,7 +19,7 @@ export type OpenCheckout = {
  *
  * @example
  * const { app, close } = await openCheckout(readCheckoutEnv(Bun.env))
- * serve(app, { name: 'checkout', port: env.PORT, host: env.HOST, onStop: close })
+ * await serve(app, { name: 'checkout', port: env.PORT, host: env.HOST, onStop: close })
  */
 export async function openCheckout(
   env: CheckoutEnv,

@@ -1,4 +1,11 @@
-import { defaults, jwtVars, readEnv, redisVars, refuseDevSecrets } from '@flash/config'
+import {
+  defaults,
+  jwtVars,
+  portGroupVars,
+  readEnv,
+  redisVars,
+  refuseDevSecrets,
+} from '@flash/config'
 
 const local = (port: number) => `http://127.0.0.1:${port}`
 
@@ -29,6 +36,7 @@ export const env = readEnv(Bun.env, {
   BREAKER_OPEN_MS: { kind: 'int', default: 10_000, min: 1 },
   /** Where logout marks revoked tokens (the prefix and partitions the apps use). */
   ...redisVars,
+  ...portGroupVars,
 })
 
 refuseDevSecrets(env, Bun.env.NODE_ENV)

@@ -27,10 +27,11 @@ const app = createGatewayApp({
   isRevoked: (identity) => isRevoked(redis, space, identity),
 })
 
-serve(app, {
+await serve(app, {
   name: 'gateway',
   port: env.PORT,
   host: env.HOST,
+  reusePort: env.REUSE_PORT_GROUP ? { group: env.REUSE_PORT_GROUP } : undefined,
   beforeStop: () => app.decorator.endEventStreams(),
   onStop: async () => {
     app.decorator.closeUpstreams()
@@ -53,12 +54,14 @@ async function serveCheckoutHere(
   const at = new URL(env.CHECKOUT_URL)
   const checkoutEnv = readCheckoutEnv({ ...Bun.env, HOST: at.hostname, PORT: at.port || '80' })
   const { app, close } = await openCheckout(checkoutEnv, tokens)
-  const served = serve(app, {
+  // With several gateways, each runs its checkout on the same port: they share it as a group.
+  const served = await serve(app, {
     name: 'checkout',
     port: checkoutEnv.PORT,
     host: checkoutEnv.HOST,
     onStop: close,
     signals: false,
+    reusePort: checkoutEnv.REUSE_PORT_GROUP ? { group: checkoutEnv.REUSE_PORT_GROUP } : undefined,
   })
   return { served, inProcess: { checkout: (request) => app.fetch(request) } }
 }

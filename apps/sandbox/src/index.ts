@@ -16,7 +16,7 @@ const app = createSandboxApp({
   maxBodyBytes: env.MAX_BODY_BYTES,
 })
 
-serve(app, {
+await serve(app, {
   name: 'sandbox',
   port: env.PORT,
   host: env.HOST,

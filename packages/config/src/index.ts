@@ -1,5 +1,6 @@
 export { defaults } from './defaults.ts'
 export { refuseDevSecrets } from './dev-secrets.ts'
 export { jwtSettings, jwtVars } from './jwt.ts'
+export { portGroupVars } from './port-group-vars.ts'
 export { ConfigError, type EnvSpec, type EnvValues, readEnv } from './read-env.ts'
 export { databaseVars, redisVars } from './store-vars.ts'

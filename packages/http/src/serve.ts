@@ -1,4 +1,5 @@
 import type { AnyElysia } from 'elysia'
+import { PORT_GROUP_PATH, type PortGroupAnswer, whoHoldsPort } from './port-group.ts'
 import { stopOnSignals } from './stop-on-signals.ts'
 
 export type ServeOptions = {
@@ -24,6 +25,17 @@ export type ServeOptions = {
    * per signal, in order.
    */
   signals?: boolean
+  /**
+   * Share the port with the other processes of the same service and
+   * `group` (SO_REUSEPORT: the kernel spreads connections among them).
+   * `bun run start` draws a group id per run and passes it as
+   * REUSE_PORT_GROUP. Before listening the process asks the port's
+   * `GET /health/group` (which it then answers itself): it listens only if
+   * the port is free or held by its own service and group, and otherwise
+   * exits with 1 saying who holds it. Unset, a taken port is refused by the
+   * system, and the process exits with 1 saying so too.
+   */
+  reusePort?: { group: string }
   log?: (line: string) => void
 }
 
@@ -42,10 +54,13 @@ export type Served = {
  * Starts an app the way every app's `index.ts` does: listens, prints
  * `<name> listening on http://host:port`, and stops on SIGINT or SIGTERM
  * (see `stopOnSignals`: the first signal drains and exits with 0, the same
- * signal again exits at once with 1).
+ * signal again exits at once with 1). A port it may not have (taken by
+ * another program, or by another group with `reusePort`) ends the process
+ * with 1 and one line saying which port and who holds it: a process
+ * without its port has nothing to do, and its supervisor logs the exit.
  *
  * @example
- * serve(createCheckoutApp(config), {
+ * await serve(createCheckoutApp(config), {
  *   name: 'checkout',
  *   port: env.PORT,
  *   host: env.HOST,
@@ -55,18 +70,46 @@ export type Served = {
  *   },
  * })
  */
-export function serve(app: AnyElysia, options: ServeOptions): Served {
+export async function serve(app: AnyElysia, options: ServeOptions): Promise<Served> {
   const log = options.log ?? ((line: string) => console.log(line))
+  const refuse = (reason: string): never => {
+    console.error(`${options.name} cannot listen on ${options.host}:${options.port}: ${reason}`)
+    return process.exit(1)
+  }
+  const group = options.reusePort?.group
+  if (group !== undefined) {
+    const own: PortGroupAnswer = { service: options.name, group }
+    app.get(PORT_GROUP_PATH, () => own)
+    // Port 0 is a new port each time: there is nothing to share or to ask.
+    const holder =
+      options.port === 0
+        ? { kind: 'free' as const }
+        : await whoHoldsPort(options.host, options.port, own)
+    if (holder.kind === 'other')
+      return refuse(
+        `the port is held by ${holder.what}; only ${options.name} processes of group "${group}" may share it`,
+      )
+  }
   // Elysia finds a request's path by skipping 11 characters of its URL
   // (`http://a.bc`) unless told otherwise: with `Host: x` that skips into the
   // path, and `/ab/orders` is routed as `/orders`. Read at compile time, by
   // the app that listens (not by plugins), so it is set here.
   app.config.handler = { ...app.config.handler, standardHostname: false }
-  app.listen({
-    port: options.port,
-    hostname: options.host,
-    maxRequestBodySize: options.maxRequestBodySize ?? Number.POSITIVE_INFINITY,
-  })
+  try {
+    app.listen({
+      port: options.port,
+      hostname: options.host,
+      maxRequestBodySize: options.maxRequestBodySize ?? Number.POSITIVE_INFINITY,
+      reusePort: group !== undefined,
+    })
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error
+    return refuse(
+      group === undefined
+        ? 'the port is already in use by another program (another `bun run start`, or this service already running?)'
+        : 'the port is held by a program that does not share it (no SO_REUSEPORT)',
+    )
+  }
   const url = `http://${options.host}:${app.server?.port}`
   log(`${options.name} listening on ${url}`)
 

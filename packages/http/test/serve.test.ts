@@ -8,7 +8,7 @@ const app = () =>
 describe('serve', () => {
   it('listens on the port the system chose, says where, and answers', async () => {
     const lines: string[] = []
-    const served = serve(app(), {
+    const served = await serve(app(), {
       name: 'test',
       port: 0,
       host: '127.0.0.1',
@@ -29,7 +29,7 @@ describe('serve', () => {
   it('stops as a signal would: ends streams, stops the app, then closes what it used', async () => {
     const steps: string[] = []
     const listeners = process.listenerCount('SIGTERM')
-    const served = serve(app(), {
+    const served = await serve(app(), {
       name: 'test',
       port: 0,
       host: '127.0.0.1',

@@ -29,5 +29,13 @@ const app = new Elysia({ normalize: false })
     body: t.Object({ text: t.String() }),
   })
   .get('/internal/users/:id/orders', ({ params }) => ({ route: 'internal', id: params.id }))
+  // Which process of a port group answered.
+  .get('/pid', () => ({ pid: process.pid }))
 
-serve(app, { name: 'served', port: Number(Bun.env.PORT), host: Bun.env.HOST ?? '127.0.0.1' })
+const group = Bun.env.REUSE_PORT_GROUP
+await serve(app, {
+  name: Bun.env.SERVICE_NAME || 'served',
+  port: Number(Bun.env.PORT),
+  host: Bun.env.HOST ?? '127.0.0.1',
+  reusePort: group ? { group } : undefined,
+})
