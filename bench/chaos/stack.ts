@@ -33,9 +33,9 @@ export const paymentTimeoutMs = 1_000
 
 /**
  * The campaign's own system: private Redis and MariaDB, the sandbox, auth,
- * catalog, two checkout processes sharing one port (Elysia listens with
- * `reusePort`, so the kernel spreads connections over both and the gateway's
- * single CHECKOUT_URL reaches whichever is alive), the gateway, and two
+ * catalog, two checkout processes sharing one port (one port group,
+ * REUSE_PORT_GROUP, so the kernel spreads connections over both and the
+ * gateway's single CHECKOUT_URL reaches whichever is alive), the gateway, and two
  * workers with distinct names.
  *
  * @example
@@ -158,6 +158,8 @@ export async function startStack(input: {
       },
       sandboxUrl,
     )
+    // The two checkouts are one port group: each joins the port only beside the other.
+    const checkoutEnv = { PORT: portOf(checkoutUrl), REUSE_PORT_GROUP: crypto.randomUUID() }
     const worker = (name: string) =>
       app(name, 'worker', {
         ...workerTimings,
@@ -168,8 +170,8 @@ export async function startStack(input: {
     const apps: Record<KillableApp, Managed> = {
       auth: app('auth', 'auth', { PORT: portOf(authUrl) }, authUrl),
       catalog: app('catalog', 'catalog', { PORT: portOf(catalogUrl) }, catalogUrl),
-      'checkout-1': app('checkout-1', 'checkout', { PORT: portOf(checkoutUrl) }, checkoutUrl),
-      'checkout-2': app('checkout-2', 'checkout', { PORT: portOf(checkoutUrl) }, checkoutUrl),
+      'checkout-1': app('checkout-1', 'checkout', checkoutEnv, checkoutUrl),
+      'checkout-2': app('checkout-2', 'checkout', checkoutEnv, checkoutUrl),
       gateway: app(
         'gateway',
         'gateway',
