@@ -2,6 +2,7 @@ import {
   ConfigError,
   databaseVars,
   defaults,
+  portGroupVars,
   readEnv,
   redisVars,
   refuseDevSecrets,
@@ -15,6 +16,17 @@ export const env = readEnv(Bun.env, {
   ...databaseVars,
   /** Stable per worker process: a restarted worker replays what it read and never acknowledged. */
   WORKER_NAME: { kind: 'string', default: 'worker-1' },
+  /**
+   * This worker's place among WORKER_COUNT workers (1-based): it consumes the
+   * partitions p with p mod WORKER_COUNT = WORKER_INDEX - 1 (all of them with
+   * the defaults, 1 of 1). README "Several processes on one machine".
+   */
+  WORKER_INDEX: { kind: 'int', default: 1, min: 1 },
+  WORKER_COUNT: { kind: 'int', default: 1, min: 1 },
+  /** Work waiting this long in a partition this worker does not consume makes it consume that one too. */
+  WORKER_ADOPT_AFTER_MS: { kind: 'int', default: 30_000, min: 1 },
+  /** How often this worker looks at the partitions it does not consume. */
+  WORKER_ADOPT_EVERY_MS: { kind: 'int', default: 5_000, min: 10 },
   ORDER_WRITER_BATCH: { kind: 'int', default: 500, min: 1 },
   /**
    * Payments charged side by side per batch. A batch waits on its slowest charge, so small
@@ -62,7 +74,13 @@ export const env = readEnv(Bun.env, {
   HOST: { kind: 'string', default: '127.0.0.1' },
   /** What Prometheus presents to `/metrics` as a bearer token, as to every app. */
   SERVICE_TOKEN: { kind: 'string', default: defaults.devServiceToken },
+  /** Several workers of one `bun run start` share METRICS_PORT as a port group. */
+  ...portGroupVars,
 })
+if (env.WORKER_INDEX > env.WORKER_COUNT)
+  throw new ConfigError(
+    `WORKER_INDEX must be between 1 and WORKER_COUNT (${env.WORKER_COUNT}), got ${env.WORKER_INDEX}`,
+  )
 
 /** The port `/metrics` is served on, or undefined when METRICS_PORT is off. */
 export const metricsPort = parseMetricsPort(env.METRICS_PORT)

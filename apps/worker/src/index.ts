@@ -1,11 +1,13 @@
 import { CircuitBreaker } from '@flash/breaker'
 import { connectDb } from '@flash/db/client'
-import { stopOnSignals } from '@flash/http'
+import { serve, stopOnSignals } from '@flash/http'
 import { connectRedis, keySpace, loadScripts, requireDurableRedis, streamKey } from '@flash/redis'
 import { Resend } from 'resend'
 import type { WorkerContext } from './context.ts'
 import { env, metricsPort } from './env.ts'
 import { metricsApp } from './metrics.ts'
+import { watchOtherPartitions } from './partitions/adopt.ts'
+import { homePartitions } from './partitions/share.ts'
 import { paymentProvider } from './payment-provider.ts'
 import { watchRedis } from './recovery/watch.ts'
 import { startSchedules } from './schedules.ts'
@@ -55,9 +57,11 @@ const crash = (point: string) => () => {
   }
 }
 
+const home = homePartitions(env.WORKER_INDEX, env.WORKER_COUNT, env.REDIS_PARTITIONS)
 const worker = startWorker({
   ...ctx,
   name: env.WORKER_NAME,
+  partitions: home,
   orderWriterBatch: env.ORDER_WRITER_BATCH,
   paymentBatch: env.PAYMENT_BATCH,
   paymentConcurrency: env.PAYMENT_CONCURRENCY,
@@ -83,27 +87,41 @@ const schedules =
         paymentTimeoutMs: env.UNPAID_ORDER_TIMEOUT_SECONDS * 1000,
         rollbacksStream: streamKey(ctx.space, 0, 'rollbacks'),
       })
+// A partition whose own worker stays down (or falls far behind) is not left stranded.
+const adoption = watchOtherPartitions(ctx, {
+  home,
+  afterMs: env.WORKER_ADOPT_AFTER_MS,
+  everyMs: env.WORKER_ADOPT_EVERY_MS,
+  adopt: (partition) => worker.consume(partition),
+})
 console.log(
-  `worker ${env.WORKER_NAME} consuming (partitions: ${env.REDIS_PARTITIONS}, schedules: ${env.SCHEDULES})`,
+  `worker ${env.WORKER_NAME} consuming (partitions: ${home.join(',')} of ${env.REDIS_PARTITIONS}, worker ${env.WORKER_INDEX} of ${env.WORKER_COUNT}, schedules: ${env.SCHEDULES})`,
 )
 const metrics =
   metricsPort === undefined
     ? undefined
-    : metricsApp({
-        redis,
-        space: ctx.space,
-        breakers: [paymentBreaker],
-        serviceToken: env.SERVICE_TOKEN,
-      }).listen({ port: metricsPort, hostname: env.HOST })
-if (metrics)
-  console.log(
-    `worker ${env.WORKER_NAME} serving /metrics on http://${env.HOST}:${metrics.server?.port}`,
-  )
+    : await serve(
+        metricsApp({
+          redis,
+          space: ctx.space,
+          breakers: [paymentBreaker],
+          serviceToken: env.SERVICE_TOKEN,
+        }),
+        {
+          name: 'worker',
+          port: metricsPort,
+          host: env.HOST,
+          // This process's own stop below stops it, in order.
+          signals: false,
+          reusePort: env.REUSE_PORT_GROUP ? { group: env.REUSE_PORT_GROUP } : undefined,
+        },
+      )
 
 stopOnSignals(`worker ${env.WORKER_NAME}`, async () => {
   console.log(`worker ${env.WORKER_NAME} stopping: finishing the batches in hand`)
   schedules.stop()
   await metrics?.stop()
+  await adoption.stop()
   await recovery.stop()
   paymentBreaker.close()
   await worker.stop()

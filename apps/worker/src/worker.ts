@@ -13,6 +13,8 @@ import type { PaymentProvider } from './payment-provider.ts'
 
 export type WorkerConfig = WorkerContext & {
   name: string
+  /** The partitions to consume from the start (all of them when unset); `consume` adds more. */
+  partitions?: readonly number[]
   orderWriterBatch: number
   paymentBatch?: number
   /** Charges in flight at once within a payment batch. */
@@ -25,8 +27,11 @@ export type WorkerConfig = WorkerContext & {
   hooks?: ConsumerOptions<unknown>['hooks']
 }
 
+/** A running worker: `consume` starts its consumers on one more partition (adoption). */
+export type RunningWorker = { consume: (partition: number) => void; stop: () => Promise<void> }
+
 /**
- * Starts every consumer of this worker on every partition:
+ * Starts every consumer of this worker on each of its partitions:
  *
  *   orders ──▶ order-writer (MySQL) ──▶ payments ──▶ payment ──▶ refunds (a late charge)
  *                               ├──▶ refunds ──▶ refund (provider) ──▶ emails (refunded)
@@ -35,13 +40,18 @@ export type WorkerConfig = WorkerContext & {
  *   payment timeout (schedule) ──▶ rollbacks ──▶ rollback
  *
  * @example
- * const worker = startWorker({ redis, db, space, log, name: 'worker-1', ... })
+ * const worker = startWorker({ redis, db, space, log, name: 'worker-1', partitions: [0, 2], ... })
+ * worker.consume(1) // partition 1's worker is gone
  * await worker.stop()
  */
-export function startWorker(config: WorkerConfig): { stop: () => Promise<void> } {
+export function startWorker(config: WorkerConfig): RunningWorker {
   const ctx: WorkerContext = config
   const consumers: Consumer[] = []
-  for (let partition = 0; partition < config.space.partitions; partition++) {
+  const consumed = new Set<number>()
+  let stopping = false
+  const consume = (partition: number) => {
+    if (stopping || consumed.has(partition)) return
+    consumed.add(partition)
     const stream = (name: string) => streamKey(config.space, partition, name)
     const common = {
       consumer: config.name,
@@ -85,5 +95,15 @@ export function startWorker(config: WorkerConfig): { stop: () => Promise<void> }
       }),
     )
   }
-  return { stop: () => Promise.all(consumers.map((c) => c.stop())).then(() => undefined) }
+  const partitions =
+    config.partitions ??
+    Array.from({ length: config.space.partitions }, (_, partition) => partition)
+  for (const partition of partitions) consume(partition)
+  return {
+    consume,
+    stop: () => {
+      stopping = true
+      return Promise.all(consumers.map((c) => c.stop())).then(() => undefined)
+    },
+  }
 }

@@ -18,3 +18,4 @@ export { ensureGroup, JSON_FIELD, jsonEntry, type StreamEntry, toEntries } from 
 export { failuresKey } from './failures.ts'
 export { type StreamStats, streamStats } from './stats.ts'
 export { trimAcknowledged } from './trim.ts'
+export { waitedLongerThan } from './waiting.ts'
