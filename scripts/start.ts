@@ -3,13 +3,17 @@
  * and MySQL, migrates, seeds an admin, demo buyers and a live flash sale,
  * starts every app as its own process and prints how to place an order.
  * With CHECKOUT_IN_PROCESS=yes checkout runs inside the gateway's process
- * instead (README, "Two deployments").
+ * instead (README, "Two deployments"). CHECKOUT_PROCESSES, GATEWAY_PROCESSES
+ * and WORKER_PROCESSES run several of those on one port each: the processes
+ * of a service share it as one port group (REUSE_PORT_GROUP, drawn for this
+ * run), and workers split the partitions (WORKER_INDEX of WORKER_COUNT).
  * An app that ends (a crash, kill -9, a port taken) is restarted with a
  * backoff while the others keep serving; Ctrl-C (or SIGTERM) stops everything
  * it started and restarts nothing.
  */
 import { defaults } from '@flash/config'
 import { migrateDb } from '@flash/db/client'
+import { processNames, readProcessCounts } from './lib/process-counts.ts'
 import { runToEnd, waitUntilUp } from './lib/processes.ts'
 import { findOrStartServices, migrationsFolder } from './lib/services.ts'
 import { type Supervisor, supervise } from './lib/supervisor.ts'
@@ -23,6 +27,7 @@ const ports = {
   worker: Number(Bun.env.WORKER_PORT ?? defaults.ports.worker),
 }
 
+const counts = readCountsOrExit()
 await refuseTakenPorts(Object.values(ports))
 const services = await findOrStartServices((line) => console.log(`[services] ${line}`))
 const shared = { REDIS_URL: services.redisUrl, DATABASE_URL: services.databaseUrl }
@@ -52,40 +57,53 @@ try {
   const urls = Object.fromEntries(
     Object.entries(ports).map(([name, port]) => [name, `http://127.0.0.1:${port}`]),
   ) as Record<keyof typeof ports, string>
-  const plan: [string, Record<string, string>][] = [
-    ['sandbox', { PORT: String(ports.sandbox) }],
-    ['auth', { PORT: String(ports.auth), CHECKOUT_URL: `http://127.0.0.1:${ports.checkout}` }],
-    ['catalog', { PORT: String(ports.catalog) }],
-    ['checkout', { PORT: String(ports.checkout) }],
+  // The processes of one service share its port only with each other, and
+  // only within this run: a port held by anything else stops them (serve()).
+  const REUSE_PORT_GROUP = crypto.randomUUID()
+  const plan: [string, Record<string, string>[]][] = [
+    ['sandbox', [{ PORT: String(ports.sandbox) }]],
+    ['auth', [{ PORT: String(ports.auth), CHECKOUT_URL: `http://127.0.0.1:${ports.checkout}` }]],
+    ['catalog', [{ PORT: String(ports.catalog) }]],
+    [
+      'checkout',
+      checkoutInProcess ? [] : times(counts.checkout, () => ({ PORT: String(ports.checkout) })),
+    ],
     [
       'worker',
-      {
+      times(counts.worker, (index) => ({
+        WORKER_NAME: `worker-${index}`,
+        WORKER_INDEX: String(index),
+        WORKER_COUNT: String(counts.worker),
+        // The schedules are deployment-wide: one worker runs them (README, "Several processes").
+        SCHEDULES: index === 1 ? (Bun.env.SCHEDULES ?? 'on') : 'off',
         PAYMENT_URL: urls.sandbox,
         RESEND_BASE_URL: urls.sandbox,
         METRICS_PORT: String(ports.worker),
-      },
+      })),
     ],
     [
       'gateway',
-      {
+      times(counts.gateway, () => ({
         PORT: String(ports.gateway),
         AUTH_URL: urls.auth,
         CATALOG_URL: urls.catalog,
         CHECKOUT_URL: urls.checkout,
         CHECKOUT_IN_PROCESS: checkoutInProcess ? 'yes' : 'no',
-      },
+      })),
     ],
   ]
-  const started = checkoutInProcess ? plan.filter(([name]) => name !== 'checkout') : plan
   // Ctrl-C came during the seeding: stopAll is on its way to exit, and apps
   // started now would be left behind.
   if (stopping) await new Promise(() => {})
   supervisor = supervise(
-    started.map(([name, env]) => ({
-      name,
-      command: ['bun', `apps/${name}/src/index.ts`],
-      env: { ...shared, ...env },
-    })),
+    plan.flatMap(([service, envs]) => {
+      const names = processNames(service, envs.length)
+      return envs.map((env, i) => ({
+        name: names[i] ?? service,
+        command: ['bun', `apps/${service}/src/index.ts`],
+        env: { ...shared, REUSE_PORT_GROUP, ...env },
+      }))
+    }),
     { log: (line) => console.error(`[start] ${line}`) },
   )
   await Promise.all(Object.entries(urls).map(([name, url]) => waitForHealth(name, url)))
@@ -114,7 +132,8 @@ Flash-sale shop is up.
 ${Object.entries(urls)
   .map(([name, url]) => `  ${name.padEnd(9)} ${url}`)
   .join('\n')}
-  (the worker consumes the order streams, schedules on; its port serves /health and /metrics)
+  (processes: ${counts.gateway} gateway, ${checkoutInProcess ? 'checkout in each gateway' : `${counts.checkout} checkout`}, ${counts.worker} worker; those of a service share its port)
+  (the workers consume the order streams, worker 1 runs the schedules; their port serves /health and /metrics)
   (sandbox is the stand-in payment provider and mail sink: ${urls.sandbox}/emails)
   redis     ${services.redisUrl}
   mysql     ${services.databaseUrl}
@@ -130,6 +149,23 @@ Place an order (copy and paste):
   curl -s ${urls.sandbox}/emails?to=buyer1@flash.local
 
 Ctrl-C stops everything.`)
+}
+
+function readCountsOrExit() {
+  try {
+    return readProcessCounts(Bun.env)
+  } catch (error) {
+    console.error((error as Error).message)
+    process.exit(1)
+  }
+}
+
+/** `count` settings, one per process, numbered from 1. */
+function times(
+  count: number,
+  settings: (index: number) => Record<string, string>,
+): Record<string, string>[] {
+  return Array.from({ length: count }, (_, i) => settings(i + 1))
 }
 
 async function refuseTakenPorts(wanted: number[]) {

@@ -24,7 +24,7 @@ export function startApp(
     stdout: 'pipe',
     stderr: 'pipe',
   })
-  const label = `\x1b[${COLORS[index % COLORS.length]}m${name.padEnd(8)}\x1b[0m|`
+  const label = `\x1b[${COLORS[index % COLORS.length]}m${name.padEnd(10)}\x1b[0m|`
   void pipeLines(child.stdout, (line) => console.log(`${label} ${line}`))
   void pipeLines(child.stderr, (line) => console.error(`${label} ${line}`))
   return { name, process: child }

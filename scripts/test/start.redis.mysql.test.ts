@@ -49,6 +49,9 @@ async function startCommand(env: Record<string, string>) {
     /** The pid of the app running `apps/<name>/src/index.ts` under this command now. */
     appPid: (name: string) =>
       childrenOf(child.pid).find((pid) => commandLine(pid).includes(`apps/${name}/src/index.ts`)),
+    /** Every process running `apps/<name>/src/index.ts` under this command now. */
+    appPids: (name: string) =>
+      childrenOf(child.pid).filter((pid) => commandLine(pid).includes(`apps/${name}/src/index.ts`)),
     ctrlC: () => process.kill(-child.pid, 'SIGINT'),
     async [Symbol.asyncDispose]() {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL')
@@ -94,6 +97,8 @@ function processesWith(entry: string): number[] {
 async function answersHealth(port: number) {
   const response = await fetch(`http://127.0.0.1:${port}/health`, {
     signal: AbortSignal.timeout(1_000),
+    // A new connection each time: the kernel picks which process of a shared port takes it.
+    keepalive: false,
   })
   return response.ok
 }
@@ -121,6 +126,49 @@ async function startUp(redis: TestRedis, env: Record<string, string> = {}) {
     throw error
   }
   return { ...start, [Symbol.asyncDispose]: stopped }
+}
+
+/** The demo buyer logged in through the gateway, buying from the sale the command seeded. */
+async function buyerOf(start: { ports: { GATEWAY_PORT: number }; output: () => string }) {
+  const gateway = `http://127.0.0.1:${start.ports.GATEWAY_PORT}`
+  const login = (await (
+    await fetch(`${gateway}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'buyer1@flash.local', password: 'buyer-password' }),
+    })
+  ).json()) as { accessToken: string }
+  const saleId = /"saleId":"([^"]+)"/.exec(start.output())?.[1]
+  const authorization = `Bearer ${login.accessToken}`
+  return {
+    place: (idempotencyKey: string) =>
+      fetch(`${gateway}/orders`, {
+        method: 'POST',
+        headers: {
+          authorization,
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+        },
+        body: JSON.stringify({ saleId, quantity: 1 }),
+      }),
+    status: async (orderId: string) =>
+      (
+        (await (
+          await fetch(`${gateway}/orders/${orderId}`, { headers: { authorization } })
+        ).json()) as {
+          status: string
+        }
+      ).status,
+  }
+}
+
+/** How many times `process` (its name in the logs) said it listens on `port`. */
+function listenings(output: string, process: string, port: number): number {
+  const said = new RegExp(
+    `${process}\\s*\\x1b\\[0m\\| \\S+ listening on http://127\\.0\\.0\\.1:${port}$`,
+    'gm',
+  )
+  return output.match(said)?.length ?? 0
 }
 
 describe('bun run start', () => {
@@ -169,24 +217,8 @@ describe('bun run start', () => {
   it('runs checkout inside the gateway with CHECKOUT_IN_PROCESS=yes: orders go through, checkout still answers on its port, Ctrl-C stops all', async () => {
     await using redis = await testRedis()
     await using start = await startUp(redis, { CHECKOUT_IN_PROCESS: 'yes' })
-    const gateway = `http://127.0.0.1:${start.ports.GATEWAY_PORT}`
-    const login = (await (
-      await fetch(`${gateway}/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'buyer1@flash.local', password: 'buyer-password' }),
-      })
-    ).json()) as { accessToken: string }
-    const saleId = /"saleId":"([^"]+)"/.exec(start.output())?.[1]
-    const placed = await fetch(`${gateway}/orders`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${login.accessToken}`,
-        'content-type': 'application/json',
-        'idempotency-key': 'start-in-process',
-      },
-      body: JSON.stringify({ saleId, quantity: 1 }),
-    })
+    const buyer = await buyerOf(start)
+    const placed = await buyer.place('start-in-process')
     const checkoutAnswers = await answersHealth(start.ports.CHECKOUT_PORT)
     const checkoutProcess = start.appPid('checkout')
     start.ctrlC()
@@ -201,6 +233,107 @@ describe('bun run start', () => {
       placed: 202,
       checkoutAnswers: true,
       checkoutProcess: undefined,
+      code: 0,
+      left: [],
+    })
+  }, 180_000)
+
+  it('runs two checkouts, two gateways and two workers with CHECKOUT_PROCESSES=2 and the like: orders end paid or failed, and a checkout killed with kill -9 comes back while its sibling keeps serving', async () => {
+    await using redis = await testRedis()
+    await using start = await startUp(redis, {
+      CHECKOUT_PROCESSES: '2',
+      GATEWAY_PROCESSES: '2',
+      WORKER_PROCESSES: '2',
+      REDIS_PARTITIONS: '2',
+    })
+    const { CHECKOUT_PORT, GATEWAY_PORT } = start.ports
+    const buyer = await buyerOf(start)
+    const before = {
+      checkouts: start.appPids('checkout').length,
+      gateways: start.appPids('gateway').length,
+      workers: start.appPids('worker').length,
+      listening: ['checkout-1', 'checkout-2'].map((name) =>
+        listenings(start.output(), name, CHECKOUT_PORT),
+      ),
+      gatewaysListening: ['gateway-1', 'gateway-2'].map((name) =>
+        listenings(start.output(), name, GATEWAY_PORT),
+      ),
+      workerLines: start
+        .output()
+        .match(/worker worker-\d consuming \(partitions: [^)]*\)/g)
+        ?.sort(),
+    }
+    const placed = [await buyer.place('several-1'), await buyer.place('several-2')]
+    const orderIds = await Promise.all(
+      placed.map(async (response) => ((await response.json()) as { orderId: string }).orderId),
+    )
+    const ended = await waitFor(
+      async () => {
+        const statuses = await Promise.all(orderIds.map((id) => buyer.status(id)))
+        return statuses.every((status) => status === 'paid' || status === 'failed') && statuses
+      },
+      { timeoutMs: 30_000, what: 'both orders paid or failed' },
+    )
+
+    const [killed, sibling] = start.appPids('checkout')
+    if (killed === undefined || sibling === undefined) throw new Error(start.output())
+    process.kill(killed, 'SIGKILL')
+    // The port still answers (the sibling's socket), and orders still go through the gateway.
+    // Connections the dead process had queued are reset as it goes: wait for the first answer.
+    await waitFor(() => answersHealth(CHECKOUT_PORT), { what: 'the checkout port answering' })
+    let siblingAnswers = 0
+    for (let i = 0; i < 20; i++) if (await answersHealth(CHECKOUT_PORT)) siblingAnswers++
+    const placedMeanwhile = await waitFor(
+      async () => (await buyer.place(`meanwhile-${crypto.randomUUID()}`)).status === 202,
+      { timeoutMs: 10_000, what: 'an order accepted while one checkout is down' },
+    )
+    await waitFor(
+      () => {
+        const pids = start.appPids('checkout')
+        return pids.length === 2 && !pids.includes(killed)
+      },
+      { timeoutMs: 30_000, what: 'the killed checkout running again' },
+    )
+    const restartLine = await waitFor(
+      () => /^\[start\] (checkout-\d) was killed by SIGKILL.*$/m.exec(start.output()),
+      { what: 'the restart logged' },
+    )
+    const restartedName = restartLine[1] as string
+    await waitFor(() => listenings(start.output(), restartedName, CHECKOUT_PORT) === 2, {
+      timeoutMs: 30_000,
+      what: `${restartedName} listening again`,
+    })
+    const siblingKept = start.appPids('checkout').includes(sibling)
+    start.ctrlC()
+
+    expect({
+      before,
+      placed: placed.map((response) => response.status),
+      ended: ended.length,
+      siblingAnswers,
+      placedMeanwhile,
+      siblingKept,
+      restarts: start.output().match(/^\[start\] .*restarting.*$/gm)?.length,
+      code: await start.exited,
+      left: processesWith(`REDIS_PREFIX=${redis.prefix}`),
+    }).toEqual({
+      before: {
+        checkouts: 2,
+        gateways: 2,
+        workers: 2,
+        listening: [1, 1],
+        gatewaysListening: [1, 1],
+        workerLines: [
+          'worker worker-1 consuming (partitions: 0 of 2, worker 1 of 2, schedules: on)',
+          'worker worker-2 consuming (partitions: 1 of 2, worker 2 of 2, schedules: off)',
+        ],
+      },
+      placed: [202, 202],
+      ended: 2,
+      siblingAnswers: 20,
+      placedMeanwhile: true,
+      siblingKept: true,
+      restarts: 1,
       code: 0,
       left: [],
     })

@@ -65,7 +65,7 @@ describe('waitedLongerThan', () => {
     // Delivered just now: held, but not for long.
     const fresh = await waitedLongerThan(r.redis, stream, 'g', MINUTE)
     // XCLAIM's IDLE sets how long ago the last delivery was, as if the consumer died then.
-    await r.redis.xclaim(stream, 'g', 'dead-worker', 0, id, 'IDLE', 2 * MINUTE)
+    await r.redis.call('XCLAIM', stream, 'g', 'dead-worker', 0, id, 'IDLE', 2 * MINUTE)
 
     expect({ fresh, abandoned: await waitedLongerThan(r.redis, stream, 'g', MINUTE) }).toEqual({
       fresh: false,
