@@ -12,6 +12,12 @@ export {
   type Which,
 } from './service.ts'
 export {
+  type RedisCluster,
+  type RedisClusterNode,
+  type RedisClusterOptions,
+  startRedisCluster,
+} from './start-redis-cluster.ts'
+export {
   type RedisServer,
   type RedisServerOptions,
   startRedisServer,

@@ -21,6 +21,8 @@ export type StartOptions = {
   timeoutMs: number
   /** How long stop() waits after SIGTERM before SIGKILL. */
   graceMs: number
+  /** Picks the port to try (default freePort); a cluster node needs its bus port free too. */
+  pickPort?: () => Promise<number>
 }
 
 const attempts = 3
@@ -41,7 +43,7 @@ export async function startOnFreePort(
   options: StartOptions,
 ): Promise<{ child: Child; port: number }> {
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
+    const port = await (options.pickPort ?? freePort)()
     const child = spawnChild(options.command(port), options)
     try {
       await waitUntil(() => options.ready(port), {
