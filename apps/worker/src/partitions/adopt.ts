@@ -23,7 +23,7 @@ export type AdoptOptions = {
  * consumers' janitors then reclaim what the dead worker held. The supervisor
  * restarts a dead worker within seconds, so this is for one that stays down
  * (or cannot keep up); two workers on one partition is safe, as every
- * handler is idempotent and moves each order in order (README, "Workers").
+ * handler is idempotent and moves each order in order (README, "Several processes on one machine").
  * A failed look (Redis down) is logged once and tried again next time.
  *
  * @example
