@@ -36,7 +36,7 @@ export const paymentTimeoutMs = 1_000
  * catalog, two checkout processes sharing one port (one port group,
  * REUSE_PORT_GROUP, so the kernel spreads connections over both and the
  * gateway's single CHECKOUT_URL reaches whichever is alive), the gateway, and two
- * workers with distinct names.
+ * workers with distinct names that split the partitions.
  *
  * @example
  * const stack = await startStack({ runDir, seed: '42', log: console.log })
@@ -160,10 +160,13 @@ export async function startStack(input: {
     )
     // The two checkouts are one port group: each joins the port only beside the other.
     const checkoutEnv = { PORT: portOf(checkoutUrl), REUSE_PORT_GROUP: crypto.randomUUID() }
-    const worker = (name: string) =>
+    // The two workers split the two partitions, as `WORKER_PROCESSES=2 bun run start` runs them.
+    const worker = (name: 'worker-1' | 'worker-2') =>
       app(name, 'worker', {
         ...workerTimings,
         WORKER_NAME: name,
+        WORKER_INDEX: name.slice('worker-'.length),
+        WORKER_COUNT: '2',
         PAYMENT_URL: sandboxUrl,
         RESEND_BASE_URL: sandboxUrl,
       })
