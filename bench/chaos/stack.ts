@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { connectDb, type DbHandle } from '@flash/db/client'
 import { freePort } from '@flash/devstack'
+import type { RedisClient } from '@flash/redis'
 import { connectRedis, type KeySpace, keySpace } from '@flash/redis'
 import { waitFor } from '@flash/testing'
-import type Redis from 'ioredis'
 import { httpReady, type Managed, managed, printed } from './managed.ts'
 import {
   type PrivateMysql,
@@ -51,7 +51,7 @@ export type Stack = {
   mysql: PrivateMysql
   /** The campaign's own connections, for fixtures and checks. */
   db: DbHandle
-  client: Redis
+  client: RedisClient
   space: KeySpace
   apps: Record<KillableApp, Managed>
   sandbox: Managed

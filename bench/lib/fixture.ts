@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { RedisClient } from '@flash/redis'
 import { connectRedis, type KeySpace, keySpace, markFreshKeySpace } from '@flash/redis'
 import {
   createBuyers,
@@ -8,7 +9,6 @@ import {
   testRedis,
   testTokens,
 } from '@flash/testing'
-import type Redis from 'ioredis'
 
 /**
  * A scenario's own data: a fresh migrated database with `buyers` buyers, a
@@ -20,7 +20,7 @@ import type Redis from 'ioredis'
  */
 export type Fixture = {
   database: TestDatabase
-  redis: { url: string; redis: Redis; prefix: string; space: KeySpace }
+  redis: { url: string; redis: RedisClient; prefix: string; space: KeySpace }
   buyers: string[]
   tokens: string[]
   tokensFile: string

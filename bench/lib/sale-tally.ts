@@ -1,12 +1,12 @@
+import type { RedisClient } from '@flash/redis'
 import { type KeySpace, offerKeys, streamKey } from '@flash/redis'
-import type Redis from 'ioredis'
 import type { SaleTally } from './correctness.ts'
 import { countStatus } from './load.ts'
 import type { Measurement } from './measure.ts'
 import { rateOf } from './progress.ts'
 
 /** A connection and the key prefix a scenario's data lives under. */
-export type RedisSpace = { redis: Redis; space: KeySpace }
+export type RedisSpace = { redis: RedisClient; space: KeySpace }
 
 /**
  * Reads a sale's Redis counter once a second for the progress line, and

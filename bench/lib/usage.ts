@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Db } from '@flash/db/client'
+import type { RedisClient } from '@flash/redis'
 import { sql } from 'drizzle-orm'
-import type Redis from 'ioredis'
 
 /**
  * A process to watch. `shared` marks one the bench did not start (the shared
@@ -110,7 +110,7 @@ function cpuTicks(pid: number): number | null {
  * @example
  * const servers = await sharedServers(redis, db) // [{ name: 'redis (shared)', pid, shared: true }, ...]
  */
-export async function sharedServers(redis: Redis, db: Db): Promise<Watched[]> {
+export async function sharedServers(redis: RedisClient, db: Db): Promise<Watched[]> {
   const found: Watched[] = []
   const info = await redis.info('server')
   const redisPid = Number(/^process_id:(\d+)/m.exec(info)?.[1])

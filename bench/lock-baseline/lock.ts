@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 
 /** Takes the lock if free and returns null, else returns how long the holder's lease still runs. */
 const TRY_LOCK = `
@@ -30,8 +30,8 @@ export class RedisLock {
   readonly #subscribed = new Set<string>()
 
   constructor(
-    private readonly redis: Redis,
-    private readonly subscriber: Redis,
+    private readonly redis: RedisClient,
+    private readonly subscriber: RedisClient,
   ) {
     subscriber.on('message', (channel: string) => {
       const name = channel.slice(0, -':unlock'.length)

@@ -1,11 +1,11 @@
 import type { CircuitBreaker } from '@flash/breaker'
 import type { Db } from '@flash/db/client'
 import { breakerMetrics, service } from '@flash/http'
+import type { RedisClient } from '@flash/redis'
 import { isRevoked, type KeySpace } from '@flash/redis'
 import { bearer, type TokenService } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
-import type Redis from 'ioredis'
 import type { AuthDeps, Verification } from './deps.ts'
 import { meController } from './modules/me/index.ts'
 import type { RecentOrders } from './modules/me/recent-orders.ts'
@@ -18,7 +18,7 @@ import type { AuthRateLimits } from './shared/rate-limit.ts'
 
 export type AuthConfig = {
   db: Db
-  redis: Redis
+  redis: RedisClient
   space: KeySpace
   /** Signs access tokens; its TTL is the `expiresIn` logins answer with. */
   tokens: TokenService

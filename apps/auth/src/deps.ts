@@ -1,7 +1,6 @@
 import type { Db } from '@flash/db/client'
-import type { KeySpace } from '@flash/redis'
+import type { KeySpace, RedisClient } from '@flash/redis'
 import type { TokenService } from '@flash/tokens'
-import type Redis from 'ioredis'
 import type { RecentOrders } from './modules/me/recent-orders.ts'
 import type { Keyring } from './shared/pii/keyring.ts'
 import type { AuthRateLimits } from './shared/rate-limit.ts'
@@ -19,7 +18,7 @@ export type Verification = {
 /** What the auth modules need; built once in app.ts. */
 export type AuthDeps = {
   db: Db
-  redis: Redis
+  redis: RedisClient
   space: KeySpace
   tokens: TokenService
   /** Encrypts name, phone and address, and pending signups. */

@@ -1,10 +1,9 @@
 import type { Db } from '@flash/db/client'
 import { service } from '@flash/http'
-import type { KeySpace } from '@flash/redis'
+import type { KeySpace, RedisClient } from '@flash/redis'
 import type { TokenVerifier } from '@flash/tokens'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
-import type Redis from 'ioredis'
 import type { CatalogDeps } from './deps.ts'
 import { productsController } from './modules/products/index.ts'
 import { salesController } from './modules/sales/index.ts'
@@ -13,7 +12,7 @@ import { defaultFeedOptions, SaleFeeds } from './modules/sales/sale-feeds.ts'
 import { schemaMessages } from './shared/schema-messages.ts'
 
 export type CatalogConfig = {
-  redis: Redis
+  redis: RedisClient
   db: Db
   space: KeySpace
   tokens: TokenVerifier

@@ -1,6 +1,7 @@
+import type { RedisClient } from '@flash/redis'
 import { connectRedis, keySpace, offerKeys } from '@flash/redis'
 import { testDatabase, testRedis, testTokens } from '@flash/testing'
-import type Redis from 'ioredis'
+import type { Command } from 'ioredis'
 import { createCatalogApp } from '../src/app.ts'
 import type { CatalogDeps } from '../src/deps.ts'
 import type { SaleFeedOptions } from '../src/modules/sales/sale-feed.ts'
@@ -114,13 +115,14 @@ export function saleStock(catalog: Catalog, id: string): string {
 }
 
 /** Every command sent on `redis` from now on, as `"<name> <first argument>"`. */
-function recordCommands(redis: Redis): string[] {
+function recordCommands(redis: RedisClient): string[] {
   const commands: string[] = []
-  const send = redis.sendCommand.bind(redis)
-  redis.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
-    const [command] = args
+  type Send = (command: Command, ...rest: unknown[]) => unknown
+  const send = redis.sendCommand.bind(redis) as Send
+  const recording: Send = (command, ...rest) => {
     commands.push(`${command.name} ${String(command.args[0] ?? '')}`)
-    return send(...args)
+    return send(command, ...rest)
   }
+  redis.sendCommand = recording as typeof redis.sendCommand
   return commands
 }

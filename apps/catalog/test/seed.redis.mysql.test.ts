@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { flashSales, products } from '@flash/db'
-import { offerKeys } from '@flash/redis'
+import { offerKeys, scanKeys, unlinkEach } from '@flash/redis'
 import { count } from 'drizzle-orm'
 import { demo, seedDemoSale } from '../src/seed.ts'
 import { type Catalog, startCatalog } from './helpers.ts'
@@ -17,9 +17,7 @@ async function rowCounts(catalog: Catalog) {
 /** What a Redis restarted without its data looks like to this test's keys. */
 async function emptyRedis(catalog: Catalog) {
   const { redis, prefix } = catalog.redis
-  const stream = redis.scanStream({ match: `${prefix}*`, count: 1000 })
-  for await (const keys of stream as AsyncIterable<string[]>)
-    if (keys.length > 0) await redis.unlink(...keys)
+  for await (const { node, keys } of scanKeys(redis, `${prefix}*`)) await unlinkEach(node, keys)
 }
 
 describe('seedDemoSale', () => {

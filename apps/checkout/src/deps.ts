@@ -1,13 +1,12 @@
 import type { Db } from '@flash/db/client'
-import type { KeySpace } from '@flash/redis'
-import type Redis from 'ioredis'
+import type { KeySpace, RedisClient } from '@flash/redis'
 import type { LostOrders } from './modules/orders/lost-orders.ts'
 import type { ReserveOutcomes } from './modules/orders/reserve-outcomes.ts'
 import type { SoldOutFlags } from './modules/orders/sold-out-flags.ts'
 
 /** What checkout's modules (orders, internal) need; built once in app.ts. */
 export type CheckoutDeps = {
-  redis: Redis
+  redis: RedisClient
   db: Db
   space: KeySpace
   soldOut: SoldOutFlags

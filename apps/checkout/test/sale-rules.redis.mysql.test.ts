@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { offerKeys, publishOffer } from '@flash/redis'
+import { duplicateClient, offerKeys, publishOffer } from '@flash/redis'
 import { createBuyers, createProduct, createSale } from '@flash/testing'
 import { asBuyer, countCommands, placeOrder, startCheckout } from './helpers.ts'
 
@@ -13,7 +13,7 @@ describe('the rules of a flash sale under load', () => {
       perUserLimit: 2,
     })
     const stockKey = offerKeys(checkout.redis.space, { kind: 'sale', id: saleId }).stock
-    const poller = checkout.redis.redis.duplicate()
+    const poller = duplicateClient(checkout.redis.redis)
     let lowest = Number.POSITIVE_INFINITY
     let polls = 0
     let firing = true

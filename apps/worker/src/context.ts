@@ -1,10 +1,9 @@
 import type { Db } from '@flash/db/client'
-import type { KeySpace } from '@flash/redis'
-import type Redis from 'ioredis'
+import type { KeySpace, RedisClient } from '@flash/redis'
 
 /** What every consumer and schedule of the worker shares. */
 export type WorkerContext = {
-  redis: Redis
+  redis: RedisClient
   db: Db
   space: KeySpace
   log: (line: string) => void

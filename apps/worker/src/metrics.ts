@@ -1,15 +1,15 @@
 import type { CircuitBreaker } from '@flash/breaker'
 import { breakerMetrics, family, type MetricFamily, service } from '@flash/http'
+import type { RedisClient } from '@flash/redis'
 import { type KeySpace, streamKey } from '@flash/redis'
 import { type GroupBacklog, readBacklogs } from '@flash/streams'
 import { Elysia } from 'elysia'
-import type Redis from 'ioredis'
 
 /** Every stream `startWorker` has a consumer group on, in each partition. */
 const CONSUMED_STREAMS = ['orders', 'payments', 'refunds', 'rollbacks', 'shipping', 'emails']
 
 export type WorkerMetricsOptions = {
-  redis: Redis
+  redis: RedisClient
   space: KeySpace
   breakers: CircuitBreaker[]
   /** How long a scrape waits for Redis before it answers without the groups (default 2 s). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import type { EmailRequested } from '@flash/contracts'
 import { freePort } from '@flash/devstack'
+import { duplicateClient } from '@flash/redis'
 import { spawnApp, testDatabase, testRedis, waitFor } from '@flash/testing'
 import { Resend } from 'resend'
 import { sendEmails } from '../src/consumers/email.ts'
@@ -20,8 +21,8 @@ async function world() {
   })
   const ctx = testContext(database, r)
   const outboxes = [
-    mailOutbox(r.redis.duplicate(), r.space, 0),
-    mailOutbox(r.redis.duplicate(), r.space, 0),
+    mailOutbox(duplicateClient(r.redis), r.space, 0),
+    mailOutbox(duplicateClient(r.redis), r.space, 0),
   ]
   return {
     ctx,

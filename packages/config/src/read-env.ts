@@ -3,7 +3,10 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-type Kind = 'string' | 'int' | 'url' | 'bool'
+/** `redis+cluster://[user[:password]@]host:port,host:port,...` (see connectRedis in @flash/redis). */
+const CLUSTER_URL = /^redis\+cluster:\/\/([^@/]*@)?(\[?[^\],/@]+\]?:\d+)(,\[?[^\],/@]+\]?:\d+)*$/
+
+type Kind = 'string' | 'int' | 'url' | 'redis-url' | 'bool'
 type Field = { kind: Kind; default?: string | number | boolean; min?: number; secret?: boolean }
 export type EnvSpec = Record<string, Field>
 
@@ -57,6 +60,12 @@ function parse(name: string, raw: string, field: Field): string | number | boole
     case 'url':
       if (!URL.canParse(raw)) throw new ConfigError(`${name} must be a URL, got "${raw}"`)
       return raw
+    case 'redis-url':
+      // A cluster is named by several nodes, which no URL parser takes as a host.
+      if (URL.canParse(raw) || CLUSTER_URL.test(raw)) return raw
+      throw new ConfigError(
+        `${name} must be a redis:// URL or redis+cluster://host:port,host:port,..., got "${raw}"`,
+      )
     case 'bool':
       if (['1', 'true', 'on', 'yes'].includes(raw)) return true
       if (['0', 'false', 'off', 'no'].includes(raw)) return false

@@ -9,7 +9,11 @@ import type { EnvSpec } from './read-env.ts'
  * const env = readEnv(Bun.env, { PORT: { kind: 'int', default: 3003 }, ...redisVars, ...databaseVars })
  */
 export const redisVars = {
-  REDIS_URL: { kind: 'url', default: defaults.redisUrl },
+  /**
+   * One server (`redis://host:port`), or a Redis Cluster named by some of
+   * its nodes: `redis+cluster://host:port,host:port,...` (README "Redis Cluster").
+   */
+  REDIS_URL: { kind: 'redis-url', default: defaults.redisUrl },
   REDIS_PREFIX: { kind: 'string', default: 'fs:' },
   REDIS_PARTITIONS: { kind: 'int', default: 1, min: 1 },
   /** `production` refuses the development secrets and a Redis without an append-only file. */

@@ -1,5 +1,5 @@
-import type Redis from 'ioredis'
 import type { Result } from 'ioredis'
+import { mastersOf, type RedisClient } from './client.ts'
 import adjustStockLua from './lua/adjust-stock.lua' with { type: 'text' }
 import beginRecoveryLua from './lua/begin-recovery.lua' with { type: 'text' }
 import extendRecoveryLua from './lua/extend-recovery.lua' with { type: 'text' }
@@ -126,19 +126,23 @@ const scripts = {
  * registerCommands(redis)
  * await redis.adjustStock(stockKey, 5)
  */
-export function registerCommands(redis: Redis): void {
+export function registerCommands(redis: RedisClient): void {
   if ('reserveOrders' in redis && typeof redis.reserveOrders === 'function') return
   for (const [name, script] of Object.entries(scripts)) redis.defineCommand(name, script)
 }
 
 /**
- * Loads every script into the server's cache (idempotent). Apps call it at
- * start-up so the first buyer does not pay for it, and from `GET /ready`,
- * which it also heals after a SCRIPT FLUSH.
+ * Loads every script into the server's cache (idempotent), on every master of
+ * a cluster. Apps call it at start-up so the first buyer does not pay for it,
+ * and from `GET /ready`, which it also heals after a SCRIPT FLUSH.
  *
  * @example
  * await loadScripts(redis) // throws if Redis does not answer
  */
-export async function loadScripts(redis: Redis): Promise<void> {
-  await Promise.all(Object.values(scripts).map(({ lua }) => redis.script('LOAD', lua)))
+export async function loadScripts(redis: RedisClient): Promise<void> {
+  await Promise.all(
+    (await mastersOf(redis)).flatMap((node) =>
+      Object.values(scripts).map(({ lua }) => node.script('LOAD', lua)),
+    ),
+  )
 }

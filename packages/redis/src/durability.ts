@@ -1,5 +1,6 @@
 import type Redis from 'ioredis'
-import { err, ok, type Result, ResultAsync } from 'neverthrow'
+import { err, ok, okAsync, type Result, ResultAsync } from 'neverthrow'
+import { isCluster, mastersOf, type RedisClient } from './client.ts'
 
 /**
  * What the process is allowed to run on.
@@ -63,6 +64,32 @@ export type DurabilityRefusal =
  * if (report.isErr()) console.error(durabilityMessage(report.error, '127.0.0.1:6379'))
  */
 export function checkRedisDurability(
+  redis: RedisClient,
+  options: DurabilityOptions,
+): ResultAsync<DurabilityWarning[], DurabilityRefusal> {
+  // Each master of a cluster has settings of its own: one that evicts loses its partitions' orders.
+  return ResultAsync.fromPromise(mastersOf(redis), unreachable).andThen((nodes) =>
+    ResultAsync.combine(nodes.map((node) => checkServer(node, options))).andThen((lists) =>
+      okAsync(distinct(lists.flat())),
+    ),
+  )
+}
+
+function distinct(warnings: DurabilityWarning[]): DurabilityWarning[] {
+  const seen = new Set<string>()
+  return warnings.filter((warning) => {
+    const key = JSON.stringify(warning)
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+function unreachable(cause: unknown): DurabilityRefusal {
+  return { type: 'Unreachable', reason: cause instanceof Error ? cause.message : String(cause) }
+}
+
+function checkServer(
   redis: Redis,
   options: DurabilityOptions,
 ): ResultAsync<DurabilityWarning[], DurabilityRefusal> {
@@ -99,10 +126,7 @@ function readSettings(redis: Redis): ResultAsync<Settings, DurabilityRefusal> {
         throw error
       },
     ),
-    (cause): DurabilityRefusal => ({
-      type: 'Unreachable',
-      reason: cause instanceof Error ? cause.message : String(cause),
-    }),
+    unreachable,
   )
 }
 
@@ -186,7 +210,7 @@ const printed = new Set<string>()
  * await requireDurableRedis(redis, { production: env.NODE_ENV === 'production', allowNoAof: env.REDIS_ALLOW_NO_AOF })
  */
 export async function requireDurableRedis(
-  redis: Redis,
+  redis: RedisClient,
   options: DurabilityOptions & { warn?: (line: string) => void },
 ): Promise<void> {
   const warn = options.warn ?? ((line: string) => console.warn(line))
@@ -201,8 +225,13 @@ export async function requireDurableRedis(
   }
 }
 
-/** host:port of the connection, for messages (the URL may carry a password). */
-function where(redis: Redis): string {
+/** host:port of the connection (of each master of a cluster), for messages (the URL may carry a password). */
+function where(redis: RedisClient): string {
+  if (isCluster(redis))
+    return redis
+      .nodes('master')
+      .map((node) => `${node.options.host}:${node.options.port}`)
+      .join(',')
   const { host, port, path } = redis.options
   return path ?? `${host}:${port}`
 }

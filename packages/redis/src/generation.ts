@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from './client.ts'
 import { generationKey, type KeySpace, recoveryLockKey } from './keys.ts'
 import { BeginRecoveryCode, FinishRecoveryCode } from './script-codes.ts'
 
@@ -44,7 +44,7 @@ export type Generation = {
  * await readGeneration(redis, space, 0) // { partition: 0, state: 'current', serverId: 'f820…' }
  */
 export async function readGeneration(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   partition: number,
 ): Promise<Generation> {
@@ -70,7 +70,7 @@ export function markerIsCurrent(marker: string | null | undefined, serverId: str
  * @example
  * (await readGenerations(redis, space)).every((g) => g.state === 'current')
  */
-export function readGenerations(redis: Redis, space: KeySpace): Promise<Generation[]> {
+export function readGenerations(redis: RedisClient, space: KeySpace): Promise<Generation[]> {
   return Promise.all(
     Array.from({ length: space.partitions }, (_, p) => readGeneration(redis, space, p)),
   )
@@ -83,7 +83,7 @@ export function readGenerations(redis: Redis, space: KeySpace): Promise<Generati
  * @example
  * await recoveringPartitions(redis, space) // [] when every partition is current
  */
-export async function recoveringPartitions(redis: Redis, space: KeySpace): Promise<number[]> {
+export async function recoveringPartitions(redis: RedisClient, space: KeySpace): Promise<number[]> {
   const generations = await readGenerations(redis, space)
   return generations.filter((g) => g.state !== 'current').map((g) => g.partition)
 }
@@ -105,7 +105,7 @@ export type RecoveryLease = { partition: number; token: string; serverId: string
  * const lease = await beginRecovery(redis, space, 0, { clear: true, ttlMs: 60_000 })
  */
 export async function beginRecovery(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   partition: number,
   options: { clear: boolean; ttlMs: number },
@@ -140,7 +140,7 @@ export type RecoveryEnd = 'Stamped' | 'Released' | 'LockLost' | 'ServerChanged'
  * await finishRecovery(redis, space, lease, { stamp: true }) // 'Stamped'
  */
 export async function finishRecovery(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   lease: RecoveryLease,
   options: { stamp: boolean },
@@ -175,7 +175,7 @@ export async function finishRecovery(
  * await extendRecovery(redis, space, lease, 15_000) // true
  */
 export async function extendRecovery(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   lease: RecoveryLease,
   ttlMs: number,
@@ -203,7 +203,7 @@ export async function extendRecovery(
  * const space = keySpace(`t${crypto.randomUUID().slice(0, 8)}:`)
  * await markFreshKeySpace(redis, space)
  */
-export async function markFreshKeySpace(redis: Redis, space: KeySpace): Promise<void> {
+export async function markFreshKeySpace(redis: RedisClient, space: KeySpace): Promise<void> {
   for (let partition = 0; partition < space.partitions; partition++) {
     const lease = await beginRecovery(redis, space, partition, { clear: false, ttlMs: 10_000 })
     if (!lease) throw new Error(`partition ${partition} of a fresh key space is being recovered`)

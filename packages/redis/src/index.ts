@@ -1,4 +1,15 @@
-export { connectRedis, type RedisOptions } from './client.ts'
+export {
+  clusterUrl,
+  connectRedis,
+  duplicateClient,
+  isCluster,
+  mastersOf,
+  nodeFor,
+  type RedisClient,
+  type RedisOptions,
+  scanKeys,
+  unlinkEach,
+} from './client.ts'
 export { loadScripts, registerCommands } from './commands.ts'
 export {
   checkRedisDurability,
@@ -24,18 +35,22 @@ export {
   recoveringPartitions,
 } from './generation.ts'
 export {
+  CLUSTER_SLOTS,
   emailBatchKey,
   emailClaimKey,
   generationKey,
   idempotencyKey,
   type KeySpace,
+  keySlot,
   keySpace,
   type Offer,
   type OfferKeys,
   offerKeys,
   orderKey,
   partitionOf,
+  partitionShare,
   partitionTag,
+  partitionTagName,
   rateKey,
   recoveryLockKey,
   revocationKeys,

@@ -3,7 +3,8 @@
  * layout lives in one file; the only other builder is auth's own
  * `apps/auth/src/shared/keys.ts` (signups, refresh-token families, login and signup
  * rate limits), which builds its keys inside `partitionTag(space, 0)`.
- * Keys that one Lua script touches together share a hash tag (`{p<n>}`), so
+ * Keys that one Lua script touches together share a hash tag (`{p<n>}`, see
+ * `partitionTagName`), so
  * the script runs unchanged on Redis Cluster. The tag is the offer's
  * partition: an offer's keys, its buyers' idempotency records, its pending
  * orders and the stream its orders go to all live in one slot, and the work
@@ -46,11 +47,66 @@ export function partitionOf(space: KeySpace, offerId: string): number {
 }
 
 /**
+ * The hash tag of a partition's keys: `{p<n>}` or, when that one's slot
+ * falls outside partition n's share of the slots, the first of `{p<n>.1}`,
+ * `{p<n>.2}`, ... whose slot falls inside (see `partitionTagName`).
+ *
  * @example
  * partitionTag(keySpace('fs:'), 0) // 'fs:{p0}'
+ * partitionTag(keySpace('fs:', 3), 1) // 'fs:{p1.2}' or the like: a slot in 5461..10921
  */
 export function partitionTag(space: KeySpace, partition: number): string {
-  return `${space.prefix}{p${partition}}`
+  return `${space.prefix}{${partitionTagName(partition, space.partitions)}}`
+}
+
+const tagNames = new Map<number, string[]>()
+
+/**
+ * Partition p of P gets a tag whose cluster slot lies in its share of the
+ * slots, [floor(p*16384/P), floor((p+1)*16384/P)): a cluster of M masters
+ * with the slots split evenly (as `redis-cli --cluster create` and our
+ * devstack do) then holds P/M partitions on each master, instead of
+ * wherever `{p0}`, `{p1}`, ... happen to hash (with P = 3 on 3 masters, two
+ * of them on one). A pure function of (p, P), found by trying `p<p>`,
+ * `p<p>.1`, `p<p>.2`, ... in order; computed once per partition count.
+ *
+ * @example
+ * partitionTagName(0, 1) // 'p0' (every slot is partition 0's)
+ */
+export function partitionTagName(partition: number, partitions: number): string {
+  let names = tagNames.get(partitions)
+  if (!names) {
+    names = Array.from({ length: partitions }, (_, p) => firstTagInShare(p, partitions))
+    tagNames.set(partitions, names)
+  }
+  const name = names[partition]
+  if (name === undefined) throw new Error(`partition ${partition} is not in 0..${partitions - 1}`)
+  return name
+}
+
+/**
+ * The slots partition p of P owns: [first, end).
+ *
+ * @example
+ * partitionShare(1, 3) // { first: 5461, end: 10922 }
+ */
+export function partitionShare(
+  partition: number,
+  partitions: number,
+): { first: number; end: number } {
+  return {
+    first: Math.floor((partition * CLUSTER_SLOTS) / partitions),
+    end: Math.floor(((partition + 1) * CLUSTER_SLOTS) / partitions),
+  }
+}
+
+function firstTagInShare(partition: number, partitions: number): string {
+  const { first, end } = partitionShare(partition, partitions)
+  for (let n = 0; ; n++) {
+    const name = n === 0 ? `p${partition}` : `p${partition}.${n}`
+    const slot = keySlot(`{${name}}`)
+    if (slot >= first && slot < end) return name
+  }
 }
 
 /**
@@ -182,4 +238,40 @@ export function revocationKeys(
 ): { token: string; user: string } {
   const tag = partitionTag(space, partition)
   return { token: `${tag}:revoked:token:${tokenId}`, user: `${tag}:revoked:user:${userId}` }
+}
+
+/** Redis Cluster's slot count, fixed by the protocol. */
+export const CLUSTER_SLOTS = 16384
+
+/** CRC16-CCITT (XMODEM) by table, as Redis computes key slots (cluster.c, crc16.c). */
+const CRC16_TABLE = Uint16Array.from({ length: 256 }, (_, byte) => {
+  let crc = byte << 8
+  for (let bit = 0; bit < 8; bit++)
+    crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff
+  return crc
+})
+
+function crc16(bytes: Uint8Array): number {
+  let crc = 0
+  for (const byte of bytes)
+    crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ byte) & 0xff] as number)
+  return crc
+}
+
+/**
+ * The cluster slot of a key, as `CLUSTER KEYSLOT` answers: CRC16 of its hash
+ * tag (the text between the first `{` and the next `}`, when not empty) or of
+ * the whole key, modulo 16384.
+ *
+ * @example
+ * keySlot('fs:{p0}:stream:orders') === keySlot('{p0}') // true
+ */
+export function keySlot(key: string): number {
+  const bytes = new TextEncoder().encode(key)
+  const open = bytes.indexOf(0x7b)
+  if (open >= 0) {
+    const close = bytes.indexOf(0x7d, open + 1)
+    if (close > open + 1) return crc16(bytes.subarray(open + 1, close)) % CLUSTER_SLOTS
+  }
+  return crc16(bytes) % CLUSTER_SLOTS
 }

@@ -1,6 +1,6 @@
 import type { OrderStatus } from '@flash/contracts'
-import type Redis from 'ioredis'
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
+import type { RedisClient } from './client.ts'
 import type { MoveReply } from './commands.ts'
 import { RecoveringError } from './generation.ts'
 import { generationKey, type KeySpace, type Offer, offerKeys, orderKey, streamKey } from './keys.ts'
@@ -34,7 +34,7 @@ export type MoveRefusal =
  * await moveOrderState(redis, space, state, { userId, from: ['pending', 'paid'], to: 'cancelled', restore: true, ttlSeconds: 86400 })
  */
 export function moveOrderState(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   state: OrderState,
   request: MoveRequest,
@@ -65,7 +65,7 @@ const CHUNK = 200
  * results.map((r) => r.isOk() && r.value.type) // ['Moved']
  */
 export function moveOrderStates(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   items: readonly { state: OrderState; request: MoveRequest }[],
 ): ResultAsync<Result<MoveOutcome, MoveRefusal>[], { type: 'RedisUnavailable'; cause: unknown }> {

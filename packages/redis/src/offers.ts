@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from './client.ts'
 import { type KeySpace, type Offer, offerKeys } from './keys.ts'
 
 export type OfferMeta = {
@@ -25,7 +25,7 @@ const FOREVER_MS = 253_402_214_400_000
  * await publishOffer(redis, space, { kind: 'sale', id }, meta, 500)
  */
 export async function publishOffer(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   offer: Offer,
   meta: OfferMeta,
@@ -65,7 +65,7 @@ export function offerMetaFields(meta: OfferMeta): Record<string, string | number
  * await readOfferState(redis, space, { kind: 'sale', id }) // { remaining: 42 }
  */
 export async function readOfferState(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   offer: Offer,
 ): Promise<{ remaining: number } | null> {

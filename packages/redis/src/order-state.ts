@@ -1,5 +1,5 @@
 import type { OrderStatus } from '@flash/contracts'
-import type Redis from 'ioredis'
+import type { RedisClient } from './client.ts'
 import { RecoveringError, recoveringPartitions } from './generation.ts'
 import { type KeySpace, orderKey } from './keys.ts'
 
@@ -114,7 +114,7 @@ export function parseOrderState(text: string, partition: number): OrderState | n
  * const state = await findOrderState(redis, space, orderId) // null once expired
  */
 export async function findOrderState(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   orderId: string,
 ): Promise<OrderState | null> {
@@ -134,7 +134,7 @@ export async function findOrderState(
  * const states = await findOrderStates(redis, space, orderIds) // orderId -> state; expired ones missing
  */
 export async function findOrderStates(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   orderIds: readonly string[],
 ): Promise<Map<string, OrderState>> {

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from './client.ts'
 import type { OfferKeys } from './keys.ts'
 
 /** One order's part of reserve-orders.lua's reply. */
@@ -32,7 +32,7 @@ type Batch = {
 class ReserveBatches {
   readonly #open = new Map<string, Batch>()
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   add(
     stream: string,
@@ -111,7 +111,7 @@ class ReserveBatches {
  */
 const MAX_BATCH = 16
 
-const batchesByClient = new WeakMap<Redis, ReserveBatches>()
+const batchesByClient = new WeakMap<RedisClient, ReserveBatches>()
 
 /**
  * The batches of one Redis client, made on first use.
@@ -119,7 +119,7 @@ const batchesByClient = new WeakMap<Redis, ReserveBatches>()
  * @example
  * const reply = await batchesOf(redis).add(stream, generation, shared, offer, { keys, packed })
  */
-export function batchesOf(redis: Redis): ReserveBatches {
+export function batchesOf(redis: RedisClient): ReserveBatches {
   let batches = batchesByClient.get(redis)
   if (!batches) {
     batches = new ReserveBatches(redis)

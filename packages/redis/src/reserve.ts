@@ -1,5 +1,5 @@
-import type Redis from 'ioredis'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
+import type { RedisClient } from './client.ts'
 import {
   generationKey,
   idempotencyKey,
@@ -58,7 +58,7 @@ export type ReserveRefusal =
  * result.match((ok) => ok.orderId, (refusal) => refusal.type)
  */
 export function reserve(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   input: ReserveInput,
 ): ResultAsync<ReserveOutcome, ReserveRefusal> {

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from './client.ts'
 import { type KeySpace, revocationKeys } from './keys.ts'
 
 function everyPartition(space: KeySpace): number[] {
@@ -12,7 +12,7 @@ function everyPartition(space: KeySpace): number[] {
  * await revokeToken(redis, space, identity.tokenId, identity.userId, identity.expiresAt)
  */
 export async function revokeToken(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   tokenId: string,
   userId: string,
@@ -34,7 +34,7 @@ export async function revokeToken(
  * await revokeUserTokens(redis, space, userId, Math.floor(Date.now() / 1000), 900)
  */
 export async function revokeUserTokens(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   userId: string,
   issuedUpTo: number,
@@ -60,7 +60,7 @@ export async function revokeUserTokens(
  * if (await isRevoked(redis, space, { tokenId, userId, issuedAt })) return status(401, ...)
  */
 export async function isRevoked(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   token: { tokenId: string; userId: string; issuedAt: number },
 ): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from './client.ts'
 import { markerIsCurrent } from './generation.ts'
 import {
   generationKey,
@@ -43,7 +43,7 @@ export type SoldOutCheck = { soldOut: true; remaining: number } | { soldOut: fal
  * if (check.soldOut) return soldOut(check.remaining)
  */
 export function checkSoldOut(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   question: SoldOutQuestion,
 ): Promise<SoldOutCheck> {
@@ -94,7 +94,7 @@ type OfferRead = { keys: OfferKeys; users: string[] }
 class SoldOutReads {
   readonly #open = new Map<string, Asked[]>()
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   ask(partition: string, asked: Asked): Promise<SoldOutCheck> {
     let batch = this.#open.get(partition)
@@ -224,9 +224,9 @@ function integerOf(text: string | null | undefined): number | null {
   return Math.abs(n) <= Number.MAX_SAFE_INTEGER ? n : null
 }
 
-const readsByClient = new WeakMap<Redis, SoldOutReads>()
+const readsByClient = new WeakMap<RedisClient, SoldOutReads>()
 
-function readsOf(redis: Redis): SoldOutReads {
+function readsOf(redis: RedisClient): SoldOutReads {
   let reads = readsByClient.get(redis)
   if (!reads) {
     reads = new SoldOutReads(redis)

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from './client.ts'
 import { AdjustStockCode, RepairStockCode } from './script-codes.ts'
 
 /** What a live stock counter did: moved (to `remaining`), was absent, or refused to go below zero. */
@@ -16,7 +16,7 @@ export type StockAdjustment =
  * await adjustLiveStock(redis, offerKeys(space, offer).stock, -20) // { type: 'Adjusted', remaining: 50 }
  */
 export async function adjustLiveStock(
-  redis: Redis,
+  redis: RedisClient,
   stockKey: string,
   delta: number,
 ): Promise<StockAdjustment> {
@@ -49,7 +49,7 @@ export type StockRepair =
  * await repairLiveStock(redis, keys.stock, stream, 40, '1764556800000-0') // { type: 'Repaired', before: 38 }
  */
 export async function repairLiveStock(
-  redis: Redis,
+  redis: RedisClient,
   stockKey: string,
   stream: string,
   expected: number,

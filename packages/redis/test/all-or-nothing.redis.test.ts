@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
+import type { RedisClient } from '@flash/redis'
 import { testRedis } from '@flash/testing'
-import type Redis from 'ioredis'
 import {
   findOrderState,
   type MoveRequest,
@@ -27,7 +27,7 @@ const FAIL: MoveRequest = {
 }
 
 /** Every key under the prefix, its type and its serialized value: equal means nothing changed. */
-async function everything(redis: Redis, prefix: string): Promise<Record<string, string>> {
+async function everything(redis: RedisClient, prefix: string): Promise<Record<string, string>> {
   const keys = (await redis.keys(`${prefix}*`)).sort()
   const values: Record<string, string> = {}
   for (const key of keys)

@@ -7,6 +7,7 @@ import {
   checkRedisDurability,
   connectRedis,
   type DurabilityOptions,
+  duplicateClient,
   RedisDurabilityError,
   requireDurableRedis,
 } from '../src/index.ts'
@@ -112,7 +113,7 @@ describe('requireDurableRedis', () => {
 
   it('prints a warning once per process, however many connections check the same Redis', async () => {
     await using server = await redisWith(['--appendonly', 'no'])
-    const second = server.redis.duplicate()
+    const second = duplicateClient(server.redis)
     const lines: string[] = []
     const warn = (line: string) => lines.push(line)
     await requireDurableRedis(server.redis, { ...development, warn })

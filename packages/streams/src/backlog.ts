@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 import { deadLetteredKey } from './dead-letter.ts'
 import { toRecord } from './groups.ts'
 
@@ -28,7 +28,7 @@ export type GroupBacklog = {
  * await readBacklogs(redis, ['fs:{p0}:stream:orders'])
  * // [{ stream: 'fs:{p0}:stream:orders', group: 'order-writer', pending: 500, lag: 1200, oldestPendingAgeSeconds: 2.3, deadLettered: 0 }]
  */
-export async function readBacklogs(redis: Redis, streams: string[]): Promise<GroupBacklog[]> {
+export async function readBacklogs(redis: RedisClient, streams: string[]): Promise<GroupBacklog[]> {
   const first = redis.pipeline().time()
   for (const stream of streams) first.xinfo('GROUPS', stream)
   const [clock, ...infos] = (await first.exec()) ?? []

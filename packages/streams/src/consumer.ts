@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import { duplicateClient, type RedisClient } from '@flash/redis'
 import type { Result, ResultAsync } from 'neverthrow'
 import type { ConsumerCounters } from './counters.ts'
 import { deliverRound, type RoundContext, type RoundOutcome } from './deliver.ts'
@@ -17,7 +17,7 @@ export type BatchHandler<T> = (events: { id: string; event: T }[]) => ResultAsyn
 /** How one consumer of a group runs; only the first seven are required. */
 export type ConsumerOptions<T> = {
   /** Used for XACK and dead letters; blocking reads get a connection of their own. */
-  redis: Redis
+  redis: RedisClient
   stream: string
   group: string
   /** Stable across restarts: a restarted consumer replays its own pending entries first. */
@@ -119,7 +119,7 @@ class RunningConsumer<T> {
   readonly #round: RoundContext<T>
   readonly #janitor: Janitor
   /** Blocking reads get a connection of their own, so XACK and dead letters never wait behind them. */
-  readonly #reader: Redis
+  readonly #reader: RedisClient
   #readerId: number | undefined
   #blocked = false
   #stopping = false
@@ -153,7 +153,7 @@ class RunningConsumer<T> {
       everyMs: options.claimEveryMs ?? 5_000,
       count: this.#batchSize,
     })
-    this.#reader = redis.duplicate()
+    this.#reader = duplicateClient(redis)
     const stats = startStatsLog({
       redis,
       stream,

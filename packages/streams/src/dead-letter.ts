@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 import { JSON_FIELD } from './entries.ts'
 
 /**
@@ -49,7 +49,7 @@ export function deadLetteredKey(stream: string, group: string): string {
  * await writeDeadLetters(redis, 'fs:{p0}:stream:dead-letter', [letter])
  */
 export async function writeDeadLetters(
-  redis: Redis,
+  redis: RedisClient,
   deadLetterStream: string,
   letters: DeadLetter[],
 ): Promise<void> {
@@ -73,7 +73,7 @@ export async function writeDeadLetters(
  * letters.filter((letter) => letter.kind === 'poison')
  */
 export async function readDeadLetters(
-  redis: Redis,
+  redis: RedisClient,
   deadLetterStream: string,
   count = 100,
 ): Promise<DeadLetter[]> {

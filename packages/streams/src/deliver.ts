@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 import type { Result } from 'neverthrow'
 import { type AttemptContext, attempt, type Decoded } from './attempt.ts'
 import { type DeadLetter, writeDeadLetters } from './dead-letter.ts'
@@ -9,7 +9,7 @@ import { deliveryCounts, refundDeliveries, setDeliveries } from './pending.ts'
 
 /** What one round needs from its consumer; built once by startConsumer. */
 export type RoundContext<T> = AttemptContext<T> & {
-  redis: Redis
+  redis: RedisClient
   stream: string
   group: string
   consumer: string

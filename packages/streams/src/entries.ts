@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 
 /** One stream entry; `fields` is null when the entry was deleted while pending. */
 export type StreamEntry = { id: string; fields: Record<string, string> | null }
@@ -67,7 +67,11 @@ function eventOf(flat: string[]): Record<string, string> {
  * @example
  * await ensureGroup(redis, 'fs:{p0}:stream:orders', 'order-writer') // true the first time
  */
-export async function ensureGroup(redis: Redis, stream: string, group: string): Promise<boolean> {
+export async function ensureGroup(
+  redis: RedisClient,
+  stream: string,
+  group: string,
+): Promise<boolean> {
   try {
     await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM')
     return true

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 
 /**
  * The hash in which a group counts, per entry id, the failures its handler
@@ -23,7 +23,7 @@ export function failuresKey(stream: string, group: string): string {
  * const totals = await countFailures(redis, stream, 'order-writer', ['1-0']) // Map { '1-0' => 2 }
  */
 export async function countFailures(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   ids: string[],
@@ -49,7 +49,7 @@ export async function countFailures(
  * const known = await readFailures(redis, stream, 'order-writer', ['1-0', '2-0']) // Map { '1-0' => 2 }
  */
 export async function readFailures(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   ids: string[],

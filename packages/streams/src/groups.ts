@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 
 /** One consumer group as XINFO GROUPS describes it; `lag` is null before Redis 7 or when Redis cannot tell. */
 export type GroupInfo = {
@@ -15,7 +15,7 @@ export type GroupInfo = {
  * @example
  * const groups = await readGroups(redis, 'fs:{p0}:stream:orders')
  */
-export async function readGroups(redis: Redis, stream: string): Promise<GroupInfo[]> {
+export async function readGroups(redis: RedisClient, stream: string): Promise<GroupInfo[]> {
   if ((await redis.exists(stream)) === 0) return []
   const reply = (await redis.xinfo('GROUPS', stream)) as unknown[][]
   return reply.map((flat) => {
@@ -37,7 +37,11 @@ export async function readGroups(redis: Redis, stream: string): Promise<GroupInf
  * @example
  * const { pending } = await readGroup(redis, stream, 'order-writer')
  */
-export async function readGroup(redis: Redis, stream: string, group: string): Promise<GroupInfo> {
+export async function readGroup(
+  redis: RedisClient,
+  stream: string,
+  group: string,
+): Promise<GroupInfo> {
   const found = (await readGroups(redis, stream)).find((info) => info.name === group)
   if (!found) throw new Error(`stream ${stream} has no consumer group ${group}`)
   return found

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 import { readFailures } from './failures.ts'
 import { deliveryCounts } from './pending.ts'
 
@@ -18,7 +18,7 @@ export type History = { deliveries: number; failures: number }
  * history.get('1-0') // { deliveries: 4, failures: 1 }
  */
 export async function readHistory(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   ids: string[],

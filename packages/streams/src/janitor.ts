@@ -1,8 +1,8 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 
 /** Settings of the janitor; `everyMs` 0 turns it off. */
 export type JanitorOptions = {
-  redis: Redis
+  redis: RedisClient
   stream: string
   group: string
   consumer: string

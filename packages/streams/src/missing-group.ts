@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 import { ensureGroup } from './entries.ts'
 import { failuresKey } from './failures.ts'
 
@@ -34,7 +34,11 @@ export function isMissingGroup(error: unknown): boolean {
  * @example
  * if (isMissingGroup(error)) await recreateGroup(redis, stream, 'order-writer') // true
  */
-export async function recreateGroup(redis: Redis, stream: string, group: string): Promise<boolean> {
+export async function recreateGroup(
+  redis: RedisClient,
+  stream: string,
+  group: string,
+): Promise<boolean> {
   const created = await ensureGroup(redis, stream, group)
   if (created) await redis.del(failuresKey(stream, group))
   return created

@@ -1,4 +1,5 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
+import type { RedisCommander } from 'ioredis'
 
 type PendingRow = [id: string, consumer: string, idleMs: number, deliveries: number]
 
@@ -12,7 +13,7 @@ type PendingRow = [id: string, consumer: string, idleMs: number, deliveries: num
  * counts.get('1-0') // 3
  */
 export async function deliveryCounts(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   ids: string[],
@@ -38,7 +39,7 @@ export async function deliveryCounts(
  * const oldest = await oldestPending(redis, stream, 'order-writer') // { id, idleMs, deliveries }
  */
 export async function oldestPending(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
 ): Promise<{ id: string; idleMs: number; deliveries: number } | null> {
@@ -56,7 +57,7 @@ export async function oldestPending(
  * await refundDeliveries(redis, stream, 'order-writer', 'w1', new Map([['1-0', 3]])) // now 2
  */
 export function refundDeliveries(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   consumer: string,
@@ -75,7 +76,7 @@ export function refundDeliveries(
  * await setDeliveries(redis, stream, 'order-writer', 'w1', new Map([['1-0', 4]])) // now 4
  */
 export async function setDeliveries(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   consumer: string,
@@ -85,7 +86,17 @@ export async function setDeliveries(
   for (const [id, count] of counts) idsByCount.set(count, [...(idsByCount.get(count) ?? []), id])
   await Promise.all(
     [...idsByCount].map(([count, ids]) =>
-      redis.xclaim(stream, group, consumer, 0, ...ids, 'RETRYCOUNT', count, 'JUSTID'),
+      // One overload set, not the union's two (which a spread argument cannot pick from).
+      (redis as RedisCommander).xclaim(
+        stream,
+        group,
+        consumer,
+        0,
+        ...ids,
+        'RETRYCOUNT',
+        count,
+        'JUSTID',
+      ),
     ),
   )
 }

@@ -1,10 +1,10 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 import type { ConsumerCounters } from './counters.ts'
 import { streamStats } from './stats.ts'
 
 /** What the periodic stats line needs; `everyMs` 0 turns it off. */
 export type StatsLogOptions = {
-  redis: Redis
+  redis: RedisClient
   stream: string
   group: string
   deadLetterStream: string

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 import { readGroup } from './groups.ts'
 import { oldestPending } from './pending.ts'
 
@@ -27,7 +27,7 @@ export type StreamStats = {
  * // { length: 1200, lag: 40, pending: 500, oldestPendingIdleMs: 120, deadLetters: 1 }
  */
 export async function streamStats(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   options: { deadLetterStream?: string; lagCountLimit?: number } = {},
@@ -48,7 +48,7 @@ export async function streamStats(
   return stats
 }
 
-async function countAfter(redis: Redis, stream: string, id: string, limit: number) {
+async function countAfter(redis: RedisClient, stream: string, id: string, limit: number) {
   // '(' makes the range exclusive: the last delivered entry itself is not lag.
   return (await redis.xrange(stream, `(${id}`, '+', 'COUNT', limit)).length
 }

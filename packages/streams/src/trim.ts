@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 import { readGroups } from './groups.ts'
 import { compareIds, nextId } from './ids.ts'
 import { oldestPending } from './pending.ts'
@@ -16,7 +16,7 @@ import { oldestPending } from './pending.ts'
  * const removed = await trimAcknowledged(redis, 'fs:{p0}:stream:orders')
  */
 export async function trimAcknowledged(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   options: { approximate?: boolean } = {},
 ): Promise<number> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import type { RedisClient } from '@flash/redis'
 import { type TestRedis, testRedis, waitFor } from '@flash/testing'
-import type Redis from 'ioredis'
+import type { RedisCommander } from 'ioredis'
 import { failuresKey, readDeadLetters } from '../src/index.ts'
 import { addNumbers, keysOf, pendingCount, range, recorder, startTestConsumer } from './support.ts'
 
@@ -9,11 +10,11 @@ import { addNumbers, keysOf, pendingCount, range, recorder, startTestConsumer } 
  * in hand: it read them (one delivery each), and `deliveries` says how many
  * times in all each was read by a process that then died.
  */
-async function diedWith(redis: Redis, stream: string, deliveries: Map<string, number>) {
+async function diedWith(redis: RedisClient, stream: string, deliveries: Map<string, number>) {
   await redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM')
   await redis.xreadgroup('GROUP', 'g', 'c1', 'STREAMS', stream, '>')
   for (const [id, count] of deliveries)
-    await redis.xclaim(stream, 'g', 'c1', 0, id, 'RETRYCOUNT', count, 'JUSTID')
+    await (redis as RedisCommander).xclaim(stream, 'g', 'c1', 0, id, 'RETRYCOUNT', count, 'JUSTID')
 }
 
 describe('entries the process died with', () => {

@@ -1,5 +1,5 @@
+import type { RedisClient } from '@flash/redis'
 import type { TestRedis } from '@flash/testing'
-import type Redis from 'ioredis'
 import { err, ok, okAsync, type Result, ResultAsync } from 'neverthrow'
 import { type ConsumerOptions, jsonEntry, startConsumer } from '../src/index.ts'
 
@@ -17,7 +17,7 @@ export function keysOf(r: TestRedis, name: string) {
 }
 
 export async function addNumbers(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   numbers: number[],
 ): Promise<string[]> {
@@ -27,7 +27,11 @@ export async function addNumbers(
   return ids
 }
 
-export async function pendingCount(redis: Redis, stream: string, group: string): Promise<number> {
+export async function pendingCount(
+  redis: RedisClient,
+  stream: string,
+  group: string,
+): Promise<number> {
   const [count] = (await redis.xpending(stream, group)) as [number, ...unknown[]]
   return count
 }

@@ -3,7 +3,7 @@ import { type TestRedis, testRedis } from '@flash/testing'
 import { trimAcknowledged } from '../src/index.ts'
 import { addNumbers, keysOf, range } from './support.ts'
 
-const firstId = async (redis: import('ioredis').default, stream: string) =>
+const firstId = async (redis: import('@flash/redis').RedisClient, stream: string) =>
   ((await redis.xrange(stream, '-', '+', 'COUNT', 1))[0]?.[0] as string | undefined) ?? null
 
 describe('trimAcknowledged', () => {

@@ -1,7 +1,7 @@
 import { flashSales, products, users } from '@flash/db'
 import type { Db } from '@flash/db/client'
+import type { RedisClient } from '@flash/redis'
 import { type KeySpace, publishOffer } from '@flash/redis'
-import type Redis from 'ioredis'
 
 /** A real argon2id hash of "password123", computed once: tests create thousands of buyers. */
 let passwordHash: Promise<string> | undefined
@@ -67,7 +67,7 @@ export type SaleFixture = {
  */
 export async function createSale(
   db: Db,
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   input: SaleFixture,
 ): Promise<{ saleId: string; productId: string }> {

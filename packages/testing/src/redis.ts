@@ -1,10 +1,17 @@
 import { defaults } from '@flash/config'
-import { connectRedis, type KeySpace, keySpace, markFreshKeySpace } from '@flash/redis'
-import type Redis from 'ioredis'
+import {
+  connectRedis,
+  type KeySpace,
+  keySpace,
+  markFreshKeySpace,
+  type RedisClient,
+  scanKeys,
+  unlinkEach,
+} from '@flash/redis'
 
 export type TestRedis = {
   url: string
-  redis: Redis
+  redis: RedisClient
   prefix: string
   space: KeySpace
   [Symbol.asyncDispose]: () => Promise<void>
@@ -34,9 +41,8 @@ export async function testRedis(): Promise<TestRedis> {
     prefix,
     space,
     async [Symbol.asyncDispose]() {
-      const stream = redis.scanStream({ match: `${prefix}*`, count: 1000 })
-      for await (const keys of stream as AsyncIterable<string[]>)
-        if (keys.length) await redis.unlink(...keys)
+      // Every master of a cluster, and one UNLINK per key: a test's keys span slots.
+      for await (const { node, keys } of scanKeys(redis, `${prefix}*`)) await unlinkEach(node, keys)
       redis.disconnect()
     },
   }

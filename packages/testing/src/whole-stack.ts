@@ -1,8 +1,7 @@
 import { defaults } from '@flash/config'
 import type { Db } from '@flash/db/client'
 import { freePort } from '@flash/devstack'
-import type { KeySpace } from '@flash/redis'
-import type Redis from 'ioredis'
+import type { KeySpace, RedisClient } from '@flash/redis'
 import { testDatabase } from './database.ts'
 import { createBuyers } from './fixtures.ts'
 import { testRedis } from './redis.ts'
@@ -35,7 +34,7 @@ export type WholeStack = {
   pids: Record<HttpApp, number>
   /** The stack's own database and Redis key space, for fixtures (`createSale`) and checks. */
   db: Db
-  redis: Redis
+  redis: RedisClient
   space: KeySpace
   /** The headers that present `credential`, freshly signed, for a request to `path`. */
   headersFor: (credential: Credential, path: string) => Promise<Record<string, string>>

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 
 /** At most `limit` attempts per `windowSeconds`, counted in a fixed window. */
@@ -28,7 +28,7 @@ export type RateLimited = { type: 'RateLimited'; retryAfterSeconds: number }
  * await hitRateLimit(redis, key, { limit: 10, windowSeconds: 900 }) // ok() or err({ type: 'RateLimited', retryAfterSeconds: 812 })
  */
 export function hitRateLimit(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   rule: RateRule,
 ): ResultAsync<void, RateLimited | { type: 'Unavailable'; cause: unknown }> {
@@ -58,7 +58,7 @@ export function hitRateLimit(
  * await giveBackAttempt(redis, key, { limit: 50, windowSeconds: 900 })
  */
 export function giveBackAttempt(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   rule: RateRule,
 ): ResultAsync<void, { type: 'Unavailable'; cause: unknown }> {

@@ -1,5 +1,5 @@
+import type { RedisClient } from '@flash/redis'
 import { emailBatchKey, emailClaimKey, type KeySpace } from '@flash/redis'
-import type Redis from 'ioredis'
 import type { CreateBatchEmailOptions } from 'resend'
 
 /** Resend's limit per `POST /emails/batch`. */
@@ -27,7 +27,7 @@ export type MailBatch = { id: string; keys: string[]; emails: CreateBatchEmailOp
  * @example
  * const outbox = mailOutbox(redis.duplicate(), space, 0)
  */
-export function mailOutbox(watcher: Redis, space: KeySpace, p: number) {
+export function mailOutbox(watcher: RedisClient, space: KeySpace, p: number) {
   const claimKey = (key: string) => emailClaimKey(space, p, key)
   const batchKey = (id: string) => emailBatchKey(space, p, id)
 

@@ -1,5 +1,6 @@
 import { type EmailRequested, onlyOf } from '@flash/contracts'
 import { orders, processedEvents, users } from '@flash/db'
+import { duplicateClient } from '@flash/redis'
 import { type Consumer, type ConsumerOptions, startConsumer } from '@flash/streams'
 import { and, eq, sql } from 'drizzle-orm'
 import { ResultAsync } from 'neverthrow'
@@ -198,7 +199,7 @@ export function startEmail(
 ): Consumer {
   const { partition, ...rest } = options
   // WATCH holds per connection: the outbox gets one of its own.
-  const outbox = mailOutbox(ctx.redis.duplicate(), ctx.space, partition)
+  const outbox = mailOutbox(duplicateClient(ctx.redis), ctx.space, partition)
   const consumer = startConsumer<EmailRequested>({
     ...rest,
     isTransient: isTransientError,

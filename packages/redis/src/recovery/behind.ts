@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '../client.ts'
 
 /** What XINFO STREAM says about the ids a stream has generated and dropped. */
 type StreamIds = { lastGenerated: string; firstEntry: string | null; maxDeleted: string | null }
@@ -16,7 +16,7 @@ type StreamIds = { lastGenerated: string; firstEntry: string | null; maxDeleted:
  * await streamBehind(redis, streamKey(space, 0, 'orders'), await lastAppliedEntryId(db, stream)) // false
  */
 export async function streamBehind(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   applied: string | null,
 ): Promise<boolean> {
@@ -39,7 +39,7 @@ export async function streamBehind(
  * @example
  * await raiseLastId(redis, streamKey(space, 0, 'orders'), '1700000000000-3')
  */
-export async function raiseLastId(redis: Redis, stream: string, id: string): Promise<void> {
+export async function raiseLastId(redis: RedisClient, stream: string, id: string): Promise<void> {
   let ids = await streamIds(redis, stream)
   if (!ids) {
     // XSETID needs the stream; an entry added and trimmed in one command leaves it empty.
@@ -50,7 +50,7 @@ export async function raiseLastId(redis: Redis, stream: string, id: string): Pro
   await redis.xsetid(stream, id)
 }
 
-async function streamIds(redis: Redis, stream: string): Promise<StreamIds | null> {
+async function streamIds(redis: RedisClient, stream: string): Promise<StreamIds | null> {
   let flat: unknown[]
   try {
     flat = (await redis.xinfo('STREAM', stream)) as unknown[]

@@ -1,7 +1,7 @@
 import { redisFences } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { eq, sql } from 'drizzle-orm'
-import type Redis from 'ioredis'
+import type { RedisClient } from '../client.ts'
 import { type Generation, RecoveringError, readGeneration } from '../generation.ts'
 import type { KeySpace } from '../keys.ts'
 
@@ -36,7 +36,7 @@ export type FenceTx = Pick<Db, 'execute'>
  * await db.transaction(async (tx) => { await fence.hold(tx, captured); ... })
  */
 export function writerFence(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   partition: number,
   stream: string,
@@ -74,7 +74,7 @@ export type WriterFence = {
  */
 export async function holdEveryFence(
   tx: FenceTx,
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   captured: readonly Generation[],
   streamOf: (partition: number) => string,

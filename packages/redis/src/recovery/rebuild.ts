@@ -1,6 +1,6 @@
 import { releasesUnits, toFields } from '@flash/contracts'
-import type Redis from 'ioredis'
 import type { ChainableCommander } from 'ioredis'
+import type { RedisClient } from '../client.ts'
 import {
   idempotencyKey,
   type KeySpace,
@@ -53,7 +53,7 @@ const PIPELINE = 500
  * const counts = await writeBook(redis, space, book, { liveIds, nowMs, settings })
  */
 export async function writeBook(
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   book: PartitionBook,
   input: { liveIds: readonly string[]; nowMs: number; settings: RecoverySettings },
@@ -166,7 +166,7 @@ function canStillChange(order: OrderState, nowMs: number, settings: RecoverySett
 /** Commands queued into pipelines of about PIPELINE commands, each sent when full. */
 class Writes {
   #pipeline: ChainableCommander
-  constructor(private readonly redis: Redis) {
+  constructor(private readonly redis: RedisClient) {
     this.#pipeline = redis.pipeline()
   }
 

@@ -1,5 +1,5 @@
 import type { Db } from '@flash/db/client'
-import type Redis from 'ioredis'
+import { nodeFor, type RedisClient } from '../client.ts'
 import {
   beginRecovery,
   extendRecovery,
@@ -16,7 +16,12 @@ import { type RebuildCounts, writeBook } from './rebuild.ts'
 import { restoreRevocations } from './revocations.ts'
 import { streamOrders } from './stream-orders.ts'
 
-export type RecoveryDeps = { db: Db; redis: Redis; space: KeySpace; log: (line: string) => void }
+export type RecoveryDeps = {
+  db: Db
+  redis: RedisClient
+  space: KeySpace
+  log: (line: string) => void
+}
 
 export type RecoveryOptions = RecoverySettings & {
   /** The consumer groups of each partition, as [stream type, group], recreated before the stamp. */
@@ -190,7 +195,7 @@ async function finish(deps: RecoveryDeps, lease: RecoveryLease): Promise<Recover
  * XGROUP CREATE ... 0 MKSTREAM: from the stream's first entry, so events
  * written before the group existed are delivered; BUSYGROUP (it exists) is fine.
  */
-async function createGroup(redis: Redis, stream: string, group: string): Promise<void> {
+async function createGroup(redis: RedisClient, stream: string, group: string): Promise<void> {
   try {
     await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM')
   } catch (error) {
@@ -198,11 +203,21 @@ async function createGroup(redis: Redis, stream: string, group: string): Promise
   }
 }
 
-/** The ids of the orders whose live state the partition holds now (SCAN: recovery is rare). */
-async function liveOrderIds(redis: Redis, space: KeySpace, partition: number): Promise<string[]> {
+/**
+ * The ids of the orders whose live state the partition holds now (SCAN:
+ * recovery is rare), asked of the one node that holds the partition.
+ */
+async function liveOrderIds(
+  redis: RedisClient,
+  space: KeySpace,
+  partition: number,
+): Promise<string[]> {
   const prefix = orderKey(space, partition, '')
   const ids: string[] = []
-  const scan = redis.scanStream({ match: `${escapeGlob(prefix)}*`, count: 1000 })
+  const scan = (await nodeFor(redis, prefix)).scanStream({
+    match: `${escapeGlob(prefix)}*`,
+    count: 1000,
+  })
   for await (const keys of scan as AsyncIterable<string[]>)
     for (const key of keys) ids.push(key.slice(prefix.length))
   return ids

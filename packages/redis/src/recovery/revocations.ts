@@ -1,7 +1,7 @@
 import { refreshTokenFamilies } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { gt, max } from 'drizzle-orm'
-import type Redis from 'ioredis'
+import type { RedisClient } from '../client.ts'
 import { type KeySpace, revocationKeys } from '../keys.ts'
 
 /**
@@ -20,7 +20,7 @@ import { type KeySpace, revocationKeys } from '../keys.ts'
  */
 export async function restoreRevocations(
   db: Db,
-  redis: Redis,
+  redis: RedisClient,
   space: KeySpace,
   partition: number,
   input: { accessTokenTtlSeconds: number; nowMs: number },

@@ -1,5 +1,5 @@
 import { type OrderEvent, parseOrderEvent } from '@flash/contracts'
-import type Redis from 'ioredis'
+import type { RedisClient } from '../client.ts'
 import type { OrderState } from '../order-state.ts'
 
 /** Entries read per XRANGE call. */
@@ -17,7 +17,7 @@ const PAGE = 1000
  * const newest = await streamOrders(redis, streamKey(space, 0, 'orders'), 0) // orderId -> state
  */
 export async function streamOrders(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   partition: number,
 ): Promise<Map<string, OrderState>> {

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 import type { Result } from 'ioredis'
 import resendCodeLua from './lua/resend-code.lua' with { type: 'text' }
 import startSignupLua from './lua/start-signup.lua' with { type: 'text' }
@@ -40,8 +40,8 @@ declare module 'ioredis' {
  * registerSignupScripts(redis)
  * await redis.startSignup(pendingKey, emailsKey, record, 600, ...fields)
  */
-export function registerSignupScripts(redis: Redis): void {
-  if (typeof (redis as Partial<Pick<Redis, 'startSignup'>>).startSignup === 'function') return
+export function registerSignupScripts(redis: RedisClient): void {
+  if (typeof (redis as Partial<Pick<RedisClient, 'startSignup'>>).startSignup === 'function') return
   redis.defineCommand('startSignup', { numberOfKeys: 2, lua: startSignupLua })
   redis.defineCommand('resendCode', { numberOfKeys: 2, lua: resendCodeLua })
 }

@@ -1,8 +1,8 @@
 import { orders } from '@flash/db'
 import type { Db } from '@flash/db/client'
+import type { RedisClient } from '@flash/redis'
 import { type KeySpace, readGeneration, streamKey } from '@flash/redis'
 import { inArray } from 'drizzle-orm'
-import type Redis from 'ioredis'
 import { AcceptedOrders } from './accepted-orders.ts'
 import { lastEntryId, orderWriterReached } from './order-writer-reached.ts'
 
@@ -17,7 +17,7 @@ export type LostOrdersOptions = {
 
 export const defaultLostOrdersOptions: LostOrdersOptions = { pollMs: 1_000, drainTimeoutMs: 60_000 }
 
-type Deps = { redis: Redis; db: Db; space: KeySpace; log: (line: string) => void }
+type Deps = { redis: RedisClient; db: Db; space: KeySpace; log: (line: string) => void }
 
 /**
  * Counts the orders this process accepted (answered 202) that Redis lost

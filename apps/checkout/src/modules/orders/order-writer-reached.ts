@@ -1,4 +1,4 @@
-import type Redis from 'ioredis'
+import type { RedisClient } from '@flash/redis'
 
 /** The worker's order-writer consumer group (its ORDER_WRITER_GROUP; apps never import each other). */
 const ORDER_WRITER_GROUP = 'order-writer'
@@ -9,7 +9,7 @@ const ORDER_WRITER_GROUP = 'order-writer'
  * @example
  * await lastEntryId(redis, 'fs:{p0}:stream:orders') // '1700000000000-3'
  */
-export async function lastEntryId(redis: Redis, stream: string): Promise<string | null> {
+export async function lastEntryId(redis: RedisClient, stream: string): Promise<string | null> {
   const [last] = await redis.xrevrange(stream, '+', '-', 'COUNT', 1)
   return last?.[0] ?? null
 }
@@ -25,7 +25,7 @@ export async function lastEntryId(redis: Redis, stream: string): Promise<string 
  * await orderWriterReached(redis, stream, await lastEntryId(redis, stream))
  */
 export async function orderWriterReached(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   watermark: string | null,
 ): Promise<boolean> {

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type RedisCluster, startRedisCluster } from '@flash/devstack'
+import { RedisClient as BunRedis } from 'bun'
+import type { Cluster } from 'ioredis'
+import {
+  adjustLiveStock,
+  clusterUrl,
+  connectRedis,
+  isCluster,
+  keySlot,
+  keySpace,
+  loadScripts,
+  offerKeys,
+  partitionTag,
+  type RedisClient,
+} from '../src/index.ts'
+
+// A cluster of the test's own (the shared Redis is a single server).
+const scratch = mkdtempSync(join(tmpdir(), 'redis-cluster-test-'))
+let cluster: RedisCluster
+let redis: RedisClient
+
+beforeAll(async () => {
+  cluster = await startRedisCluster({ masters: 3, dir: scratch })
+  redis = connectRedis(cluster.url, { name: 'cluster-test' })
+}, 60_000)
+
+afterAll(async () => {
+  redis?.disconnect()
+  await cluster?.stop()
+  rmSync(scratch, { recursive: true, force: true })
+})
+
+/** One command to one node, bypassing the cluster client. */
+async function ask(port: number, name: string, args: string[]): Promise<unknown> {
+  const client = new BunRedis(`redis://127.0.0.1:${port}`, { autoReconnect: false })
+  try {
+    await client.connect()
+    return await client.send(name, args)
+  } finally {
+    client.close()
+  }
+}
+
+describe('connectRedis with a redis+cluster:// URL', () => {
+  it('gives a Cluster client that reads from masters; a plain URL keeps a single-server client', () => {
+    expect(isCluster(redis)).toBe(true)
+    expect((redis as Cluster).options.scaleReads).toBe('master')
+    const single = connectRedis('redis://127.0.0.1:6379', { name: 'cluster-test-single' })
+    expect(isCluster(single)).toBe(false)
+    single.disconnect()
+  })
+
+  it('reads the nodes and credentials of the URL', () => {
+    expect(clusterUrl('redis+cluster://u:p%40ss@10.0.0.1:7000,[::1]:7001')).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '::1', port: 7001 },
+      ],
+      username: 'u',
+      password: 'p@ss',
+    })
+    expect(clusterUrl('redis://127.0.0.1:6379')).toBeNull()
+    expect(() => clusterUrl('redis+cluster://10.0.0.1')).toThrow('host:port')
+  })
+
+  it('computes the same slot as CLUSTER KEYSLOT', async () => {
+    const port = cluster.nodes[0]?.port as number
+    const keys = [
+      'a',
+      '123456789',
+      'fs:{p0}:stream:orders',
+      'fs:{p1.4}:order:x',
+      '{}x',
+      'a{b}{c}',
+      'ünïcødé{ключ}',
+      ...Array.from({ length: 50 }, () => crypto.randomUUID()),
+    ]
+    for (const key of keys)
+      expect(keySlot(key)).toBe(Number(await ask(port, 'CLUSTER', ['KEYSLOT', key])))
+  })
+
+  it('with 3 partitions on 3 masters, puts each partition on a master of its own', async () => {
+    const space = keySpace('fs:', 3)
+    const slots = (await ask(cluster.nodes[0]?.port as number, 'CLUSTER', ['SLOTS'])) as [
+      number,
+      number,
+      [string, number],
+    ][]
+    const ownerOf = (slot: number) =>
+      slots.find(([first, last]) => slot >= first && slot <= last)?.[2][1]
+    const owners = [0, 1, 2].map((p) => ownerOf(keySlot(partitionTag(space, p))))
+    expect(new Set(owners).size).toBe(3)
+    expect(owners.sort()).toEqual(cluster.nodes.map((node) => node.port).sort())
+  })
+
+  it('runs a script after every master lost its script cache (SCRIPT FLUSH)', async () => {
+    const space = keySpace(`t${crypto.randomUUID().slice(0, 8)}:`, 3)
+    const stocks = [0, 1, 2].map((n) => offerKeys(space, { kind: 'sale', id: `s${n}` }).stock)
+    for (const stock of stocks) await redis.set(stock, '10')
+    await loadScripts(redis)
+    for (const node of cluster.nodes) await ask(node.port, 'SCRIPT', ['FLUSH'])
+    const direct = await Promise.all(stocks.map((stock) => adjustLiveStock(redis, stock, -1)))
+    expect(direct).toEqual(stocks.map(() => ({ type: 'Adjusted', remaining: 9 })))
+    // And inside a pipeline, which sends EVALSHA for all its scripts at once.
+    for (const node of cluster.nodes) await ask(node.port, 'SCRIPT', ['FLUSH'])
+    const replies = await redis
+      .pipeline()
+      .adjustStock(stocks[0] as string, -1)
+      .exec()
+    expect(replies).toEqual([[null, [1, 8]]])
+    await redis.del(stocks[0] as string)
+    for (const stock of stocks.slice(1)) await redis.del(stock)
+  })
+
+  it('loads the scripts on every master', async () => {
+    for (const node of cluster.nodes) await ask(node.port, 'SCRIPT', ['FLUSH'])
+    await loadScripts(redis)
+    for (const node of cluster.nodes) {
+      const info = String(await ask(node.port, 'INFO', ['memory']))
+      // Eight scripts in commands.ts, on each master, nothing else cached since the flush.
+      expect(Number(info.match(/number_of_cached_scripts:(\d+)/)?.[1])).toBe(8)
+    }
+  })
+})
