@@ -7,6 +7,7 @@
  *   bun run bench                       # full: 10 s per load (minutes)
  *   bun run bench --quick               # under two minutes
  *   bun run bench --only=bare,stampede  # some scenarios (also --seconds=N --connections=N --no-oha)
+ *   bun run bench --only=stampede-n --checkout-processes=2  # N checkout processes against one
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -25,6 +26,7 @@ import { runLockBaseline } from './lock-baseline/run.ts'
 import { runSellout } from './sellout/run.ts'
 import { runSoldOut } from './sold-out/run.ts'
 import { runStampede } from './stampede/run.ts'
+import { runStampedeN } from './stampede-n/run.ts'
 
 const runners: Record<ScenarioName, (ctx: ScenarioContext) => Promise<ScenarioResult[]>> = {
   bare: runBare,
@@ -36,6 +38,7 @@ const runners: Record<ScenarioName, (ctx: ScenarioContext) => Promise<ScenarioRe
   durability: runDurability,
   gateway: runGateway,
   'gateway-remote': runGatewayRemote,
+  'stampede-n': runStampedeN,
 }
 
 const args = Bun.argv.slice(2)

@@ -1,8 +1,9 @@
+import { join } from 'node:path'
 import { freePort } from '@flash/devstack'
 import { offerKeys } from '@flash/redis'
 import { createSale, type SaleFixture } from '@flash/testing'
 import { type Fixture, prepareFixture } from './fixture.ts'
-import { type Proc, startApp, waitHealthy } from './processes.ts'
+import { type Proc, startApp, startProcess, waitHealthy, waitPrinted } from './processes.ts'
 import { sharedServers, type Watched } from './usage.ts'
 
 /**
@@ -34,6 +35,8 @@ export type StackOptions = {
   gateway?: 'in-process' | 'remote'
   /** A private Redis the caller started (its process is watched too). */
   redis?: { url: string; proc: Proc }
+  /** Checkout processes sharing its port as one port group (default 1); not with `in-process`. */
+  checkoutProcesses?: number
 }
 
 /**
@@ -57,7 +60,8 @@ export async function startCheckoutStack(options: StackOptions): Promise<Checkou
       REDIS_PREFIX: redis.prefix,
       RATE_LIMITS: 'off',
     }
-    if (options.gateway !== 'in-process') {
+    const processes = options.checkoutProcesses ?? 1
+    if (options.gateway !== 'in-process' && processes === 1) {
       const checkout = startApp(
         'checkout',
         { ...checkoutEnv, PORT: String(checkoutPort) },
@@ -65,6 +69,26 @@ export async function startCheckoutStack(options: StackOptions): Promise<Checkou
       )
       procs.push(checkout)
       await waitHealthy(checkout, checkoutUrl)
+    }
+    if (options.gateway !== 'in-process' && processes > 1) {
+      // One port group, as `CHECKOUT_PROCESSES=n bun run start` runs them.
+      const env = {
+        ...checkoutEnv,
+        PORT: String(checkoutPort),
+        REUSE_PORT_GROUP: crypto.randomUUID(),
+      }
+      for (let i = 1; i <= processes; i++) {
+        const name = `checkout-${i}`
+        const checkout = startProcess(
+          name,
+          ['bun', 'apps/checkout/src/index.ts'],
+          env,
+          join(options.logDir, `${name}.log`),
+        )
+        procs.push(checkout)
+        // /health would answer from the first one: each says when it listens itself.
+        await waitPrinted(checkout, 'listening on')
+      }
     }
     let url = checkoutUrl
     if (options.gateway) {

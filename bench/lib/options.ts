@@ -3,6 +3,7 @@
  * connections, how much data. `--quick` shrinks everything so the whole suite
  * stays under two minutes; the full run gives steadier figures.
  */
+import { availableParallelism } from 'node:os'
 
 /**
  * The scenarios, in the order they run (the report keeps this order). The
@@ -20,6 +21,7 @@ export const scenarioNames = [
   'lock-baseline',
   'drain',
   'durability',
+  'stampede-n',
 ] as const
 
 export type ScenarioName = (typeof scenarioNames)[number]
@@ -39,6 +41,8 @@ export type BenchOptions = {
   selloutBuyers: number
   /** Orders the drain scenario puts through the worker. */
   drainOrders: number
+  /** Checkout processes on one port that `stampede-n` measures against one. */
+  checkoutProcesses: number
   only: ReadonlySet<ScenarioName>
   /** Also run oha where it is installed and can drive the scenario. */
   oha: boolean
@@ -62,7 +66,8 @@ const quick = {
 }
 
 /**
- * Reads `--quick`, `--seconds=N`, `--connections=N`, `--only=a,b` and `--no-oha`.
+ * Reads `--quick`, `--seconds=N`, `--connections=N`, `--only=a,b`, `--no-oha`
+ * and `--checkout-processes=N` (default: the machine's cores, at least 2).
  *
  * @example
  * parseOptions(['--quick', '--only=bare,stampede']).seconds // 3
@@ -75,9 +80,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     }),
   )
   for (const name of flags.keys())
-    if (!['quick', 'seconds', 'connections', 'only', 'no-oha'].includes(name))
+    if (!['quick', 'seconds', 'connections', 'only', 'no-oha', 'checkout-processes'].includes(name))
       throw new Error(
-        `unknown option --${name} (known: --quick --seconds= --connections= --only= --no-oha)`,
+        `unknown option --${name} (known: --quick --seconds= --connections= --only= --no-oha --checkout-processes=)`,
       )
   const isQuick = flags.has('quick')
   const base = isQuick ? quick : full
@@ -95,6 +100,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     threads: Math.min(2, connections),
     only: new Set(only),
     oha: !flags.has('no-oha'),
+    checkoutProcesses: positive(
+      flags.get('checkout-processes') ?? String(Math.max(2, availableParallelism())),
+      'checkout-processes',
+    ),
   }
 }
 

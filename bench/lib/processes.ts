@@ -97,7 +97,24 @@ export function startApp(app: string, env: Record<string, string>, logDir: strin
  */
 export async function waitHealthy(proc: Proc, url: string): Promise<void> {
   const ready = async () => (await fetch(`${url}/health`).catch(() => null))?.ok === true
-  await waitAlive(proc, ready, 30_000, `${url}/health`).catch(async (error) => {
+  await withLogTail(proc, waitAlive(proc, ready, 30_000, `${url}/health`))
+}
+
+/**
+ * Waits until the process's log holds `text` (several processes on one port:
+ * `/health` answers from any of them), failing early if it died instead.
+ *
+ * @example
+ * await waitPrinted(checkout2, 'listening on')
+ */
+export async function waitPrinted(proc: Proc, text: string): Promise<void> {
+  const printed = async () => (await Bun.file(proc.logFile).text()).includes(text)
+  await withLogTail(proc, waitAlive(proc, printed, 30_000, `"${text}" in ${proc.logFile}`))
+}
+
+/** A failed wait's error with the last lines the process logged. */
+async function withLogTail(proc: Proc, waiting: Promise<void>): Promise<void> {
+  await waiting.catch(async (error) => {
     const tail = (await Bun.file(proc.logFile).text()).trimEnd().split('\n').slice(-15).join('\n')
     throw new Error(`${(error as Error).message}\n--- ${proc.logFile} ---\n${tail}`)
   })

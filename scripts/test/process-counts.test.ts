@@ -17,7 +17,7 @@ describe('readProcessCounts', () => {
   })
 
   it('refuses anything but a whole number from 1 to 64, naming the variable and the value', () => {
-    const refusal = (env: Record<string, string>) => {
+    const refusal = (env: Record<string, string | undefined>) => {
       try {
         readProcessCounts(env)
         return 'accepted'

@@ -295,7 +295,7 @@ describe('bun run start', () => {
       { timeoutMs: 30_000, what: 'the killed checkout running again' },
     )
     const restartLine = await waitFor(
-      () => /^\[start\] (checkout-\d) was killed by SIGKILL.*$/m.exec(start.output()),
+      () => /^\[start\] (checkout-\d) was killed by SIGKILL.*$/m.exec(start.output()) ?? undefined,
       { what: 'the restart logged' },
     )
     const restartedName = restartLine[1] as string
