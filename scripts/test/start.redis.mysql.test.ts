@@ -214,25 +214,30 @@ describe('bun run start', () => {
     })
   }, 180_000)
 
-  it('runs checkout inside the gateway with CHECKOUT_IN_PROCESS=yes: orders go through, checkout still answers on its port, Ctrl-C stops all', async () => {
+  it('runs checkout inside each of two gateways with CHECKOUT_IN_PROCESS=yes: orders go through, both checkouts share its port, Ctrl-C stops all', async () => {
     await using redis = await testRedis()
-    await using start = await startUp(redis, { CHECKOUT_IN_PROCESS: 'yes' })
+    await using start = await startUp(redis, { CHECKOUT_IN_PROCESS: 'yes', GATEWAY_PROCESSES: '2' })
     const buyer = await buyerOf(start)
     const placed = await buyer.place('start-in-process')
     const checkoutAnswers = await answersHealth(start.ports.CHECKOUT_PORT)
     const checkoutProcess = start.appPid('checkout')
+    const checkoutsListening = ['gateway-1', 'gateway-2'].map((name) =>
+      listenings(start.output(), name, start.ports.CHECKOUT_PORT),
+    )
     start.ctrlC()
 
     expect({
       placed: placed.status,
       checkoutAnswers,
       checkoutProcess,
+      checkoutsListening,
       code: await start.exited,
       left: processesWith(`REDIS_PREFIX=${redis.prefix}`),
     }).toEqual({
       placed: 202,
       checkoutAnswers: true,
       checkoutProcess: undefined,
+      checkoutsListening: [1, 1],
       code: 0,
       left: [],
     })
