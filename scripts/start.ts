@@ -28,6 +28,11 @@ const ports = {
 }
 
 const counts = readCountsOrExit()
+const partitions = Number(Bun.env.REDIS_PARTITIONS || 1)
+if (counts.worker > partitions)
+  console.log(
+    `[start] ${counts.worker} workers, ${partitions} partition(s): the extra workers share partitions with the others; set REDIS_PARTITIONS to at least ${counts.worker} to split the work`,
+  )
 await refuseTakenPorts(Object.values(ports))
 const services = await findOrStartServices((line) => console.log(`[services] ${line}`))
 const shared = { REDIS_URL: services.redisUrl, DATABASE_URL: services.databaseUrl }
