@@ -133,11 +133,15 @@ describe('serve() with a port group', () => {
 
   it('refuses a port that does not answer HTTP at all', async () => {
     const port = await freePort()
+    // Asked before binding: what listens there is refused for its silence, before any bind fails.
     const silent = Bun.listen({
       hostname: '127.0.0.1',
       port,
-      reusePort: true,
-      socket: { data: (socket) => socket.end() },
+      socket: {
+        data: (socket) => {
+          socket.end()
+        },
+      },
     })
     try {
       const refused = await servedProcess(port, 'g1').ended()
