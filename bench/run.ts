@@ -8,6 +8,7 @@
  *   bun run bench --quick               # under two minutes
  *   bun run bench --only=bare,stampede  # some scenarios (also --seconds=N --connections=N --no-oha)
  *   bun run bench --only=stampede-n --checkout-processes=2  # N checkout processes against one
+ *   bun run bench --only=stampede-cluster --seconds=5        # 3 partitions: one Redis, then 3 masters
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -26,6 +27,7 @@ import { runLockBaseline } from './lock-baseline/run.ts'
 import { runSellout } from './sellout/run.ts'
 import { runSoldOut } from './sold-out/run.ts'
 import { runStampede } from './stampede/run.ts'
+import { runStampedeCluster } from './stampede-cluster/run.ts'
 import { runStampedeN } from './stampede-n/run.ts'
 
 const runners: Record<ScenarioName, (ctx: ScenarioContext) => Promise<ScenarioResult[]>> = {
@@ -39,6 +41,7 @@ const runners: Record<ScenarioName, (ctx: ScenarioContext) => Promise<ScenarioRe
   gateway: runGateway,
   'gateway-remote': runGatewayRemote,
   'stampede-n': runStampedeN,
+  'stampede-cluster': runStampedeCluster,
 }
 
 const args = Bun.argv.slice(2)

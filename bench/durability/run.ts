@@ -37,7 +37,10 @@ export async function runDurability(ctx: ScenarioContext): Promise<ScenarioResul
       await stampede(ctx, {
         name: `durability/${fsync}`,
         summary: `the stampede on a private Redis: ${summary}`,
-        stack: { logDir, redis: { url: redis.url, proc: redis } },
+        stack: {
+          logDir,
+          redis: { url: redis.url, servers: [{ name: redis.name, pid: redis.pid }] },
+        },
       }),
     )
   }

@@ -27,14 +27,19 @@ export type CheckoutStack = {
   [Symbol.asyncDispose]: () => Promise<void>
 }
 
-/** Options: who buys, where logs go, and which Redis (a private one for durability). */
+/** Options: who buys, where logs go, and which Redis (a private one, or a private cluster). */
 export type StackOptions = {
   buyers: number
   logDir: string
   /** In front of checkout: `in-process` runs checkout inside it (CHECKOUT_IN_PROCESS). */
   gateway?: 'in-process' | 'remote'
-  /** A private Redis the caller started (its process is watched too). */
-  redis?: { url: string; proc: Proc }
+  /**
+   * A private Redis or Redis Cluster the caller started: its URL and its
+   * server processes, watched too (one row per cluster master in the report).
+   */
+  redis?: { url: string; servers: readonly Watched[] }
+  /** REDIS_PARTITIONS, on a private Redis only (default 1). */
+  partitions?: number
   /** Checkout processes sharing its port as one port group (default 1); not with `in-process`. */
   checkoutProcesses?: number
 }
@@ -44,7 +49,11 @@ export type StackOptions = {
  * await using stack = await startCheckoutStack({ buyers: 2000, logDir, gateway: true })
  */
 export async function startCheckoutStack(options: StackOptions): Promise<CheckoutStack> {
-  const fixture = await prepareFixture({ buyers: options.buyers, redisUrl: options.redis?.url })
+  const fixture = await prepareFixture({
+    buyers: options.buyers,
+    redisUrl: options.redis?.url,
+    partitions: options.partitions,
+  })
   const procs: Proc[] = []
   const dispose = async () => {
     for (const proc of procs.reverse()) await proc.stop()
@@ -58,6 +67,7 @@ export async function startCheckoutStack(options: StackOptions): Promise<Checkou
       DATABASE_URL: database.url,
       REDIS_URL: redis.url,
       REDIS_PREFIX: redis.prefix,
+      REDIS_PARTITIONS: String(redis.space.partitions),
       RATE_LIMITS: 'off',
     }
     const processes = options.checkoutProcesses ?? 1
@@ -111,7 +121,7 @@ export async function startCheckoutStack(options: StackOptions): Promise<Checkou
     const servers = await sharedServers(redis.redis, database.db)
     const watched: Watched[] = [
       ...procs.map((p) => ({ name: p.name, pid: p.pid })),
-      ...(options.redis ? [{ name: options.redis.proc.name, pid: options.redis.proc.pid }] : []),
+      ...(options.redis?.servers ?? []),
       ...servers.filter((s) => !(options.redis && s.name.startsWith('redis'))),
     ]
     const stockKey = (saleId: string) => offerKeys(redis.space, { kind: 'sale', id: saleId }).stock

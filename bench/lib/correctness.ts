@@ -120,6 +120,54 @@ export function judge(t: SaleTally): Verdict {
 }
 
 /**
+ * Judges several sales under one load whose driver counts 202s for all of
+ * them together (wrk cannot tell which sale an answer was for). Each sale is
+ * judged on its own for what its own counts show (an oversell, units gone
+ * without an order), so one sale's oversell is never hidden by another's
+ * loss; the 202s are then checked against the orders of all of them. The
+ * tally is the sales' sum, for the report.
+ *
+ * @example
+ * judgeSales([{ label: 'partition 0', quantity: 10, stockLeft: 5, orders: 5 }], 5).ok // true
+ */
+export function judgeSales(
+  sales: readonly (Omit<SaleTally, 'accepted'> & { label: string })[],
+  accepted: number,
+): Verdict {
+  // Each sale's own 202s are unknown: taken as its orders, so its own check cannot object to them.
+  const each = sales.map(({ label, ...t }) => ({
+    label,
+    verdict: judge({ ...t, accepted: t.orders }),
+  }))
+  const sum = (pick: (t: SaleTally) => number) =>
+    each.reduce((n, { verdict }) => n + pick(verdict.tally), 0)
+  const lowests = sales.flatMap((t) => (t.lowestStock === undefined ? [] : [t.lowestStock]))
+  const tally: SaleTally = {
+    quantity: sum((t) => t.quantity),
+    stockLeft: sum((t) => t.stockLeft),
+    lowestStock: lowests.length === sales.length ? Math.min(...lowests) : undefined,
+    orders: sum((t) => t.orders),
+    accepted,
+  }
+  const problems = each.flatMap(({ label, verdict }) =>
+    verdict.problems.map((p) => `${label}: ${p}`),
+  )
+  const unrecorded = Math.max(0, accepted - tally.orders)
+  if (unrecorded > 0) problems.push(`${unrecorded} answers 202 without an order in any sale`)
+  return {
+    tally,
+    sold: each.reduce((n, { verdict }) => n + verdict.sold, 0),
+    cutOff: Math.max(0, tally.orders - accepted),
+    oversold: each.reduce((n, { verdict }) => n + verdict.oversold, 0),
+    lost: each.reduce((n, { verdict }) => n + verdict.lost, 0) + unrecorded,
+    doubleCharges: 0,
+    keptCharges: 0,
+    problems,
+    ok: problems.length === 0,
+  }
+}
+
+/**
  * Adds verdicts up for the summary line.
  *
  * @example

@@ -30,7 +30,9 @@ export type Fixture = {
 /**
  * Buyers are inserted in bulk through @flash/testing (one password hash for
  * all) and tokens are signed directly: what is measured is ordering, not
- * signing up. `redisUrl` picks a private Redis; the default is REDIS_URL.
+ * signing up. `redisUrl` picks a private Redis (or Redis Cluster); the
+ * default is REDIS_URL. `partitions` (private Redis only, default 1) is the
+ * key space's partition count, REDIS_PARTITIONS for the apps.
  *
  * @example
  * await using fixture = await prepareFixture({ buyers: 2000, redisUrl: privateRedis.url })
@@ -38,9 +40,14 @@ export type Fixture = {
 export async function prepareFixture(input: {
   buyers: number
   redisUrl?: string
+  partitions?: number
 }): Promise<Fixture> {
+  if (!input.redisUrl && (input.partitions ?? 1) !== 1)
+    throw new Error('partitions other than 1 need a private Redis (redisUrl)')
   const database = await testDatabase()
-  const redis = input.redisUrl ? await privateSpace(input.redisUrl) : await testRedis()
+  const redis = input.redisUrl
+    ? await privateSpace(input.redisUrl, input.partitions ?? 1)
+    : await testRedis()
   const buyers = await createBuyers(database.db, input.buyers)
   const tokens = await Promise.all(
     buyers.map(async (id) => (await testTokens.signAccess({ id, role: 'buyer' })).token),
@@ -65,10 +72,10 @@ export async function prepareFixture(input: {
  * A server the bench throws away afterwards needs no clean-up of its keys;
  * started empty for this run, it has nothing to recover from MySQL.
  */
-async function privateSpace(url: string) {
+async function privateSpace(url: string, partitions: number) {
   const prefix = 'bench:'
   const redis = connectRedis(url, { name: 'bench' })
-  const space = keySpace(prefix)
+  const space = keySpace(prefix, partitions)
   await markFreshKeySpace(redis, space)
   return {
     url,

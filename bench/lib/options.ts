@@ -22,6 +22,7 @@ export const scenarioNames = [
   'drain',
   'durability',
   'stampede-n',
+  'stampede-cluster',
 ] as const
 
 export type ScenarioName = (typeof scenarioNames)[number]

@@ -16,6 +16,7 @@ export type RedisSpace = { redis: RedisClient; space: KeySpace }
  * const probe = stockProbe(fixture.redis, saleId, 1000)
  * await measure(ctx, { ..., progress: probe.progress })
  * probe.lowest() // 0
+ * await probe.sold() // units sold so far (a read, sampled too)
  */
 export function stockProbe(at: RedisSpace, saleId: string, quantity: number) {
   const stockKey = offerKeys(at.space, { kind: 'sale', id: saleId }).stock
@@ -25,7 +26,7 @@ export function stockProbe(at: RedisSpace, saleId: string, quantity: number) {
     lowest = Math.min(lowest ?? left, left)
     return quantity - left
   }
-  return { progress: rateOf(sold, 'sold'), lowest: () => lowest }
+  return { progress: rateOf(sold, 'sold'), sold, lowest: () => lowest }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { judge, type SaleTally, totals } from '../lib/correctness.ts'
+import { judge, judgeSales, type SaleTally, totals } from '../lib/correctness.ts'
 import { headline, headlineLine, targets } from '../lib/summary.ts'
 
 /** A sellout that went right: 100 units, 97 answers seen before wrk's deadline, all drained. */
@@ -100,6 +100,47 @@ describe('judge', () => {
     const verdict = judge({ ...clean, processingCharges: 2 })
     expect(verdict).toMatchObject({ ok: false, keptCharges: 0 })
     expect(verdict.problems).toEqual(['2 charges still processing after settling'])
+  })
+})
+
+describe('judgeSales: several sales under one load, the 202s counted together', () => {
+  const sale = (label: string, sold: number) => ({
+    label,
+    quantity: 1000,
+    stockLeft: 1000 - sold,
+    orders: sold,
+  })
+
+  it('passes sales whose orders cover every 202, counting the rest as cut off', () => {
+    const verdict = judgeSales([sale('partition 0', 40), sale('partition 1', 60)], 97)
+    expect(verdict).toMatchObject({ ok: true, sold: 100, cutOff: 3, oversold: 0, lost: 0 })
+    expect(verdict.tally).toMatchObject({
+      quantity: 2000,
+      stockLeft: 1900,
+      orders: 100,
+      accepted: 97,
+    })
+  })
+
+  it('catches one sale oversold even when another sale lost as many orders', () => {
+    const verdict = judgeSales(
+      [
+        { ...sale('partition 0', 50), orders: 51 },
+        { ...sale('partition 1', 50), orders: 49 },
+      ],
+      100,
+    )
+    expect(verdict).toMatchObject({ ok: false, oversold: 1, lost: 1 })
+    expect(verdict.problems).toEqual([
+      'partition 0: 1 orders without a unit taken from stock',
+      'partition 1: 1 units left stock without an order',
+    ])
+  })
+
+  it('catches more 202s than orders in all the sales together', () => {
+    const verdict = judgeSales([sale('partition 0', 40), sale('partition 1', 60)], 102)
+    expect(verdict).toMatchObject({ ok: false, lost: 2 })
+    expect(verdict.problems).toEqual(['2 answers 202 without an order in any sale'])
   })
 })
 

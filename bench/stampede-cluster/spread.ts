@@ -1,0 +1,108 @@
+/**
+ * The stampede spread over one sale in each partition: the load that shows
+ * whether partitions on several Redis masters share the work.
+ */
+import { partitionOf } from '@flash/redis'
+import { type CheckoutStack, type StackOptions, startCheckoutStack } from '../lib/checkout-stack.ts'
+import { judgeSales } from '../lib/correctness.ts'
+import { describeLoad, type Measurement, measure } from '../lib/measure.ts'
+import { rateOf } from '../lib/progress.ts'
+import { acceptedOf, redisTally, stockProbe } from '../lib/sale-tally.ts'
+import type { ScenarioContext, ScenarioResult } from '../lib/scenario.ts'
+
+/** More units than any run sells: the stampede never reaches sold-out. */
+const UNLIMITED = 10_000_000
+
+/**
+ * What a caller can do on the stack while the load runs (kill a Redis
+ * master, say); the scenario waits for it after the load and adds its facts.
+ */
+export type DuringLoad = (stack: CheckoutStack) => Promise<Record<string, number | string>>
+
+/**
+ * One stampede over `partitions` sales, one per partition, each request going
+ * to the next sale in turn, on a stack of its own (REDIS_PARTITIONS =
+ * `partitions`); judged sale by sale.
+ *
+ * @example
+ * await spreadStampede(ctx, { name: 'x', summary: '...', partitions: 3, stack: { logDir, redis } })
+ */
+export async function spreadStampede(
+  ctx: ScenarioContext,
+  variant: {
+    name: string
+    summary: string
+    partitions: number
+    stack: Omit<StackOptions, 'buyers' | 'partitions'>
+    during?: DuringLoad
+  },
+): Promise<ScenarioResult> {
+  await using stack = await startCheckoutStack({
+    buyers: ctx.options.buyers,
+    partitions: variant.partitions,
+    ...variant.stack,
+  })
+  const saleIds = await salePerPartition(stack, variant.partitions)
+  const probes = saleIds.map((id) => stockProbe(stack.fixture.redis, id, UNLIMITED))
+  const sold = async () => (await Promise.all(probes.map((p) => p.sold()))).reduce((a, b) => a + b)
+  let during: Promise<Record<string, number | string>> | undefined
+  const m: Measurement = await measure(ctx, {
+    label: variant.name,
+    url: stack.url,
+    script: 'orders-spread.lua',
+    env: {
+      BENCH_TOKENS: stack.fixture.tokensFile,
+      BENCH_BODIES: saleIds.map((saleId) => JSON.stringify({ saleId, quantity: 1 })).join('\n'),
+    },
+    watched: stack.watched,
+    progress: rateOf(async () => {
+      // The first tick of the measured run starts what the caller does during the load.
+      during ??= variant.during?.(stack)
+      return sold()
+    }, 'sold'),
+  })
+  const facts = (await during) ?? {}
+  const tallies = await Promise.all(
+    saleIds.map(async (saleId, partition) => ({
+      label: `partition ${partition}`,
+      ...(await redisTally(stack.fixture.redis, saleId, UNLIMITED, 0, probes[partition]?.lowest())),
+    })),
+  )
+  const verdict = judgeSales(tallies, acceptedOf(m))
+  console.log(`  ${variant.name}: ${describeLoad(m.load)}`)
+  console.log(
+    `  ${variant.name}: sold ${tallies.map((t) => t.quantity - t.stockLeft).join(' + ')} = ${verdict.sold}, ` +
+      `${verdict.cutOff} cut off by the deadline, ${verdict.ok ? 'correct' : verdict.problems.join('; ')}`,
+  )
+  return {
+    name: variant.name,
+    summary: variant.summary,
+    load: m.load,
+    processes: m.processes,
+    verdict,
+    facts: {
+      ...Object.fromEntries(
+        tallies.map((t) => [`sold_${t.label.replace(' ', '_')}`, t.quantity - t.stockLeft]),
+      ),
+      ...facts,
+    },
+    commands: [m.command],
+  }
+}
+
+/**
+ * Live sales until every partition has one (sale ids are drawn, so which
+ * partition a sale lands in is too); the ones in a partition already taken
+ * stay unsold. Returns the sale of partition 0, 1, ... in order.
+ */
+async function salePerPartition(stack: CheckoutStack, partitions: number): Promise<string[]> {
+  const found = new Map<number, string>()
+  for (let tries = 0; found.size < partitions; tries++) {
+    if (tries >= 50 * partitions)
+      throw new Error(`no sale landed in some of ${partitions} partitions after ${tries} sales`)
+    const saleId = await stack.sale({ quantity: UNLIMITED, perUserLimit: 0 })
+    const partition = partitionOf(stack.fixture.redis.space, saleId)
+    if (!found.has(partition)) found.set(partition, saleId)
+  }
+  return Array.from({ length: partitions }, (_, p) => found.get(p) as string)
+}
