@@ -55,6 +55,10 @@ export function connectRedis(url: string, options: RedisOptions = {}): RedisClie
   const redis = cluster
     ? new Cluster(cluster.nodes, {
         ...common,
+        // ioredis groups auto-pipelined commands by the slot of their first key, and takes
+        // the first argument for it in a script of its own: for moveOrders that is the key
+        // count, which would put orders of different partitions in one pipeline (refused).
+        autoPipeliningIgnoredCommands: [...common.autoPipeliningIgnoredCommands, 'moveOrders'],
         scaleReads: 'master',
         redisOptions: { ...perConnection, username: cluster.username, password: cluster.password },
       })
@@ -102,8 +106,17 @@ export async function mastersOf(redis: RedisClient): Promise<Redis[]> {
 export async function nodeFor(redis: RedisClient, key: string): Promise<Redis> {
   if (!isCluster(redis)) return redis
   if (redis.status !== 'ready') await redis.ping()
-  const owner = redis.slots[keySlot(key)]?.[0]
-  const node = redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner)
+  const find = () => {
+    const owner = redis.slots[keySlot(key)]?.[0]
+    return redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner)
+  }
+  let node = find()
+  // A node that is gone, or a connection to it that was closed: the slot map may be old (a
+  // failover, a slot moved). An idle client learns of it only when asked, so ask.
+  if (!node || node.status === 'end' || node.status === 'close') {
+    await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()))
+    node = find()
+  }
   if (!node) throw new Error(`no master owns the slot of ${key} (the cluster is changing)`)
   return node
 }

@@ -122,8 +122,9 @@ export async function findOrderState(
 }
 
 /**
- * `findOrderState` for a batch: one pipeline (one round trip) of GETs, one
- * per order and partition, instead of a read per order. When a state is
+ * `findOrderState` for a batch: one pipeline of GETs per partition (one
+ * round trip, the pipelines side by side), one GET per order and partition,
+ * instead of a read per order. When a state is
  * missing, the partitions' generations are read (a second round trip, only
  * then): while any partition is not current (generation.ts) the missing
  * state may be one recovery has not written back yet, so this throws a
@@ -141,16 +142,19 @@ export async function findOrderStates(
   const states = new Map<string, OrderState>()
   const ids = [...new Set(orderIds)]
   if (ids.length === 0) return states
-  const pipeline = redis.pipeline()
-  for (let p = 0; p < space.partitions; p++)
-    for (const id of ids) pipeline.get(orderKey(space, p, id))
-  for (const [i, [error, text]] of ((await pipeline.exec()) ?? []).entries()) {
-    if (error) throw error
-    const id = ids[i % ids.length] as string
-    if (typeof text !== 'string' || states.has(id)) continue
-    const state = parseOrderState(text, Math.floor(i / ids.length))
-    if (state?.id === id) states.set(id, state)
-  }
+  // One pipeline per partition, side by side: on a cluster a pipeline must stay in one slot.
+  const partitions = Array.from({ length: space.partitions }, (_, p) => p)
+  const replies = await Promise.all(
+    partitions.map((p) => redis.pipeline(ids.map((id) => ['get', orderKey(space, p, id)])).exec()),
+  )
+  for (const [p, partitionReplies] of replies.entries())
+    for (const [i, [error, text]] of (partitionReplies ?? []).entries()) {
+      if (error) throw error
+      const id = ids[i] as string
+      if (typeof text !== 'string' || states.has(id)) continue
+      const state = parseOrderState(text, p)
+      if (state?.id === id) states.set(id, state)
+    }
   if (states.size < ids.length) {
     const recovering = await recoveringPartitions(redis, space)
     if (recovering.length > 0)

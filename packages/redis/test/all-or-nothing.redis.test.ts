@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'bun:test'
-import type { RedisClient } from '@flash/redis'
 import { testRedis } from '@flash/testing'
 import {
   findOrderState,
@@ -7,8 +6,10 @@ import {
   moveOrderState,
   moveOrderStates,
   offerKeys,
+  type RedisClient,
   type ReserveInput,
   reserve,
+  scanKeys,
   streamKey,
 } from '../src/index.ts'
 import { liveSale } from './live-sale.ts'
@@ -28,7 +29,9 @@ const FAIL: MoveRequest = {
 
 /** Every key under the prefix, its type and its serialized value: equal means nothing changed. */
 async function everything(redis: RedisClient, prefix: string): Promise<Record<string, string>> {
-  const keys = (await redis.keys(`${prefix}*`)).sort()
+  const keys: string[] = []
+  for await (const batch of scanKeys(redis, `${prefix}*`)) keys.push(...batch.keys)
+  keys.sort()
   const values: Record<string, string> = {}
   for (const key of keys)
     values[key] =

@@ -18,8 +18,8 @@ export type GroupBacklog = {
 
 /**
  * Every consumer group of the given streams, in two pipelined round trips
- * whatever their number: Redis's clock and XINFO GROUPS for each stream,
- * then per group the XPENDING summary (its smallest id carries the oldest
+ * per stream (the streams side by side) whatever the number of groups:
+ * Redis's clock and XINFO GROUPS, then per group the XPENDING summary (its smallest id carries the oldest
  * pending entry's time) and the dead-letter counter. Nothing is read entry
  * by entry, so it costs the same on a backlog of millions. A stream that
  * does not exist has no groups.
@@ -29,35 +29,34 @@ export type GroupBacklog = {
  * // [{ stream: 'fs:{p0}:stream:orders', group: 'order-writer', pending: 500, lag: 1200, oldestPendingAgeSeconds: 2.3, deadLettered: 0 }]
  */
 export async function readBacklogs(redis: RedisClient, streams: string[]): Promise<GroupBacklog[]> {
-  const first = redis.pipeline().time()
-  for (const stream of streams) first.xinfo('GROUPS', stream)
-  const [clock, ...infos] = (await first.exec()) ?? []
+  // One stream at a time (side by side): on a cluster a pipeline stays in one slot.
+  const perStream = await Promise.all(streams.map((stream) => readStreamBacklogs(redis, stream)))
+  return perStream.flat()
+}
+
+async function readStreamBacklogs(redis: RedisClient, stream: string): Promise<GroupBacklog[]> {
+  const [clock, info] = (await redis.pipeline().time().xinfo('GROUPS', stream).exec()) ?? []
   if (!clock || clock[0]) throw clock?.[0] ?? new Error('no answer to TIME')
   const [seconds, micros] = clock[1] as [string, string]
   const nowMs = Number(seconds) * 1000 + Number(micros) / 1000
-
-  const groups: { stream: string; group: string; pending: number; lag: number | null }[] = []
-  for (const [index, [error, reply]] of infos.entries()) {
-    const stream = streams[index] as string
-    if (error) {
-      if (/no such key/i.test(error.message)) continue
-      throw error
-    }
-    for (const flat of reply as unknown[][]) {
-      const info = toRecord(flat)
-      groups.push({
-        stream,
-        group: String(info.name),
-        pending: Number(info.pending),
-        lag: typeof info.lag === 'number' ? info.lag : null,
-      })
-    }
+  const [infoError, reply] = info ?? [new Error('no XINFO answer')]
+  if (infoError) {
+    if (/no such key/i.test(infoError.message)) return []
+    throw infoError
   }
+  const groups = (reply as unknown[][]).map((flat) => {
+    const info = toRecord(flat)
+    return {
+      stream,
+      group: String(info.name),
+      pending: Number(info.pending),
+      lag: typeof info.lag === 'number' ? info.lag : null,
+    }
+  })
   if (groups.length === 0) return []
 
   const second = redis.pipeline()
-  for (const { stream, group } of groups)
-    second.xpending(stream, group).get(deadLetteredKey(stream, group))
+  for (const { group } of groups) second.xpending(stream, group).get(deadLetteredKey(stream, group))
   const replies = (await second.exec()) ?? []
   return groups.map((group, index) => {
     const [pendingError, summary] = replies[2 * index] ?? [new Error('no XPENDING answer')]

@@ -1,4 +1,5 @@
-import { duplicateClient, type RedisClient } from '@flash/redis'
+import { isCluster, nodeFor, type RedisClient } from '@flash/redis'
+import type Redis from 'ioredis'
 import type { Result, ResultAsync } from 'neverthrow'
 import type { ConsumerCounters } from './counters.ts'
 import { deliverRound, type RoundContext, type RoundOutcome } from './deliver.ts'
@@ -105,6 +106,9 @@ type Cursor = '0' | '>'
 const PENDING: Cursor = '0'
 const NEW: Cursor = '>'
 
+/** A blocking reader's connection, its CLIENT ID, and the connection to its node that can unblock it. */
+type Reader = { connection: Redis; id: number; unblockVia: Redis }
+
 /** One consumer from start to stop; each method is one step of its loop. */
 class RunningConsumer<T> {
   readonly done: Promise<void>
@@ -118,9 +122,13 @@ class RunningConsumer<T> {
   readonly #counters: ConsumerCounters = { handled: 0, failed: 0, deadLettered: 0, claimed: 0 }
   readonly #round: RoundContext<T>
   readonly #janitor: Janitor
-  /** Blocking reads get a connection of their own, so XACK and dead letters never wait behind them. */
-  readonly #reader: RedisClient
-  #readerId: number | undefined
+  /**
+   * Blocking reads get a connection of their own, so XACK and dead letters
+   * never wait behind them: a plain connection to the server (on a cluster,
+   * to the master that holds the stream), opened at the first read and
+   * again after a read failed (the node may have died or lost the slot).
+   */
+  #reader: Reader | undefined
   #blocked = false
   #stopping = false
   /** When to read the entries the handler left for later (0: none are waiting). */
@@ -153,7 +161,6 @@ class RunningConsumer<T> {
       everyMs: options.claimEveryMs ?? 5_000,
       count: this.#batchSize,
     })
-    this.#reader = duplicateClient(redis)
     const stats = startStatsLog({
       redis,
       stream,
@@ -165,7 +172,7 @@ class RunningConsumer<T> {
     })
     this.done = this.#loop().finally(async () => {
       await stats.stop()
-      this.#reader.disconnect()
+      this.#closeReader()
     })
   }
 
@@ -188,7 +195,6 @@ class RunningConsumer<T> {
    */
   async #loop(): Promise<void> {
     await ensureGroup(this.#options.redis, this.#options.stream, this.#options.group)
-    this.#readerId = (await this.#reader.client('ID')) as number
     let cursor = PENDING
     let failuresInARow = 0
     while (!this.#stopping) {
@@ -263,9 +269,10 @@ class RunningConsumer<T> {
   /** Only a read of new entries blocks: pending ones are there already. */
   async #read(cursor: Cursor): Promise<StreamEntry[]> {
     const block = cursor === NEW ? ['BLOCK', this.#blockMs] : []
-    this.#blocked = cursor === NEW
     try {
-      const reply = await this.#reader.xreadgroup(
+      const reader = await this.#openReader()
+      this.#blocked = cursor === NEW
+      const reply = await reader.connection.xreadgroup(
         'GROUP',
         this.#options.group,
         this.#options.consumer,
@@ -277,9 +284,42 @@ class RunningConsumer<T> {
         cursor,
       )
       return toEntries(reply)
+    } catch (error) {
+      // Reconnecting would give it another CLIENT ID, and on a cluster the stream may live elsewhere now.
+      this.#closeReader()
+      if (isCluster(this.#options.redis)) this.#options.redis.refreshSlotsCache()
+      throw error
     } finally {
       this.#blocked = false
     }
+  }
+
+  /**
+   * The reader, opened if needed: on a cluster a plain connection to the
+   * master that holds the stream now, so that its CLIENT ID, and the CLIENT
+   * UNBLOCK that ends its read (sent on the cluster's own connection to that
+   * node), both reach the node the read blocks on.
+   */
+  async #openReader(): Promise<Reader> {
+    if (this.#reader) return this.#reader
+    const { redis, stream } = this.#options
+    const unblockVia = isCluster(redis) ? await nodeFor(redis, stream) : redis
+    const connection = unblockVia.duplicate()
+    // Its failures reach the read that made them, which logs the round; no stack trace per retry.
+    connection.on('error', () => {})
+    try {
+      const id = (await connection.client('ID')) as number
+      this.#reader = { connection, id, unblockVia }
+      return this.#reader
+    } catch (error) {
+      connection.disconnect()
+      throw error
+    }
+  }
+
+  #closeReader(): void {
+    this.#reader?.connection.disconnect()
+    this.#reader = undefined
   }
 
   async #deliver(entries: StreamEntry[], redelivered: boolean): Promise<RoundOutcome> {
@@ -322,9 +362,10 @@ class RunningConsumer<T> {
       () => (finished = true),
       () => (finished = true),
     )
-    while (!finished && this.#readerId !== undefined) {
-      if (this.#blocked) {
-        const unblocked = await this.#options.redis.client('UNBLOCK', this.#readerId).catch(() => 0)
+    while (!finished) {
+      const reader = this.#reader
+      if (this.#blocked && reader) {
+        const unblocked = await reader.unblockVia.client('UNBLOCK', reader.id).catch(() => 0)
         if (unblocked === 1) return
       }
       await Promise.race([this.done.catch(() => {}), Bun.sleep(20)])

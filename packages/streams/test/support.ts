@@ -11,9 +11,13 @@ export const decodeNumbered = (fields: Record<string, string>): Result<Numbered,
     ? ok({ n: Number(fields.n) })
     : err('n is not a number')
 
-/** Keys of one test under its file's random prefix. */
+/**
+ * Keys of one test under its file's random prefix, sharing a hash tag as a
+ * partition's streams do (`streamKey`): on a cluster the consumer pipelines
+ * the stream's keys with its dead letters'.
+ */
 export function keysOf(r: TestRedis, name: string) {
-  return { stream: `${r.prefix}${name}:stream`, deadLetterStream: `${r.prefix}${name}:dead` }
+  return { stream: `${r.prefix}{${name}}:stream`, deadLetterStream: `${r.prefix}{${name}}:dead` }
 }
 
 export async function addNumbers(
