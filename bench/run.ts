@@ -27,6 +27,7 @@ import { runLockBaseline } from './lock-baseline/run.ts'
 import { runSellout } from './sellout/run.ts'
 import { runSoldOut } from './sold-out/run.ts'
 import { runStampede } from './stampede/run.ts'
+import { runStampedeClusterKill } from './stampede-cluster/kill.ts'
 import { runStampedeCluster } from './stampede-cluster/run.ts'
 import { runStampedeN } from './stampede-n/run.ts'
 
@@ -42,6 +43,7 @@ const runners: Record<ScenarioName, (ctx: ScenarioContext) => Promise<ScenarioRe
   'gateway-remote': runGatewayRemote,
   'stampede-n': runStampedeN,
   'stampede-cluster': runStampedeCluster,
+  'stampede-cluster-kill': runStampedeClusterKill,
 }
 
 const args = Bun.argv.slice(2)

@@ -148,6 +148,9 @@ export function judgeSales(
     lowestStock: lowests.length === sales.length ? Math.min(...lowests) : undefined,
     orders: sum((t) => t.orders),
     accepted,
+    persisted: sales.every((t) => t.persisted !== undefined)
+      ? sum((t) => t.persisted ?? 0)
+      : undefined,
   }
   const problems = each.flatMap(({ label, verdict }) =>
     verdict.problems.map((p) => `${label}: ${p}`),

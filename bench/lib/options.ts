@@ -23,6 +23,7 @@ export const scenarioNames = [
   'durability',
   'stampede-n',
   'stampede-cluster',
+  'stampede-cluster-kill',
 ] as const
 
 export type ScenarioName = (typeof scenarioNames)[number]

@@ -27,19 +27,25 @@ export type Pipeline = {
 }
 
 /**
- * Starts the sandbox (declining 20% of payments, seeded, so the failure path
- * runs too) and then the worker on the fixture's database and prefix.
+ * Starts the sandbox (declining 20% of payments by default, seeded, so the
+ * failure path runs too) and then the worker on the fixture's database,
+ * prefix and partitions.
  *
  * @example
  * await using pipeline = await startPipeline(fixture, logDir)
+ * await using paying = await startPipeline(fixture, logDir, { declineRate: 0 })
  */
-export async function startPipeline(fixture: Fixture, logDir: string): Promise<Pipeline> {
+export async function startPipeline(
+  fixture: Fixture,
+  logDir: string,
+  { declineRate = 0.2 }: { declineRate?: number } = {},
+): Promise<Pipeline> {
   const port = await freePort()
   const sandboxUrl = `http://127.0.0.1:${port}`
   const sandbox = startProcess(
     'sandbox',
     ['bun', 'apps/sandbox/src/index.ts'],
-    { PORT: String(port), SANDBOX_DECLINE_RATE: '0.2', SANDBOX_SEED: 'bench' },
+    { PORT: String(port), SANDBOX_DECLINE_RATE: String(declineRate), SANDBOX_SEED: 'bench' },
     join(logDir, 'sandbox.log'),
   )
   const procs: Proc[] = [sandbox]
@@ -54,6 +60,7 @@ export async function startPipeline(fixture: Fixture, logDir: string): Promise<P
         DATABASE_URL: fixture.database.url,
         REDIS_URL: fixture.redis.url,
         REDIS_PREFIX: fixture.redis.prefix,
+        REDIS_PARTITIONS: String(fixture.redis.space.partitions),
         PAYMENT_URL: sandboxUrl,
         RESEND_BASE_URL: sandboxUrl,
         SCHEDULES: 'off',

@@ -85,3 +85,31 @@ export async function settle<T>(
   }
   return last
 }
+
+/** Entries read per XRANGE while counting a stream. */
+const PAGE = 5_000
+
+/**
+ * Orders placed for a sale, counted entry by entry in its partition's orders
+ * stream: once a worker runs, the stream also carries each order's moves
+ * (paid, shipped...), so its length is no longer the orders placed.
+ *
+ * @example
+ * await placedOrders(fixture.redis, saleId) // 14132
+ */
+export async function placedOrders({ redis, space }: RedisSpace, saleId: string): Promise<number> {
+  const { partition } = offerKeys(space, { kind: 'sale', id: saleId })
+  const stream = streamKey(space, partition, 'orders')
+  let placed = 0
+  for (let from = '-'; ; ) {
+    const entries = await redis.xrange(stream, from, '+', 'COUNT', PAGE)
+    for (const [, fields] of entries) {
+      const json = fields[fields.indexOf('json') + 1] ?? '{}'
+      const event = JSON.parse(json) as { type?: string; saleId?: string }
+      if (event.type === 'order.placed' && event.saleId === saleId) placed++
+    }
+    const last = entries.at(-1)
+    if (!last || entries.length < PAGE) return placed
+    from = `(${last[0]}`
+  }
+}

@@ -5,9 +5,11 @@
 import { partitionOf } from '@flash/redis'
 import { type CheckoutStack, type StackOptions, startCheckoutStack } from '../lib/checkout-stack.ts'
 import { judgeSales } from '../lib/correctness.ts'
+import { countStatus } from '../lib/load.ts'
 import { describeLoad, type Measurement, measure } from '../lib/measure.ts'
+import { persistedOrders, startPipeline, waitSettled } from '../lib/pipeline.ts'
 import { rateOf } from '../lib/progress.ts'
-import { acceptedOf, redisTally, stockProbe } from '../lib/sale-tally.ts'
+import { acceptedOf, placedOrders, redisTally, stockProbe } from '../lib/sale-tally.ts'
 import type { ScenarioContext, ScenarioResult } from '../lib/scenario.ts'
 
 /** More units than any run sells: the stampede never reaches sold-out. */
@@ -34,7 +36,15 @@ export async function spreadStampede(
     summary: string
     partitions: number
     stack: Omit<StackOptions, 'buyers' | 'partitions'>
+    /** Overrides the measured run's length (a fault needs time to come and go). */
+    seconds?: number
     during?: DuringLoad
+    /**
+     * A worker (and the payment sandbox, approving every charge, so no
+     * rollback gives units back) beside checkout: its recovery restamps a
+     * partition whose Redis restarted, and every order must reach MySQL.
+     */
+    pipeline?: boolean
   },
 ): Promise<ScenarioResult> {
   await using stack = await startCheckoutStack({
@@ -42,6 +52,10 @@ export async function spreadStampede(
     partitions: variant.partitions,
     ...variant.stack,
   })
+  await using pipeline = variant.pipeline
+    ? await startPipeline(stack.fixture, variant.stack.logDir, { declineRate: 0 })
+    : undefined
+  await pipeline?.ready
   const saleIds = await salePerPartition(stack, variant.partitions)
   const probes = saleIds.map((id) => stockProbe(stack.fixture.redis, id, UNLIMITED))
   const sold = async () => (await Promise.all(probes.map((p) => p.sold()))).reduce((a, b) => a + b)
@@ -54,7 +68,8 @@ export async function spreadStampede(
       BENCH_TOKENS: stack.fixture.tokensFile,
       BENCH_BODIES: saleIds.map((saleId) => JSON.stringify({ saleId, quantity: 1 })).join('\n'),
     },
-    watched: stack.watched,
+    watched: [...stack.watched, ...(pipeline?.watched ?? [])],
+    seconds: variant.seconds,
     progress: rateOf(async () => {
       // The first tick of the measured run starts what the caller does during the load.
       during ??= variant.during?.(stack)
@@ -62,12 +77,13 @@ export async function spreadStampede(
     }, 'sold'),
   })
   const facts = (await during) ?? {}
-  const tallies = await Promise.all(
+  const inRedis = await Promise.all(
     saleIds.map(async (saleId, partition) => ({
       label: `partition ${partition}`,
       ...(await redisTally(stack.fixture.redis, saleId, UNLIMITED, 0, probes[partition]?.lowest())),
     })),
   )
+  const tallies = pipeline ? await withPersisted(stack, saleIds, inRedis) : inRedis
   const verdict = judgeSales(tallies, acceptedOf(m))
   console.log(`  ${variant.name}: ${describeLoad(m.load)}`)
   console.log(
@@ -81,6 +97,7 @@ export async function spreadStampede(
     processes: m.processes,
     verdict,
     facts: {
+      answers_503: countStatus(m.load.statuses, 503),
       ...Object.fromEntries(
         tallies.map((t) => [`sold_${t.label.replace(' ', '_')}`, t.quantity - t.stockLeft]),
       ),
@@ -105,4 +122,29 @@ async function salePerPartition(stack: CheckoutStack, partitions: number): Promi
     if (!found.has(partition)) found.set(partition, saleId)
   }
   return Array.from({ length: partitions }, (_, p) => found.get(p) as string)
+}
+
+/**
+ * With a worker, the orders stream also holds each order's moves: the
+ * tallies get the orders placed, counted entry by entry, and each sale's
+ * orders in MySQL once the worker has settled all of them.
+ */
+async function withPersisted<T extends { orders: number }>(
+  stack: CheckoutStack,
+  saleIds: readonly string[],
+  tallies: readonly T[],
+): Promise<(T & { persisted: number })[]> {
+  const { db } = stack.fixture.database
+  const placed = await Promise.all(saleIds.map((id) => placedOrders(stack.fixture.redis, id)))
+  await waitSettled(
+    db,
+    placed.reduce((a, b) => a + b, 0),
+  )
+  return Promise.all(
+    tallies.map(async (t, i) => ({
+      ...t,
+      orders: placed[i] as number,
+      persisted: await persistedOrders(db, saleIds[i] as string),
+    })),
+  )
 }
