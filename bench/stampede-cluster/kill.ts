@@ -72,9 +72,18 @@ function killAndRestart(cluster: RedisCluster, workerLog: string): DuringLoad {
       intervalMs: 50,
     })
     const currentAt = performance.now()
-    const recovery = (await Bun.file(workerLog).text())
-      .split('\n')
-      .filter((line) => line.includes(`[recovery] partition ${VICTIM}`))
+    // The worker logs its recovery right after the stamp: wait for the line too.
+    const recoveryLines = async () =>
+      (await Bun.file(workerLog).text())
+        .split('\n')
+        .filter((line) => line.includes(`[recovery] partition ${VICTIM}`))
+    const recovery = await waitFor(
+      async () => {
+        const lines = await recoveryLines()
+        return lines.length > 0 ? lines : undefined
+      },
+      { what: `the worker's recovery line for partition ${VICTIM}`, timeoutMs: 10_000 },
+    ).catch(() => [])
     return {
       down_ms: Math.round(restartedAt - killedAt),
       cluster_ok_ms_after_restart: Math.round(healthyAt - restartedAt),
