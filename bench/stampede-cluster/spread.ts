@@ -17,9 +17,13 @@ const UNLIMITED = 10_000_000
 
 /**
  * What a caller can do on the stack while the load runs (kill a Redis
- * master, say); the scenario waits for it after the load and adds its facts.
+ * master, say), given `sold()`, the units sold so far over every sale; the
+ * scenario waits for it after the load and adds its facts.
  */
-export type DuringLoad = (stack: CheckoutStack) => Promise<Record<string, number | string>>
+export type DuringLoad = (
+  stack: CheckoutStack,
+  sold: () => Promise<number>,
+) => Promise<Record<string, number | string>>
 
 /**
  * One stampede over `partitions` sales, one per partition, each request going
@@ -72,7 +76,7 @@ export async function spreadStampede(
     seconds: variant.seconds,
     progress: rateOf(async () => {
       // The first tick of the measured run starts what the caller does during the load.
-      during ??= variant.during?.(stack)
+      during ??= variant.during?.(stack, sold)
       return sold()
     }, 'sold'),
   })
