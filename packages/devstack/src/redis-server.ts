@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { clusterUrl } from '@flash/redis'
 import { probeRedis } from './probe.ts'
 import type { Appendfsync } from './redis-settings.ts'
 import {
@@ -29,6 +30,8 @@ export async function ensureRedis(
 ): Promise<Service> {
   const log = options.log ?? (() => {})
   const which = options.which ?? defaultWhich
+  const cluster = clusterUrl(url)
+  if (cluster) return findCluster(url, cluster, log)
   const probe = await probeRedis(url)
   if (probe.ok) {
     log(`redis: using ${redact(url)}`)
@@ -52,4 +55,32 @@ export async function ensureRedis(
       `data and log in ${dir})`,
   )
   return { url: server.url, started: true, stop: server.stop }
+}
+
+/**
+ * A Redis Cluster is used when one of its nodes answers PING; none is ever
+ * started here (`startRedisCluster` does that, for tests).
+ */
+async function findCluster(
+  url: string,
+  cluster: NonNullable<ReturnType<typeof clusterUrl>>,
+  log: (line: string) => void,
+): Promise<Service> {
+  const reasons: string[] = []
+  const login = cluster.password
+    ? `${encodeURIComponent(cluster.username ?? '')}:${encodeURIComponent(cluster.password)}@`
+    : ''
+  for (const { host, port } of cluster.nodes) {
+    const address = host.includes(':') ? `[${host}]` : host
+    const probe = await probeRedis(`redis://${login}${address}:${port}`)
+    if (probe.ok) {
+      log(`redis: using the cluster ${redact(url)}`)
+      return { url, started: false, stop: async () => {} }
+    }
+    reasons.push(`${address}:${port}: ${probe.reason}`)
+  }
+  throw new MissingServiceError(
+    `no node of the Redis Cluster in REDIS_URL answered (${reasons.join('; ')}); ` +
+      'a cluster is never started for you: start it, or set REDIS_URL to a single redis:// server.',
+  )
 }

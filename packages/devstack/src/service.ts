@@ -66,9 +66,11 @@ export const defaultWhich: Which = (bin) =>
  *
  * @example
  * redact('mysql://app:secret@db:3306/shop') // 'mysql://app:***@db:3306/shop'
+ * redact('redis+cluster://:pw@a:7000,b:7001') // 'redis+cluster://:***@a:7000,b:7001'
  */
 export function redact(url: string): string {
-  if (!URL.canParse(url)) return url
+  // A redis+cluster:// list of nodes is no URL to the parser; its password is hidden all the same.
+  if (!URL.canParse(url)) return url.replace(/^([a-z+]+:\/\/[^:@/]*):[^@/]*@/, '$1:***@')
   const parsed = new URL(url)
   if (parsed.password) parsed.password = '***'
   return parsed.toString()

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { waitFor } from '@flash/testing'
 import { RedisClient } from 'bun'
-import { startRedisCluster } from '../src/index.ts'
+import { ensureRedis, freePort, MissingServiceError, startRedisCluster } from '../src/index.ts'
 
 /** Starting a cluster takes a few seconds; a failover a few more. */
 const slow = { timeout: 60_000 }
@@ -54,6 +54,23 @@ describe('startRedisCluster', () => {
         [third, '10922-16383'],
       ])
       for (const port of ports) expect(await slotsByPort(port)).toEqual(expected)
+    },
+    slow,
+  )
+
+  test(
+    'ensureRedis uses a cluster of REDIS_URL that answers, and never starts one',
+    async () => {
+      await using cluster = await startRedisCluster({ masters: 3, dir: scratch })
+      const found = await ensureRedis(cluster.url, { dataDir: scratch })
+      expect({ url: found.url, started: found.started }).toEqual({
+        url: cluster.url,
+        started: false,
+      })
+      const nobody = `redis+cluster://127.0.0.1:${await freePort()}`
+      const error = await ensureRedis(nobody, { dataDir: scratch }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(MissingServiceError)
+      expect(String(error)).toContain('a cluster is never started for you')
     },
     slow,
   )

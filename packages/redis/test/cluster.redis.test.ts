@@ -3,19 +3,35 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type RedisCluster, startRedisCluster } from '@flash/devstack'
+import { readBacklogs } from '@flash/streams'
 import { RedisClient as BunRedis } from 'bun'
 import type { Cluster } from 'ioredis'
 import {
   adjustLiveStock,
+  checkSoldOut,
   clusterUrl,
   connectRedis,
+  findOrderStates,
   isCluster,
+  isRevoked,
   keySlot,
   keySpace,
   loadScripts,
+  markFreshKeySpace,
+  moveOrderStates,
+  type Offer,
   offerKeys,
+  partitionOf,
   partitionTag,
+  publishOffer,
   type RedisClient,
+  readGenerations,
+  reserve,
+  revokeToken,
+  revokeUserTokens,
+  scanKeys,
+  streamKey,
+  unlinkEach,
 } from '../src/index.ts'
 
 // A cluster of the test's own (the shared Redis is a single server).
@@ -124,5 +140,117 @@ describe('connectRedis with a redis+cluster:// URL', () => {
       // Eight scripts in commands.ts, on each master, nothing else cached since the flush.
       expect(Number(info.match(/number_of_cached_scripts:(\d+)/)?.[1])).toBe(8)
     }
+  })
+})
+
+describe('with 3 partitions on 3 masters, no command or pipeline crosses slots', () => {
+  const space = keySpace(`t${crypto.randomUUID().slice(0, 8)}:`, 3)
+
+  /** A live sale whose id falls in `partition`. */
+  async function saleIn(partition: number): Promise<Offer> {
+    let offer: Offer
+    do offer = { kind: 'sale', id: Bun.randomUUIDv7() }
+    while (partitionOf(space, offer.id) !== partition)
+    await publishOffer(
+      redis,
+      space,
+      offer,
+      {
+        productId: Bun.randomUUIDv7(),
+        saleId: offer.id,
+        price: 700,
+        perUserLimit: 0,
+        startsAt: new Date(Date.now() - 60_000),
+        endsAt: new Date(Date.now() + 60_000),
+      },
+      5,
+    )
+    return offer
+  }
+
+  afterAll(async () => {
+    for await (const { node, keys } of scanKeys(redis, `${space.prefix}*`))
+      await unlinkEach(node, keys)
+  })
+
+  it('reserves, finds, moves, checks, revokes and reads backlogs across every partition', async () => {
+    await markFreshKeySpace(redis, space)
+    expect((await readGenerations(redis, space)).map((g) => g.state)).toEqual([
+      'current',
+      'current',
+      'current',
+    ])
+    const offers = await Promise.all([0, 1, 2].map(saleIn))
+    // One event-loop turn: the reserve batches of three partitions go out side by side.
+    const placed = await Promise.all(
+      offers.map((offer, n) =>
+        reserve(redis, space, {
+          offer,
+          orderId: Bun.randomUUIDv7(),
+          userId: `buyer-${n}`,
+          quantity: 1,
+          fingerprint: 'q1',
+          idempotencyKey: `k${n}`,
+          idempotencyTtlSeconds: 60,
+          orderTtlSeconds: 60,
+          token: { tokenId: `jti-${n}`, issuedAt: Math.floor(Date.now() / 1000) },
+        }),
+      ),
+    )
+    const ids = placed.map((result) => (result.isOk() && result.value.orderId) || 'not placed')
+    expect(placed.map((result) => result.isOk() && result.value.type)).toEqual([
+      'Placed',
+      'Placed',
+      'Placed',
+    ])
+
+    const states = await findOrderStates(redis, space, ids)
+    expect(ids.map((id) => states.get(id)?.partition)).toEqual([0, 1, 2])
+
+    const moved = await moveOrderStates(
+      redis,
+      space,
+      ids.map((id) => ({
+        state: states.get(id) as NonNullable<ReturnType<typeof states.get>>,
+        request: { userId: null, from: ['pending'], to: 'paid', restore: false, ttlSeconds: 600 },
+      })),
+    )
+    expect(moved.isOk() && moved.value.map((x) => x.isOk() && x.value.type)).toEqual([
+      'Moved',
+      'Moved',
+      'Moved',
+    ])
+
+    const checks = await Promise.all(
+      offers.map((offer, n) =>
+        checkSoldOut(redis, space, {
+          offer,
+          userId: `buyer-${n}`,
+          quantity: 5,
+          idempotencyKey: `other-${n}`,
+          token: { tokenId: `jti-${n}`, issuedAt: Math.floor(Date.now() / 1000) },
+        }),
+      ),
+    )
+    expect(checks).toEqual([
+      { soldOut: true, remaining: 4 },
+      { soldOut: true, remaining: 4 },
+      { soldOut: true, remaining: 4 },
+    ])
+
+    await revokeToken(redis, space, 'jti-x', 'buyer-x', Math.floor(Date.now() / 1000) + 60)
+    await revokeUserTokens(redis, space, 'buyer-y', Math.floor(Date.now() / 1000), 60)
+    expect(
+      await Promise.all([
+        isRevoked(redis, space, { tokenId: 'jti-x', userId: 'buyer-x', issuedAt: 0 }),
+        isRevoked(redis, space, { tokenId: 'jti-z', userId: 'buyer-y', issuedAt: 0 }),
+        isRevoked(redis, space, { tokenId: 'jti-z', userId: 'buyer-z', issuedAt: 0 }),
+      ]),
+    ).toEqual([true, true, false])
+
+    const streams = [0, 1, 2].map((p) => streamKey(space, p, 'orders'))
+    for (const stream of streams) await redis.xgroup('CREATE', stream, 'order-writer', '0')
+    const backlogs = await readBacklogs(redis, streams)
+    expect(backlogs.map((b) => [b.stream, b.lag])).toEqual(streams.map((stream) => [stream, 2]))
   })
 })
