@@ -141,7 +141,8 @@ async function streamsOf(stack: Stack): Promise<string[]> {
 }
 
 function deadLetterOf(stack: Stack, stream: string): string {
-  const partition = Number(/\{p(\d+)\}/.exec(stream)?.[1] ?? 0)
+  // The tag is {p<n>} or {p<n>.<k>} (partitionTagName): the number after p is the partition.
+  const partition = Number(/\{p(\d+)[.}]/.exec(stream)?.[1] ?? 0)
   return streamKey(stack.space, partition, 'dead-letter')
 }
 
