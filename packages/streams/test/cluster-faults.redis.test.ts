@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type RedisCluster, startRedisCluster } from '@flash/devstack'
-import { connectRedis, nodeFor, type RedisClient } from '@flash/redis'
+import { connectRedis, mastersOf, nodeFor, type RedisClient } from '@flash/redis'
 import { type TestRedis, waitFor } from '@flash/testing'
 import { addNumbers, pendingCount, range, recorder, sorted, startTestConsumer } from './support.ts'
 
@@ -31,6 +31,13 @@ async function ownerOf(cluster: RedisCluster, redis: RedisClient, key: string) {
   const port = (await nodeFor(redis, key)).options.port
   const node = cluster.nodes.find((candidate) => candidate.port === port)
   if (!node) throw new Error(`no node of the cluster listens on ${port}`)
+  return node
+}
+
+/** The cluster client's own connection to the master on `port`. */
+async function nodeAt(redis: RedisClient, port: number) {
+  const node = (await mastersOf(redis)).find((candidate) => candidate.options.port === port)
+  if (!node) throw new Error(`no master on ${port}`)
   return node
 }
 
@@ -82,6 +89,44 @@ describe('a stream consumer on a Redis Cluster', () => {
   )
 
   it(
+    'sends CLIENT UNBLOCK to the node its reader blocks on, and to no other',
+    async () => {
+      await using cluster = await startRedisCluster({ masters: 3, dir: scratch })
+      await using r = onCluster(cluster)
+      const stream = `${r.prefix}{shipping}:stream`
+      const keys = { stream, deadLetterStream: `${r.prefix}{shipping}:dead` }
+      const owner = await ownerOf(cluster, r.redis, stream)
+      const unblocksOn = async (port: number) => {
+        const stats = String(await (await nodeAt(r.redis, port)).info('commandstats'))
+        return Number(/cmdstat_client\|unblock:calls=(\d+)/.exec(stats)?.[1] ?? 0)
+      }
+      // A stray UNBLOCK lands on another node two times in three: five stops would show one.
+      for (let round = 0; round < 5; round++) {
+        const consumer = startTestConsumer(r, {
+          ...keys,
+          handle: recorder().handle,
+          blockMs: LONG_BLOCK_MS,
+        })
+        await waitFor(
+          async () =>
+            /flags=b .*cmd=xreadgroup/.test(
+              String(await (await nodeAt(r.redis, owner.port)).client('LIST')),
+            ) || undefined,
+          // flags=b: blocked now (the last round's reader may still be listed, closing).
+          { what: 'the consumer blocked on the stream’s master' },
+        )
+        await consumer.stop()
+      }
+      const others = cluster.nodes.filter((node) => node !== owner)
+      expect({
+        owner: (await unblocksOn(owner.port)) >= 5,
+        others: await Promise.all(others.map((node) => unblocksOn(node.port))),
+      }).toEqual({ owner: true, others: [0, 0] })
+    },
+    slow,
+  )
+
+  it(
     'follows its stream to the replica that took over a killed master, and unblocks there',
     async () => {
       await using cluster = await startRedisCluster({
@@ -123,7 +168,7 @@ describe('a stream consumer on a Redis Cluster', () => {
         async () => {
           const node = await nodeFor(r.redis, stream)
           const clients = String(await node.client('LIST'))
-          return /cmd=xreadgroup/.test(clients) || undefined
+          return /flags=b .*cmd=xreadgroup/.test(clients) || undefined
         },
         { what: 'the consumer blocked on the new master' },
       )
