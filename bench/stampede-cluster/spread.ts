@@ -56,11 +56,14 @@ export async function spreadStampede(
      */
     ordersIn?: 'stream' | 'mysql'
     /**
-     * Answers 202 the run expects to miss, asked once every order has
-     * settled (orders lost with a Redis's data, as checkout's ledger counts
-     * them): taken off the 202s before judging, and shown in the facts.
+     * Asked once every order has settled: more facts, and the answers 202
+     * the run expects to miss (orders lost with a Redis's data, as
+     * checkout's ledger counts them), taken off the 202s before judging.
      */
-    excused?: () => Promise<{ count: number; why: string }>
+    settled?: () => Promise<{
+      facts: Record<string, number | string>
+      excused?: { count: number; why: string }
+    }>
   },
 ): Promise<ScenarioResult> {
   await using stack = await startCheckoutStack({
@@ -102,9 +105,11 @@ export async function spreadStampede(
   const tallies = pipeline
     ? await withPersisted(stack, saleIds, inRedis, variant.ordersIn ?? 'stream')
     : inRedis
-  const excused = (await variant.excused?.()) ?? { count: 0, why: '' }
-  if (excused.count > 0) facts[`202s without an order, excused: ${excused.why}`] = excused.count
-  const verdict = judgeSales(tallies, acceptedOf(m) - excused.count)
+  const after = await variant.settled?.()
+  Object.assign(facts, after?.facts)
+  const excused = after?.excused?.count ?? 0
+  if (after?.excused) facts[`202s without an order, excused: ${after.excused.why}`] = excused
+  const verdict = judgeSales(tallies, acceptedOf(m) - excused)
   console.log(`  ${variant.name}: ${describeLoad(m.load)}`)
   console.log(
     `  ${variant.name}: sold ${tallies.map((t) => t.quantity - t.stockLeft).join(' + ')} = ${verdict.sold}, ` +

@@ -25,6 +25,10 @@ it('kills and restarts a master under the stampede; the worker makes its partiti
   expect(result.error).toBeUndefined()
   // The restarted master's partition went through the worker's recovery: it was really killed.
   expect(String(result.facts.worker_recovery)).toContain('[recovery] partition 1')
+  // A crash with the append-only file kept loses nothing: checkout's ledger finds every order.
+  expect(String(result.facts.checkout_ledger)).toMatch(
+    /partition 1 was recovered: \d+ orders .*, 0 lost$/,
+  )
   expect(result.verdict).toMatchObject({ ok: true, oversold: 0, lost: 0, problems: [] })
   // Judged on MySQL too: every order placed was written there by the worker.
   expect(result.verdict?.tally.persisted).toBe(result.verdict?.tally.orders)
