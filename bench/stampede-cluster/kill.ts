@@ -113,7 +113,10 @@ export async function killRun(
       const ledger = await ledgerLine(join(logDir, 'checkout.log'))
       const facts = { checkout_ledger: ledger.line }
       // With the file kept nothing may be missing: a lost order there is a fault, never excused.
-      if (fault === 'crash') return { facts }
+      if (fault === 'crash') {
+        const why = "orders checkout's ledger counted lost, with the master's append-only file kept"
+        return { facts, lost: { count: ledger.lost, why } }
+      }
       const why =
         fault === 'lost-disk'
           ? "lost with the master's append-only file, counted by checkout's ledger"
