@@ -9,6 +9,7 @@
  *   bun run bench --only=bare,stampede  # some scenarios (also --seconds=N --connections=N --no-oha)
  *   bun run bench --only=stampede-n --checkout-processes=2  # N checkout processes against one
  *   bun run bench --only=stampede-cluster --seconds=5        # 3 partitions: one Redis, then 3 masters
+ *   bun run bench --only=stampede-cluster-kill --seconds=5   # a master killed: crash, lost disk, failover
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'

@@ -80,7 +80,8 @@ export async function spreadStampede(
   const saleIds = await salePerPartition(stack, variant.partitions)
   const probes = saleIds.map((id) => stockProbe(stack.fixture.redis, id, UNLIMITED))
   const sold = async () => (await Promise.all(probes.map((p) => p.sold()))).reduce((a, b) => a + b)
-  let during: Promise<Record<string, number | string>> | undefined
+  // Settled either way: a fault that fails mid-load must fail the scenario, not the process.
+  let during: Promise<{ facts: Record<string, number | string> } | { error: unknown }> | undefined
   const m: Measurement = await measure(ctx, {
     label: variant.name,
     url: stack.url,
@@ -93,11 +94,16 @@ export async function spreadStampede(
     seconds: variant.seconds,
     progress: rateOf(async () => {
       // The first tick of the measured run starts what the caller does during the load.
-      during ??= variant.during?.(stack, sold)
+      during ??= variant.during?.(stack, sold).then(
+        (facts) => ({ facts }),
+        (error: unknown) => ({ error }),
+      )
       return sold()
     }, 'sold'),
   })
-  const facts = (await during) ?? {}
+  const done = await during
+  if (done && 'error' in done) throw done.error
+  const facts = done?.facts ?? {}
   const inRedis = await Promise.all(
     saleIds.map(async (saleId, partition) => ({
       label: `partition ${partition}`,
