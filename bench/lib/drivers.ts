@@ -12,7 +12,7 @@ const libDir = import.meta.dir
  */
 export type WrkRun = {
   url: string
-  script: 'orders.lua' | 'orders-spread.lua' | 'bare.lua'
+  script: 'orders.lua' | 'bare.lua'
   seconds: number
   connections: number
   threads: number

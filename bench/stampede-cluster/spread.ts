@@ -85,7 +85,7 @@ export async function spreadStampede(
   const m: Measurement = await measure(ctx, {
     label: variant.name,
     url: stack.url,
-    script: 'orders-spread.lua',
+    script: 'orders.lua',
     env: {
       BENCH_TOKENS: stack.fixture.tokensFile,
       BENCH_BODIES: saleIds.map((saleId) => JSON.stringify({ saleId, quantity: 1 })).join('\n'),

@@ -13,11 +13,10 @@ import {
   nodeFor,
   type Offer,
   offerKeys,
-  partitionOf,
-  publishOffer,
   reserve,
   streamKey,
 } from '../src/index.ts'
+import { liveSale } from './live-sale.ts'
 
 // A cluster of the test's own, every write fsynced: a killed master comes back with all it acknowledged.
 const scratch = mkdtempSync(join(tmpdir(), 'redis-cluster-faults-'))
@@ -36,26 +35,9 @@ describe('money on a Redis Cluster whose master is killed and restarted', () => 
     const space = keySpace(`t${crypto.randomUUID().slice(0, 8)}:`, 3)
     await markFreshKeySpace(redis, space)
     const offers = await Promise.all(
-      [0, 1, 2].map(async (partition) => {
-        let offer: Offer
-        do offer = { kind: 'sale', id: Bun.randomUUIDv7() }
-        while (partitionOf(space, offer.id) !== partition)
-        await publishOffer(
-          redis,
-          space,
-          offer,
-          {
-            productId: Bun.randomUUIDv7(),
-            saleId: offer.id,
-            price: 700,
-            perUserLimit: 0,
-            startsAt: new Date(Date.now() - 60_000),
-            endsAt: new Date(Date.now() + 600_000),
-          },
-          STOCK,
-        )
-        return offer
-      }),
+      [0, 1, 2].map((partition) =>
+        liveSale({ redis, space }, { stock: STOCK, partition, openForMs: 600_000 }),
+      ),
     )
     const placed: string[][] = [[], [], []]
     /** One order of one unit in each of `partitions`, side by side: what each answered. */

@@ -19,11 +19,8 @@ import {
   loadScripts,
   markFreshKeySpace,
   moveOrderStates,
-  type Offer,
   offerKeys,
-  partitionOf,
   partitionTag,
-  publishOffer,
   type RedisClient,
   readGenerations,
   reserve,
@@ -33,6 +30,7 @@ import {
   streamKey,
   unlinkEach,
 } from '../src/index.ts'
+import { liveSale } from './live-sale.ts'
 
 // A cluster of the test's own (the shared Redis is a single server).
 const scratch = mkdtempSync(join(tmpdir(), 'redis-cluster-test-'))
@@ -147,26 +145,7 @@ describe('with 3 partitions on 3 masters, no command or pipeline crosses slots',
   const space = keySpace(`t${crypto.randomUUID().slice(0, 8)}:`, 3)
 
   /** A live sale whose id falls in `partition`. */
-  async function saleIn(partition: number): Promise<Offer> {
-    let offer: Offer
-    do offer = { kind: 'sale', id: Bun.randomUUIDv7() }
-    while (partitionOf(space, offer.id) !== partition)
-    await publishOffer(
-      redis,
-      space,
-      offer,
-      {
-        productId: Bun.randomUUIDv7(),
-        saleId: offer.id,
-        price: 700,
-        perUserLimit: 0,
-        startsAt: new Date(Date.now() - 60_000),
-        endsAt: new Date(Date.now() + 60_000),
-      },
-      5,
-    )
-    return offer
-  }
+  const saleIn = (partition: number) => liveSale({ redis, space }, { stock: 5, partition })
 
   afterAll(async () => {
     for await (const { node, keys } of scanKeys(redis, `${space.prefix}*`))
