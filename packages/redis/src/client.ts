@@ -161,6 +161,7 @@ export async function unlinkEach(redis: RedisClient, keys: string[]): Promise<vo
  * const reader = duplicateClient(redis)
  */
 export function duplicateClient(redis: RedisClient): RedisClient {
+  // The same call either way; TypeScript cannot call a union of their generic signatures.
   return isCluster(redis) ? redis.duplicate() : redis.duplicate()
 }
 
