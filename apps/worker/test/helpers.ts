@@ -1,3 +1,4 @@
+import { orders } from '@flash/db'
 import { freePort } from '@flash/devstack'
 import { reserve } from '@flash/redis'
 import {
@@ -10,6 +11,7 @@ import {
   testRedis,
   waitFor,
 } from '@flash/testing'
+import { inArray } from 'drizzle-orm'
 import type { WorkerContext } from '../src/context.ts'
 
 /**
@@ -102,4 +104,31 @@ export async function placeOrders(
     orderIds.push(orderId)
   }
   return { saleId, buyers, orderIds }
+}
+
+/**
+ * Waits until every one of `orderIds` has `status` in MySQL; a timeout says
+ * what the statuses were at the last look.
+ *
+ * @example
+ * await waitForStatus(p, orderIds, 'paid')
+ */
+export async function waitForStatus(
+  p: Pick<Pipeline, 'database'>,
+  orderIds: string[],
+  status: string,
+  timeoutMs = 30_000,
+) {
+  await waitFor(
+    async () => {
+      const rows = await p.database.db
+        .select({ status: orders.status })
+        .from(orders)
+        .where(inArray(orders.id, orderIds))
+      if (rows.length === orderIds.length && rows.every((row) => row.status === status)) return true
+      // Thrown, not returned: waitFor puts the last error in its timeout message.
+      throw new Error(`statuses now: ${rows.map((row) => row.status).join(', ')}`)
+    },
+    { what: `every order to be ${status} in MySQL`, timeoutMs },
+  )
 }

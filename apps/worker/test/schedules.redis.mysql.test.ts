@@ -1,31 +1,13 @@
 import { describe, expect, it, setDefaultTimeout } from 'bun:test'
-import { orders } from '@flash/db'
 import { findOrderState, moveOrderState, offerKeys } from '@flash/redis'
-import { waitFor } from '@flash/testing'
-import { inArray } from 'drizzle-orm'
 import { advanceOrderStatuses, defaultTimings } from '../src/jobs/order-statuses.ts'
 import { reconcileSales } from '../src/jobs/reconcile.ts'
-import { type Pipeline, pipeline, placeOrders } from './helpers.ts'
+import { pipeline, placeOrders, waitForStatus } from './helpers.ts'
 
 // Real processes and a thousand orders each: minutes are possible on a loaded machine.
 setDefaultTimeout(120_000)
 
 const DAY = 86_400_000
-
-async function waitForStatus(p: Pipeline, orderIds: string[], status: string) {
-  await waitFor(
-    async () => {
-      const rows = await p.database.db
-        .select({ status: orders.status })
-        .from(orders)
-        .where(inArray(orders.id, orderIds))
-      if (rows.length === orderIds.length && rows.every((row) => row.status === status)) return true
-      // Thrown, not returned: waitFor puts the last error in its timeout message.
-      throw new Error(`statuses now: ${rows.map((row) => row.status).join(', ')}`)
-    },
-    { what: `every order to be ${status} in MySQL`, timeoutMs: 30_000 },
-  )
-}
 
 describe('the order status schedule', () => {
   it('ships at D+1, delivers at D+2 and completes a return a day after it was asked for, with the unit back in stock', async () => {

@@ -1,11 +1,9 @@
 import { describe, expect, it, setDefaultTimeout } from 'bun:test'
-import { orders } from '@flash/db'
 import { keySpace, markFreshKeySpace, partitionOf, reserve, streamKey } from '@flash/redis'
-import { createBuyers, createSale, waitFor } from '@flash/testing'
-import { inArray } from 'drizzle-orm'
+import { createBuyers, createSale } from '@flash/testing'
 import { ORDER_WRITER_GROUP } from '../src/consumers/order-writer.ts'
 import { PAYMENT_GROUP } from '../src/consumers/payment.ts'
-import { type Pipeline, pipeline } from './helpers.ts'
+import { type Pipeline, pipeline, waitForStatus } from './helpers.ts'
 
 // Real worker processes on two partitions.
 setDefaultTimeout(120_000)
@@ -49,20 +47,6 @@ async function ordersOnEveryPartition(p: Pipeline, perSale: number) {
   return { space, orderIds }
 }
 
-/** Waits until every order is paid in MySQL (the sandbox declines none here). */
-async function waitUntilPaid(p: Pipeline, orderIds: string[]) {
-  await waitFor(
-    async () => {
-      const rows = await p.database.db
-        .select({ status: orders.status })
-        .from(orders)
-        .where(inArray(orders.id, orderIds))
-      return rows.length === orderIds.length && rows.every((row) => row.status === 'paid')
-    },
-    { timeoutMs: 60_000, what: 'every order paid' },
-  )
-}
-
 /** The consumers each partition's group has had, by name. */
 async function consumersOf(
   p: Pipeline,
@@ -97,7 +81,7 @@ describe('workers splitting partitions', () => {
     await using _first = p.startWorker(worker(1, 2))
     await using _second = p.startWorker(worker(2, 2))
 
-    await waitUntilPaid(p, orderIds)
+    await waitForStatus(p, orderIds, 'paid', 60_000)
 
     expect({
       writers: await consumersOf(p, space, 'orders', ORDER_WRITER_GROUP),
@@ -116,7 +100,7 @@ describe('workers splitting partitions', () => {
       worker(1, 2, { WORKER_ADOPT_AFTER_MS: '500', WORKER_ADOPT_EVERY_MS: '100' }),
     )
 
-    await waitUntilPaid(p, orderIds)
+    await waitForStatus(p, orderIds, 'paid', 60_000)
 
     expect(await consumersOf(p, space, 'orders', ORDER_WRITER_GROUP)).toEqual([
       ['worker-1'],
