@@ -9,5 +9,5 @@ await serve(app, {
   port: env.PORT,
   host: env.HOST,
   onStop: close,
-  reusePort: env.REUSE_PORT_GROUP ? { group: env.REUSE_PORT_GROUP } : undefined,
+  portGroup: env.REUSE_PORT_GROUP,
 })

@@ -31,7 +31,7 @@ await serve(app, {
   name: 'gateway',
   port: env.PORT,
   host: env.HOST,
-  reusePort: env.REUSE_PORT_GROUP ? { group: env.REUSE_PORT_GROUP } : undefined,
+  portGroup: env.REUSE_PORT_GROUP,
   beforeStop: () => app.decorator.endEventStreams(),
   onStop: async () => {
     app.decorator.closeUpstreams()
@@ -61,7 +61,7 @@ async function serveCheckoutHere(
     host: checkoutEnv.HOST,
     onStop: close,
     signals: false,
-    reusePort: checkoutEnv.REUSE_PORT_GROUP ? { group: checkoutEnv.REUSE_PORT_GROUP } : undefined,
+    portGroup: checkoutEnv.REUSE_PORT_GROUP,
   })
   return { served, inProcess: { checkout: (request) => app.fetch(request) } }
 }

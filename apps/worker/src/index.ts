@@ -113,7 +113,7 @@ const metrics =
           host: env.HOST,
           // This process's own stop below stops it, in order.
           signals: false,
-          reusePort: env.REUSE_PORT_GROUP ? { group: env.REUSE_PORT_GROUP } : undefined,
+          portGroup: env.REUSE_PORT_GROUP,
         },
       )
 

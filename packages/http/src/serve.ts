@@ -32,10 +32,11 @@ export type ServeOptions = {
    * REUSE_PORT_GROUP. Before listening the process asks the port's
    * `GET /health/group` (which it then answers itself): it listens only if
    * the port is free or held by its own service and group, and otherwise
-   * exits with 1 saying who holds it. Unset, a taken port is refused by the
-   * system, and the process exits with 1 saying so too.
+   * exits with 1 saying who holds it. Unset or blank (REUSE_PORT_GROUP's
+   * default), a taken port is refused by the system, and the process exits
+   * with 1 saying so too.
    */
-  reusePort?: { group: string }
+  portGroup?: string
   log?: (line: string) => void
 }
 
@@ -55,7 +56,7 @@ export type Served = {
  * `<name> listening on http://host:port`, and stops on SIGINT or SIGTERM
  * (see `stopOnSignals`: the first signal drains and exits with 0, the same
  * signal again exits at once with 1). A port it may not have (taken by
- * another program, or by another group with `reusePort`) ends the process
+ * another program, or by another port group) ends the process
  * with 1 and one line saying which port and who holds it: a process
  * without its port has nothing to do, and its supervisor logs the exit.
  *
@@ -76,7 +77,7 @@ export async function serve(app: AnyElysia, options: ServeOptions): Promise<Serv
     console.error(`${options.name} cannot listen on ${options.host}:${options.port}: ${reason}`)
     return process.exit(1)
   }
-  const group = options.reusePort?.group
+  const group = options.portGroup || undefined
   if (group !== undefined) {
     const own: PortGroupAnswer = { service: options.name, group }
     app.get(PORT_GROUP_PATH, () => own)

@@ -32,10 +32,9 @@ const app = new Elysia({ normalize: false })
   // Which process of a port group answered.
   .get('/pid', () => ({ pid: process.pid }))
 
-const group = Bun.env.REUSE_PORT_GROUP
 await serve(app, {
   name: Bun.env.SERVICE_NAME || 'served',
   port: Number(Bun.env.PORT),
   host: Bun.env.HOST ?? '127.0.0.1',
-  reusePort: group ? { group } : undefined,
+  portGroup: Bun.env.REUSE_PORT_GROUP,
 })
