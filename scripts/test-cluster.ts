@@ -16,7 +16,9 @@ import { repoRoot } from './lib/services.ts'
  * through checkout and the worker: where a command that crosses slots, a
  * reader on the wrong node or a script missing on a node would show. The
  * fault tests with a cluster of their own (a master killed and restarted, a
- * failover) are in the Redis and stream suites.
+ * failover) are in the Redis and stream suites; the fault campaign on a
+ * cluster of its own (a master killed and restarted, emptied, paused) is in
+ * bench/chaos.
  */
 const suites = [
   'packages/redis/test',
@@ -34,6 +36,7 @@ const suites = [
   'apps/worker/test/split-partitions.redis.mysql.test.ts',
   'apps/worker/test/order-writer-crash.redis.mysql.test.ts',
   'apps/worker/test/redis-recovery.redis.mysql.test.ts',
+  'bench/chaos/test/cluster-campaign.test.ts',
 ]
 
 const log = (line: string) => console.log(`[test:cluster] ${line}`)

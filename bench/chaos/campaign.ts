@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { readAppLogs } from './app-logs.ts'
+import { clusterMasters } from './faultable-redis.ts'
 import { describeFault, planFaults } from './faults.ts'
 import { checkInvariants } from './invariants.ts'
 import { newLoadRecord, type Placed } from './load.ts'
@@ -64,11 +65,14 @@ export async function runCampaign(
   )
   mkdirSync(runDir, { recursive: true })
   log(
-    `chaos: seed ${options.seed} (replay with CHAOS_SEED=${options.seed}), ${options.rounds} rounds${options.short ? ', short' : ''}, run folder ${runDir}`,
+    `chaos: seed ${options.seed} (replay with CHAOS_SEED=${options.seed}), ${options.rounds} rounds${options.short ? ', short' : ''}, ${options.redis === 'cluster' ? `a ${clusterMasters}-master Redis Cluster` : 'one Redis'}, run folder ${runDir}`,
   )
   const random = prng(options.seed)
-  const plans = planFaults(random.fork('faults'), options.rounds, options.short)
-  const stack = await startStack({ runDir, seed: options.seed, log })
+  const plans = planFaults(random.fork('faults'), options.rounds, options.short, {
+    kinds: options.faults,
+    redisNodes: options.redis === 'cluster' ? clusterMasters : 1,
+  })
+  const stack = await startStack({ runDir, seed: options.seed, redis: options.redis, log })
   try {
     const state = await prepare(stack)
     const rounds: RoundResult[] = []

@@ -41,6 +41,8 @@ export const singleFaults = faultKinds.filter(
 export type FaultPlan = {
   kind: FaultKind
   target?: KillableApp
+  /** On a cluster, the master (0-based, in start order) a Redis fault strikes. */
+  redisNode?: number
   startAfterMs: number
   durationMs: number
 }
@@ -75,20 +77,45 @@ const timings: Record<'short' | 'long', { startAfter: Range } & Record<FaultKind
   },
 }
 
+/** The faults that strike Redis: on a cluster, each hits one master. */
+export const redisFaults: readonly FaultKind[] = [
+  'redis-kill-aof',
+  'redis-pause',
+  'redis-empty',
+  'redis-empty-under-mysql-lock',
+]
+
+/**
+ * What the rounds draw from: these kinds instead of the default deck, and
+ * how many Redis servers a Redis fault may strike (a cluster's masters).
+ */
+export type FaultDraw = { kinds?: readonly FaultKind[]; redisNodes?: number }
+
 /**
  * Every round's fault. Kinds come in seeded shuffles of all of them (of the
- * single faults for `short`), so each run of ten rounds from the start (eight
- * for `short`) tries every kind once, in an order the seed decides.
+ * single faults for `short`, or of `draw.kinds`), so each run of ten rounds
+ * from the start (eight for `short`) tries every kind once, in an order the
+ * seed decides. With several Redis nodes, each Redis fault's master is drawn
+ * from a PRNG of its own, so the kinds and timings of a seed stay the same as
+ * on one server.
  *
  * @example
  * planFaults(prng('42'), 4, true) // four plans, the same for seed 42 on every run
+ * planFaults(prng('42'), 3, true, { kinds: ['redis-kill-aof'], redisNodes: 3 })
  */
-export function planFaults(random: Prng, rounds: number, short: boolean): FaultPlan[] {
+export function planFaults(
+  random: Prng,
+  rounds: number,
+  short: boolean,
+  draw: FaultDraw = {},
+): FaultPlan[] {
   const table = timings[short ? 'short' : 'long']
   const plans: FaultPlan[] = []
+  const nodes = random.fork('redis-nodes')
+  const redisNodes = draw.redisNodes ?? 1
   let deck: FaultKind[] = []
   for (let round = 0; round < rounds; round++) {
-    if (deck.length === 0) deck = random.shuffle(short ? singleFaults : faultKinds)
+    if (deck.length === 0) deck = random.shuffle(draw.kinds ?? (short ? singleFaults : faultKinds))
     const kind = deck.shift() as FaultKind
     const [minStart, maxStart] = table.startAfter
     const [minLength, maxLength] = table[kind]
@@ -102,6 +129,9 @@ export function planFaults(random: Prng, rounds: number, short: boolean): FaultP
             : undefined,
       startAfterMs: random.int(minStart, maxStart),
       durationMs: random.int(minLength, maxLength),
+      ...(redisNodes > 1 && redisFaults.includes(kind)
+        ? { redisNode: nodes.int(0, redisNodes - 1) }
+        : {}),
     })
   }
   return plans
@@ -132,16 +162,20 @@ export async function runFault(stack: Stack, plan: FaultPlan): Promise<FaultTime
       break
     }
     case 'redis-kill-aof':
-    case 'redis-empty':
-      await stack.redis.process.kill9()
-      if (plan.kind === 'redis-empty') stack.redis.wipe()
+    case 'redis-empty': {
+      const node = plan.redisNode ?? 0
+      await stack.redis.kill9(node)
+      if (plan.kind === 'redis-empty') stack.redis.wipe(node)
       await hold()
-      await stack.redis.process.start()
+      await stack.redis.start(node)
       break
-    case 'redis-pause':
-      stack.redis.pause()
-      await hold().finally(() => stack.redis.resume())
+    }
+    case 'redis-pause': {
+      const node = plan.redisNode ?? 0
+      stack.redis.pause(node)
+      await hold().finally(() => stack.redis.resume(node))
       break
+    }
     case 'mysql-read-lock': {
       const unlock = await stack.mysql.readLock()
       await hold().finally(unlock)
@@ -175,7 +209,11 @@ export async function runFault(stack: Stack, plan: FaultPlan): Promise<FaultTime
  * // 'kill-process worker-1 at +3.0 s for 1.2 s'
  */
 export function describeFault(plan: FaultPlan): string {
-  const target = plan.target ? ` ${plan.target}` : ''
+  const target = plan.target
+    ? ` ${plan.target}`
+    : plan.redisNode !== undefined
+      ? ` master ${plan.redisNode}`
+      : ''
   return `${plan.kind}${target} at +${(plan.startAfterMs / 1000).toFixed(1)} s for ${(plan.durationMs / 1000).toFixed(1)} s`
 }
 
@@ -188,11 +226,12 @@ export function describeFault(plan: FaultPlan): string {
 async function emptyRedisUnderLock(stack: Stack, plan: FaultPlan): Promise<void> {
   const unlock = await stack.mysql.readLock()
   try {
+    const node = plan.redisNode ?? 0
     await Bun.sleep(plan.durationMs / 2)
-    await stack.redis.process.kill9()
-    stack.redis.wipe()
+    await stack.redis.kill9(node)
+    stack.redis.wipe(node)
     await Bun.sleep(plan.durationMs / 10)
-    await stack.redis.process.start()
+    await stack.redis.start(node)
     await Bun.sleep(plan.durationMs / 2 - plan.durationMs / 10)
   } finally {
     await unlock()

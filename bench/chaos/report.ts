@@ -14,7 +14,13 @@ import { invariantNames } from './invariants.ts'
 export function formatReport(result: CampaignResult): string {
   const { options } = result
   const lines: string[] = []
-  const replay = `CHAOS_SEED=${options.seed} bun run chaos --rounds=${options.rounds}${options.short ? ' --short' : ''}`
+  const flags = [
+    `--rounds=${options.rounds}`,
+    ...(options.short ? ['--short'] : []),
+    ...(options.redis === 'cluster' ? ['--redis=cluster'] : []),
+    ...(options.faults ? [`--faults=${options.faults.join(',')}`] : []),
+  ]
+  const replay = `CHAOS_SEED=${options.seed} bun run chaos ${flags.join(' ')}`
   lines.push(`Fault campaign, seed ${options.seed} (replay: ${replay})`)
   lines.push(
     `rounds: ${result.rounds.length} in ${(result.durationMs / 60_000).toFixed(1)} min; run folder ${result.runDir}`,
@@ -24,7 +30,12 @@ export function formatReport(result: CampaignResult): string {
   for (const kind of faultKinds) {
     const rounds = result.rounds.filter((r) => r.plan.kind === kind)
     if (rounds.length === 0) continue
-    const targets = rounds.map((r) => r.plan.target).filter(Boolean)
+    const targets = rounds
+      .map(
+        (r) =>
+          r.plan.target ?? (r.plan.redisNode === undefined ? '' : `master ${r.plan.redisNode}`),
+      )
+      .filter(Boolean)
     lines.push(`  ${kind}: ${rounds.length}${targets.length ? ` (${targets.join(', ')})` : ''}`)
   }
 

@@ -154,5 +154,5 @@ async function restartStopped(stack: Stack, flag: (message: string) => void) {
         .start()
         .catch((error) => flag(`${app.name} did not start: ${(error as Error).message}`))
     }
-  if (!stack.redis.process.running()) await stack.redis.process.start()
+  await stack.redis.restartStopped()
 }

@@ -1,4 +1,4 @@
-import { offerKeys, partitionTag, streamKey } from '@flash/redis'
+import { mastersOf, offerKeys, partitionTag, streamKey } from '@flash/redis'
 import type { Offer } from './offers.ts'
 import type { Stack } from './stack.ts'
 
@@ -86,7 +86,8 @@ async function readMysql(stack: Stack) {
 async function readRedis(stack: Stack, offers: readonly Offer[]) {
   const redis = stack.client
   const stockKeys = offers.map((offer) => offerKeys(stack.space, offer).stock)
-  const values = stockKeys.length ? await redis.mget(...stockKeys) : []
+  // One GET each (auto-pipelined): on a cluster the offers' keys live in different slots.
+  const values = await Promise.all(stockKeys.map((key) => redis.get(key)))
   const stock = new Map(offers.map((offer, i) => [offer.id, toNumber(values[i])]))
   const groups: GroupState[] = []
   const orphanStreams: Snapshot['orphanStreams'] = []
@@ -117,27 +118,30 @@ async function readRedis(stack: Stack, offers: readonly Offer[]) {
   return { stock, groups, orphanStreams, deadLetters }
 }
 
-/** Every stream under the campaign's prefix, in every partition. */
+/**
+ * Every stream under the campaign's prefix, in every partition, on every
+ * master (SCAN on a cluster client would ask one node).
+ */
 async function streamsOf(stack: Stack): Promise<string[]> {
   const found = new Set<string>()
-  for (let partition = 0; partition < stack.space.partitions; partition++) {
-    const pattern = `${partitionTag(stack.space, partition)}:stream:*`
-    let cursor = '0'
-    do {
-      const [next, keys] = await stack.client.scan(
-        cursor,
-        'MATCH',
-        pattern,
-        'COUNT',
-        1000,
-        'TYPE',
-        'stream',
-      )
-      cursor = next
-      for (const key of keys) found.add(key)
-    } while (cursor !== '0')
-  }
+  const masters = await mastersOf(stack.client)
+  for (let partition = 0; partition < stack.space.partitions; partition++)
+    for (const node of masters)
+      await scanStreams(node, `${partitionTag(stack.space, partition)}:stream:*`, found)
   return [...found].sort()
+}
+
+async function scanStreams(
+  node: Awaited<ReturnType<typeof mastersOf>>[number],
+  pattern: string,
+  found: Set<string>,
+): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000, 'TYPE', 'stream')
+    cursor = next
+    for (const key of keys) found.add(key)
+  } while (cursor !== '0')
 }
 
 function deadLetterOf(stack: Stack, stream: string): string {

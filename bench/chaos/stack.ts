@@ -5,13 +5,10 @@ import { freePort } from '@flash/devstack'
 import type { RedisClient } from '@flash/redis'
 import { connectRedis, type KeySpace, keySpace } from '@flash/redis'
 import { waitFor } from '@flash/testing'
+import { clusterMasters, type FaultableRedis, startFaultableRedis } from './faultable-redis.ts'
 import { httpReady, type Managed, managed, printed } from './managed.ts'
-import {
-  type PrivateMysql,
-  type PrivateRedis,
-  startPrivateMysql,
-  startPrivateRedis,
-} from './servers.ts'
+import type { RedisKind } from './options.ts'
+import { type PrivateMysql, startPrivateMysql } from './servers.ts'
 
 /** Every app process a kill -9 may hit; the sandbox is not one (see `Stack.killable`). */
 export const killableApps = [
@@ -32,14 +29,15 @@ export const calmDeclineRate = 0.1
 export const paymentTimeoutMs = 1_000
 
 /**
- * The campaign's own system: private Redis and MariaDB, the sandbox, auth,
+ * The campaign's own system: private Redis (one server, or a 3-master
+ * cluster with one partition per master) and MariaDB, the sandbox, auth,
  * catalog, two checkout processes sharing one port (one port group,
  * REUSE_PORT_GROUP, so the kernel spreads connections over both and the
  * gateway's single CHECKOUT_URL reaches whichever is alive), the gateway, and two
  * workers with distinct names that split the partitions.
  *
  * @example
- * const stack = await startStack({ runDir, seed: '42', log: console.log })
+ * const stack = await startStack({ runDir, seed: '42', redis: 'cluster', log: console.log })
  * await stack.apps['worker-1'].kill9()
  * await stack.apps['worker-1'].start()
  * await stack.stop()
@@ -47,7 +45,7 @@ export const paymentTimeoutMs = 1_000
 export type Stack = {
   gatewayUrl: string
   sandboxUrl: string
-  redis: PrivateRedis
+  redis: FaultableRedis
   mysql: PrivateMysql
   /** The campaign's own connections, for fixtures and checks. */
   db: DbHandle
@@ -61,9 +59,13 @@ export type Stack = {
 
 const interrupts = ['SIGINT', 'SIGTERM'] as const
 
-/** Keys live under this prefix on the private Redis (two partitions, as a deployment would). */
+/**
+ * Keys live under this prefix on the private Redis: two partitions on one
+ * server, as a deployment would; one per master on a cluster (balanced tags),
+ * so a master's fault stops exactly one partition's data.
+ */
 const prefix = 'chaos:'
-const partitions = 2
+const partitionsOn: Record<RedisKind, number> = { single: 2, cluster: clusterMasters }
 
 /**
  * Timers short enough that an order reaches a settled state within seconds
@@ -86,13 +88,15 @@ const workerTimings = {
 
 /**
  * @example
- * const stack = await startStack({ runDir: '.data/chaos/run-42', seed: '42', log: console.log })
+ * const stack = await startStack({ runDir: '.data/chaos/run-42', seed: '42', redis: 'single', log: console.log })
  */
 export async function startStack(input: {
   runDir: string
   seed: string
+  redis: RedisKind
   log: (line: string) => void
 }): Promise<Stack> {
+  const partitions = partitionsOn[input.redis]
   const logDir = join(input.runDir, 'logs')
   mkdirSync(logDir, { recursive: true })
   const started: { stop: () => Promise<void> }[] = []
@@ -109,11 +113,11 @@ export async function startStack(input: {
   for (const signal of interrupts) process.once(signal, interrupted)
   try {
     const [redis, mysql] = await Promise.all([
-      startPrivateRedis(logDir),
+      startFaultableRedis(input.redis, logDir),
       startPrivateMysql((line) => input.log(`[mysql] ${line}`)),
     ])
     started.push(redis, mysql)
-    input.log(`private redis ${redis.url}, private mysql ${mysql.url}`)
+    input.log(`private redis (${redis.kind}) ${redis.url}, private mysql ${mysql.url}`)
     const db = connectDb(mysql.url, { connectionLimit: 4 })
     const client = connectRedis(redis.url, { name: 'chaos' })
     // Faults take this Redis away on purpose; the checks wait for it to come back.
@@ -160,7 +164,7 @@ export async function startStack(input: {
     )
     // The two checkouts are one port group: each joins the port only beside the other.
     const checkoutEnv = { PORT: portOf(checkoutUrl), REUSE_PORT_GROUP: crypto.randomUUID() }
-    // The two workers split the two partitions, as `WORKER_PROCESSES=2 bun run start` runs them.
+    // The two workers split the partitions, as `WORKER_PROCESSES=2 bun run start` runs them.
     const worker = (name: 'worker-1' | 'worker-2') =>
       app(name, 'worker', {
         ...workerTimings,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { faultKinds, planFaults, singleFaults } from '../faults.ts'
+import { faultKinds, planFaults, redisFaults, singleFaults } from '../faults.ts'
 import { parseOptions } from '../options.ts'
 import { prng } from '../prng.ts'
 
@@ -33,6 +33,29 @@ describe('the fault plan', () => {
     expect(locks(true).every((ms) => ms <= 8_000)).toBe(true)
     expect(locks(true).length).toBeGreaterThan(0)
   })
+
+  test('on a cluster strikes a seeded master with each Redis fault, with the same kinds and timings as on one server', () => {
+    const single = planFaults(prng('5'), 30, false)
+    const cluster = planFaults(prng('5'), 30, false, { redisNodes: 3 })
+    expect(single.some((plan) => plan.redisNode !== undefined)).toBe(false)
+    expect(cluster.map(({ redisNode, ...rest }) => rest)).toEqual(single)
+    const struck = cluster.filter((plan) => redisFaults.includes(plan.kind))
+    expect(struck.every((plan) => [0, 1, 2].includes(plan.redisNode as number))).toBe(true)
+    expect(new Set(struck.map((plan) => plan.redisNode))).toEqual(new Set([0, 1, 2]))
+    expect(
+      cluster.filter((plan) => !redisFaults.includes(plan.kind)).some((p) => 'redisNode' in p),
+    ).toBe(false)
+  })
+
+  test('draws from the kinds it is given', () => {
+    const kinds = planFaults(prng('9'), 4, true, { kinds: ['redis-pause', 'payment-down'] })
+    expect(kinds.map((plan) => plan.kind).sort()).toEqual([
+      'payment-down',
+      'payment-down',
+      'redis-pause',
+      'redis-pause',
+    ])
+  })
 })
 
 describe('the command line', () => {
@@ -41,12 +64,22 @@ describe('the command line', () => {
       rounds: 12,
       seed: 'abc',
       short: false,
+      redis: 'single',
     })
     expect(parseOptions(['--short'], { CHAOS_SEED: '99' })).toEqual({
       rounds: 4,
       seed: '99',
       short: true,
+      redis: 'single',
     })
+    expect(parseOptions(['--redis=cluster', '--faults=redis-pause,redis-empty'], {})).toMatchObject(
+      {
+        redis: 'cluster',
+        faults: ['redis-pause', 'redis-empty'],
+      },
+    )
+    expect(() => parseOptions(['--redis=sentinel'], {})).toThrow('--redis')
+    expect(() => parseOptions(['--faults=redis-melt'], {})).toThrow('--faults')
     expect(() => parseOptions(['--rounds=0'], {})).toThrow('--rounds')
     expect(() => parseOptions(['--fast'], {})).toThrow('unknown option')
   })
