@@ -12,6 +12,7 @@ export {
   type Which,
 } from './service.ts'
 export {
+  askNode,
   type RedisCluster,
   type RedisClusterNode,
   type RedisClusterOptions,

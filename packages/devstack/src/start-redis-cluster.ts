@@ -224,31 +224,31 @@ function canListen(port: number): boolean {
  * node a replica of master `i % masters` once it knows that master.
  */
 async function formCluster(nodes: RunningNode[], masters: number): Promise<void> {
-  const ids = await Promise.all(nodes.map((node) => command(node.port, 'CLUSTER', ['MYID'])))
+  const ids = await Promise.all(nodes.map((node) => askNode(node.port, 'CLUSTER', ['MYID'])))
   await Promise.all(
     nodes.map(async (node, i) => {
-      await command(node.port, 'CLUSTER', ['SET-CONFIG-EPOCH', String(i + 1)])
+      await askNode(node.port, 'CLUSTER', ['SET-CONFIG-EPOCH', String(i + 1)])
       if (i >= masters) return
       const first = Math.floor((i * SLOTS) / masters)
       const last = Math.floor(((i + 1) * SLOTS) / masters) - 1
-      await command(node.port, 'CLUSTER', ['ADDSLOTSRANGE', String(first), String(last)])
+      await askNode(node.port, 'CLUSTER', ['ADDSLOTSRANGE', String(first), String(last)])
     }),
   )
   const [seed, ...others] = nodes
   if (!seed) return
   for (const node of others)
-    await command(seed.port, 'CLUSTER', ['MEET', '127.0.0.1', String(node.port)])
+    await askNode(seed.port, 'CLUSTER', ['MEET', '127.0.0.1', String(node.port)])
   await waitUntil(async () => (await Promise.all(nodes.map(knowsEveryNode))).every(Boolean), {
     what: 'cluster nodes meeting each other',
     timeoutMs: 30_000,
   })
   for (const [i, node] of nodes.entries()) {
     if (i < masters) continue
-    await command(node.port, 'CLUSTER', ['REPLICATE', String(ids[i % masters])])
+    await askNode(node.port, 'CLUSTER', ['REPLICATE', String(ids[i % masters])])
   }
 
   async function knowsEveryNode(node: RunningNode): Promise<boolean> {
-    const text = String(await command(node.port, 'CLUSTER', ['NODES']))
+    const text = String(await askNode(node.port, 'CLUSTER', ['NODES']))
     const lines = text.trim().split('\n')
     return lines.length === nodes.length && !lines.some((line) => /handshake|noaddr/.test(line))
   }
@@ -284,10 +284,10 @@ async function waitForAgreement(
  * many nodes it knows, who owns which slots.
  */
 async function viewOf(port: number): Promise<{ ok: boolean; known: number; map: string }> {
-  const info = String(await command(port, 'CLUSTER', ['INFO']))
-  const replication = String(await command(port, 'INFO', ['replication']))
+  const info = String(await askNode(port, 'CLUSTER', ['INFO']))
+  const replication = String(await askNode(port, 'INFO', ['replication']))
   const synced = /role:master/.test(replication) || /master_link_status:up/.test(replication)
-  const slots = (await command(port, 'CLUSTER', ['SLOTS'])) as [number, number, ...unknown[][]][]
+  const slots = (await askNode(port, 'CLUSTER', ['SLOTS'])) as [number, number, ...unknown[][]][]
   const map = slots
     .map(([first, last, ...owners]) => `${first}-${last}:${owners.map((o) => o[1]).join('/')}`)
     .sort()
@@ -299,8 +299,15 @@ async function viewOf(port: number): Promise<{ ok: boolean; known: number; map: 
   }
 }
 
-/** One admin command on its own short-lived connection: a dead node must not stall the poll. */
-async function command(port: number, name: string, args: string[]): Promise<unknown> {
+/**
+ * One command to one node of a local cluster, on its own short-lived
+ * connection (a dead node must not stall a poll), bypassing any cluster
+ * client's routing: for admin commands and for tests that look at one node.
+ *
+ * @example
+ * await askNode(cluster.nodes[0].port, 'CLUSTER', ['INFO'])
+ */
+export async function askNode(port: number, name: string, args: string[]): Promise<unknown> {
   const client = new RedisClient(`redis://127.0.0.1:${port}`, {
     connectionTimeout: 1_000,
     autoReconnect: false,

@@ -3,8 +3,13 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { waitFor } from '@flash/testing'
-import { RedisClient } from 'bun'
-import { ensureRedis, freePort, MissingServiceError, startRedisCluster } from '../src/index.ts'
+import {
+  askNode,
+  ensureRedis,
+  freePort,
+  MissingServiceError,
+  startRedisCluster,
+} from '../src/index.ts'
 
 /** Starting a cluster takes a few seconds; a failover a few more. */
 const slow = { timeout: 60_000 }
@@ -14,22 +19,11 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true })
 })
 
-/** One command to one node, on a connection of its own. */
-async function ask(port: number, name: string, args: string[]): Promise<unknown> {
-  const client = new RedisClient(`redis://127.0.0.1:${port}`, { autoReconnect: false })
-  try {
-    await client.connect()
-    return await client.send(name, args)
-  } finally {
-    client.close()
-  }
-}
-
-const clusterInfo = async (port: number) => String(await ask(port, 'CLUSTER', ['INFO']))
+const clusterInfo = async (port: number) => String(await askNode(port, 'CLUSTER', ['INFO']))
 
 /** The slot ranges each node serves as a master, by port. */
 async function slotsByPort(port: number): Promise<Map<number, string>> {
-  const slots = (await ask(port, 'CLUSTER', ['SLOTS'])) as [number, number, [string, number]][]
+  const slots = (await askNode(port, 'CLUSTER', ['SLOTS'])) as [number, number, [string, number]][]
   return new Map(
     slots.map(([first, last, [, owner]]): [number, string] => [owner, `${first}-${last}`]),
   )
@@ -109,7 +103,7 @@ describe('startRedisCluster', () => {
         (typeof cluster.nodes)[0],
       ]
       // 'a' hashes to slot 15495, 'b' to 3300: node 0 owns 0-5460.
-      expect(await ask(victim.port, 'SET', ['b', 'kept'])).toBe('OK')
+      expect(await askNode(victim.port, 'SET', ['b', 'kept'])).toBe('OK')
       const pid = victim.pid
       await victim.kill()
       await waitFor(async () => (await clusterInfo(witness.port)).includes('cluster_state:fail'), {
@@ -118,7 +112,7 @@ describe('startRedisCluster', () => {
       await victim.restart()
       expect(victim.pid).not.toBe(pid)
       await cluster.waitUntilHealthy()
-      expect(await ask(victim.port, 'GET', ['b'])).toBe('kept')
+      expect(await askNode(victim.port, 'GET', ['b'])).toBe('kept')
       expect(await clusterInfo(witness.port)).toContain('cluster_state:ok')
     },
     slow,

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type RedisCluster, startRedisCluster } from '@flash/devstack'
+import { askNode, type RedisCluster, startRedisCluster } from '@flash/devstack'
 import { readBacklogs } from '@flash/streams'
-import { RedisClient as BunRedis } from 'bun'
 import type { Cluster } from 'ioredis'
 import {
   adjustLiveStock,
@@ -48,17 +47,6 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true })
 })
 
-/** One command to one node, bypassing the cluster client. */
-async function ask(port: number, name: string, args: string[]): Promise<unknown> {
-  const client = new BunRedis(`redis://127.0.0.1:${port}`, { autoReconnect: false })
-  try {
-    await client.connect()
-    return await client.send(name, args)
-  } finally {
-    client.close()
-  }
-}
-
 describe('connectRedis with a redis+cluster:// URL', () => {
   it('gives a Cluster client that reads from masters; a plain URL keeps a single-server client', () => {
     expect(isCluster(redis)).toBe(true)
@@ -94,12 +82,12 @@ describe('connectRedis with a redis+cluster:// URL', () => {
       ...Array.from({ length: 50 }, () => crypto.randomUUID()),
     ]
     for (const key of keys)
-      expect(keySlot(key)).toBe(Number(await ask(port, 'CLUSTER', ['KEYSLOT', key])))
+      expect(keySlot(key)).toBe(Number(await askNode(port, 'CLUSTER', ['KEYSLOT', key])))
   })
 
   it('with 3 partitions on 3 masters, puts each partition on a master of its own', async () => {
     const space = keySpace('fs:', 3)
-    const slots = (await ask(cluster.nodes[0]?.port as number, 'CLUSTER', ['SLOTS'])) as [
+    const slots = (await askNode(cluster.nodes[0]?.port as number, 'CLUSTER', ['SLOTS'])) as [
       number,
       number,
       [string, number],
@@ -116,11 +104,11 @@ describe('connectRedis with a redis+cluster:// URL', () => {
     const stocks = [0, 1, 2].map((n) => offerKeys(space, { kind: 'sale', id: `s${n}` }).stock)
     for (const stock of stocks) await redis.set(stock, '10')
     await loadScripts(redis)
-    for (const node of cluster.nodes) await ask(node.port, 'SCRIPT', ['FLUSH'])
+    for (const node of cluster.nodes) await askNode(node.port, 'SCRIPT', ['FLUSH'])
     const direct = await Promise.all(stocks.map((stock) => adjustLiveStock(redis, stock, -1)))
     expect(direct).toEqual(stocks.map(() => ({ type: 'Adjusted', remaining: 9 })))
     // And inside a pipeline, which sends EVALSHA for all its scripts at once.
-    for (const node of cluster.nodes) await ask(node.port, 'SCRIPT', ['FLUSH'])
+    for (const node of cluster.nodes) await askNode(node.port, 'SCRIPT', ['FLUSH'])
     const replies = await redis
       .pipeline()
       .adjustStock(stocks[0] as string, -1)
@@ -131,10 +119,10 @@ describe('connectRedis with a redis+cluster:// URL', () => {
   })
 
   it('loads the scripts on every master', async () => {
-    for (const node of cluster.nodes) await ask(node.port, 'SCRIPT', ['FLUSH'])
+    for (const node of cluster.nodes) await askNode(node.port, 'SCRIPT', ['FLUSH'])
     await loadScripts(redis)
     for (const node of cluster.nodes) {
-      const info = String(await ask(node.port, 'INFO', ['memory']))
+      const info = String(await askNode(node.port, 'INFO', ['memory']))
       // Eight scripts in commands.ts, on each master, nothing else cached since the flush.
       expect(Number(info.match(/number_of_cached_scripts:(\d+)/)?.[1])).toBe(8)
     }
