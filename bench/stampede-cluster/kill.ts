@@ -161,6 +161,7 @@ function killAndRestart(cluster: RedisCluster, logDir: string, fault: Fault): Du
     )
     if (fault === 'lost-disk') rmSync(join(dir, 'appendonlydir'), { recursive: true, force: true })
     const failoverMs = fault === 'failover' ? await tookOver(cluster, killedAt) : undefined
+    // The outage's length is the scenario's setting, not a wait for anything: the master stays down this long.
     await Bun.sleep(Math.max(0, DOWN_MS - (performance.now() - killedAt)))
     await victim.restart()
     const restartedAt = performance.now()
@@ -197,6 +198,7 @@ function killAndRestart(cluster: RedisCluster, logDir: string, fault: Fault): Du
 async function rate(sold: () => Promise<number>): Promise<number> {
   const first = await sold()
   const from = performance.now()
+  // A pace is a count over a span of time: the span is the measurement, not a wait.
   await Bun.sleep(RATE_MS)
   return Math.round(((await sold()) - first) / ((performance.now() - from) / 1000))
 }
