@@ -22,7 +22,7 @@ async function statuses(p: Pipeline, orderIds: string[]) {
   return Map.groupBy(rows, (row) => row.status)
 }
 
-/** Every order paid or failed in MySQL, and every e-mail for them sent. */
+/** Every order paid or failed in MySQL, every e-mail for them sent, and every paid one shipped. */
 async function waitUntilSettled(p: Pipeline, orderIds: string[], timeoutMs = 60_000) {
   await waitFor(
     async () => {
@@ -43,6 +43,14 @@ async function waitUntilSettled(p: Pipeline, orderIds: string[], timeoutMs = 60_
       what: 'one e-mail per order',
       timeoutMs,
     },
+  )
+  // The shipping consumer starts a shipment after the payment, on a stream of its own.
+  await waitFor(
+    async () => {
+      const paid = (await statuses(p, orderIds)).get('paid')?.length ?? 0
+      return (await p.database.db.select({ n: count() }).from(shipments))[0]?.n === paid
+    },
+    { what: 'a shipment per paid order', timeoutMs },
   )
 }
 
