@@ -290,7 +290,12 @@ describe('bun run start', () => {
     if (killed === undefined || sibling === undefined) throw new Error(start.output())
     process.kill(killed, 'SIGKILL')
     // The port still answers (the sibling's socket), and orders still go through the gateway.
-    // Connections the dead process had queued are reset as it goes: wait for the first answer.
+    // Until the dead process has exited its socket is still in the port's group, and the
+    // connections the kernel hands it are reset: the supervisor's line says it has exited.
+    const restartLine = await waitFor(
+      () => /^\[start\] (checkout-\d) was killed by SIGKILL.*$/m.exec(start.output()) ?? undefined,
+      { what: 'the kill seen by the supervisor' },
+    )
     await waitFor(() => answersHealth(CHECKOUT_PORT), { what: 'the checkout port answering' })
     let siblingAnswers = 0
     for (let i = 0; i < 20; i++) if (await answersHealth(CHECKOUT_PORT)) siblingAnswers++
@@ -305,10 +310,6 @@ describe('bun run start', () => {
         return pids.length === 2 && !pids.includes(killed)
       },
       { timeoutMs: 30_000, what: 'the killed checkout running again' },
-    )
-    const restartLine = await waitFor(
-      () => /^\[start\] (checkout-\d) was killed by SIGKILL.*$/m.exec(start.output()) ?? undefined,
-      { what: 'the restart logged' },
     )
     const restartedName = restartLine[1] as string
     await waitFor(() => listenings(start.output(), restartedName, CHECKOUT_PORT) === 2, {
