@@ -86,9 +86,62 @@ export const flashSales = mysqlTable(
     endsAt: datetime('ends_at', { mode: 'date', fsp: 3 }).notNull(),
     /** Last value written back from the Redis counter by the stock sync. */
     remaining: int('remaining', { unsigned: true }).notNull(),
+    /**
+     * How many buckets its stock is split into, each on its own Redis
+     * partition (see `bucketPartition`); 1 = the whole sale in one. Fixed
+     * at creation: a buyer's bucket follows from it.
+     */
+    buckets: int('buckets', { unsigned: true }).notNull().default(1),
     createdAt: createdAt(),
   },
   (t) => [index('flash_sales_window_idx').on(t.startsAt, t.endsAt)],
+)
+
+/**
+ * A bucketed sale's units per bucket (one row per bucket, buckets > 1 only).
+ * The record a lost partition's stock is rebuilt from: a bucket's stock is
+ * its allotment minus the units its buyers' orders hold. The allotments of
+ * a sale always add up to its quantity; a transfer moves units between two
+ * of them in one transaction.
+ */
+export const saleBuckets = mysqlTable(
+  'sale_buckets',
+  {
+    saleId: id('sale_id')
+      .notNull()
+      .references(() => flashSales.id),
+    bucket: int('bucket', { unsigned: true }).notNull(),
+    allotment: int('allotment', { unsigned: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.saleId, t.bucket] })],
+)
+
+export const transferStates = ['taking', 'moved', 'void', 'done'] as const
+export type TransferState = (typeof transferStates)[number]
+
+/**
+ * Units on their way from one bucket of a sale to another (see
+ * `apps/worker/src/buckets/transfer.ts`): `taking` once planned, `moved`
+ * once the giving bucket's units left it in Redis and both allotments
+ * moved here, `done` once the receiving bucket holds them in Redis; `void`
+ * when the giving bucket had too few units, or a recovery of its partition
+ * rebuilt it before the move was recorded here.
+ */
+export const stockTransfers = mysqlTable(
+  'stock_transfers',
+  {
+    id: id().primaryKey(),
+    saleId: id('sale_id')
+      .notNull()
+      .references(() => flashSales.id),
+    fromBucket: int('from_bucket', { unsigned: true }).notNull(),
+    toBucket: int('to_bucket', { unsigned: true }).notNull(),
+    units: int('units', { unsigned: true }).notNull(),
+    state: mysqlEnum('state', transferStates).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('stock_transfers_state_idx').on(t.state, t.saleId)],
 )
 
 export { orderStatuses }

@@ -35,6 +35,9 @@ export {
   recoveringPartitions,
 } from './generation.ts'
 export {
+  bucketPartition,
+  buyerBucket,
+  buyerOfferKeys,
   CLUSTER_SLOTS,
   emailBatchKey,
   emailClaimKey,
@@ -55,6 +58,7 @@ export {
   recoveryLockKey,
   revocationKeys,
   streamKey,
+  transferKey,
 } from './keys.ts'
 export {
   type MoveOutcome,

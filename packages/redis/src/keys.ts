@@ -110,13 +110,74 @@ function firstTagInShare(partition: number, partitions: number): string {
 }
 
 /**
+ * An offer's keys in its own partition or, for one bucket of a bucketed
+ * sale, in the partition that bucket lives in (`bucketPartition`): a bucket
+ * is the sale's stock, meta and buyers keys under another partition's tag.
+ *
  * @example
  * offerKeys(space, { kind: 'sale', id }).stock // 'fs:{p0}:sale:<id>:stock'
+ * offerKeys(space, { kind: 'sale', id }, 2).stock // 'fs:{p2}:sale:<id>:stock': a bucket on partition 2
  */
-export function offerKeys(space: KeySpace, offer: Offer): OfferKeys {
-  const partition = partitionOf(space, offer.id)
+export function offerKeys(
+  space: KeySpace,
+  offer: Offer,
+  partition = partitionOf(space, offer.id),
+): OfferKeys {
   const base = `${partitionTag(space, partition)}:${offer.kind}:${offer.id}`
   return { stock: `${base}:stock`, meta: `${base}:meta`, buyers: `${base}:buyers`, partition }
+}
+
+/**
+ * The partition bucket `bucket` of a sale split into `buckets` lives in:
+ * bucket 0 in the sale's own partition (`partitionOf`), the others in the
+ * partitions after it, so K buckets take K different partitions (hence, on
+ * a cluster with the slots split evenly, as many masters as it has, up to K).
+ *
+ * @example
+ * bucketPartition(keySpace('fs:', 3), saleId, 1) // (partitionOf(space, saleId) + 1) % 3
+ */
+export function bucketPartition(space: KeySpace, saleId: string, bucket: number): number {
+  return (partitionOf(space, saleId) + bucket) % space.partitions
+}
+
+/**
+ * The bucket that serves a buyer: always the same one for a given bucket
+ * count, so the buyer's units, limit and idempotency records stay in one
+ * slot and a cancel gives the units back where they were taken.
+ *
+ * @example
+ * buyerBucket(userId, 3) // 0..2
+ */
+export function buyerBucket(userId: string, buckets: number): number {
+  return buckets <= 1 ? 0 : Bun.hash.crc32(userId) % buckets
+}
+
+/**
+ * Where a buyer's reservation of an offer is decided: the sale's keys in
+ * the buyer's bucket (its own partition for a product or an unsplit sale).
+ *
+ * @example
+ * buyerOfferKeys(space, { kind: 'sale', id }, userId, 3).partition // one of the sale's 3 buckets' partitions
+ */
+export function buyerOfferKeys(
+  space: KeySpace,
+  offer: Offer,
+  userId: string,
+  buckets: number,
+): OfferKeys {
+  if (buckets <= 1) return offerKeys(space, offer)
+  return offerKeys(space, offer, bucketPartition(space, offer.id, buyerBucket(userId, buckets)))
+}
+
+/**
+ * Marks one stock transfer's step as done in a bucket (take-units.lua,
+ * give-units.lua), so a step retried after a crash or a timeout happens once.
+ *
+ * @example
+ * transferKey(space, 1, transferId) // 'fs:{p1}:transfer:<id>'
+ */
+export function transferKey(space: KeySpace, partition: number, transferId: string): string {
+  return `${partitionTag(space, partition)}:transfer:${transferId}`
 }
 
 /**

@@ -107,12 +107,13 @@ export function moveOrderStates(
   })
 }
 
-/** The script's keys for an order: its state, its offer's stock and buyers, its partition's stream. */
+/** The script's keys for an order: its state, its offer's stock and buyers in its partition, that partition's stream. */
 function moveKeys(space: KeySpace, state: OrderState): [string, string, string, string] {
   const offer: Offer = state.saleId
     ? { kind: 'sale', id: state.saleId }
     : { kind: 'product', id: state.productId }
-  const keys = offerKeys(space, offer)
+  // The order's own partition: for a bucketed sale, the bucket it took its units from.
+  const keys = offerKeys(space, offer, state.partition)
   return [
     orderKey(space, state.partition, state.id),
     keys.stock,
