@@ -20,6 +20,8 @@ export const ReserveCode = {
   TokenRevoked: -8,
   CommandFailed: -9,
   Recovering: -10,
+  WrongBuckets: -11,
+  Rebalancing: -12,
 } as const
 
 /** move-orders.lua's answer per order. */
