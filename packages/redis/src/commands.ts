@@ -5,20 +5,24 @@ import beginRecoveryLua from './lua/begin-recovery.lua' with { type: 'text' }
 import extendRecoveryLua from './lua/extend-recovery.lua' with { type: 'text' }
 import finishRecoveryLua from './lua/finish-recovery.lua' with { type: 'text' }
 import generationLua from './lua/generation.lua' with { type: 'text' }
+import giveUnitsLua from './lua/give-units.lua' with { type: 'text' }
 import integersLua from './lua/integers.lua' with { type: 'text' }
 import moveOrdersLua from './lua/move-orders.lua' with { type: 'text' }
 import orderStateLua from './lua/order-state.lua' with { type: 'text' }
 import readGenerationLua from './lua/read-generation.lua' with { type: 'text' }
 import repairStockLua from './lua/repair-stock.lua' with { type: 'text' }
 import reserveOrdersLua from './lua/reserve-orders.lua' with { type: 'text' }
+import takeUnitsLua from './lua/take-units.lua' with { type: 'text' }
 import {
   AdjustStockCode,
   BeginRecoveryCode,
   FinishRecoveryCode,
+  GiveUnitsCode,
   MoveCode,
   RepairStockCode,
   ReserveCode,
   type ScriptCodes,
+  TakeUnitsCode,
 } from './script-codes.ts'
 
 /**
@@ -69,6 +73,24 @@ declare module 'ioredis' {
       expected: number,
       watermark: string,
     ): Result<[number, number], Context>
+    /** take-units.lua: [TakeUnitsCode, remaining]. */
+    takeUnits(
+      stock: string,
+      marker: string,
+      generation: string,
+      mode: 'take' | 'void',
+      units: number,
+      ttlSeconds: number,
+      expected: string,
+    ): Result<[number, number], Context>
+    /** give-units.lua: [GiveUnitsCode, remaining]. */
+    giveUnits(
+      stock: string,
+      marker: string,
+      generation: string,
+      units: number,
+      ttlSeconds: number,
+    ): Result<[number, number], Context>
   }
 }
 
@@ -115,6 +137,8 @@ const scripts = {
   finishRecovery: { numberOfKeys: 2, lua: scriptSource(finishRecoveryLua, FinishRecoveryCode) },
   extendRecovery: { numberOfKeys: 1, lua: scriptSource(extendRecoveryLua, {}) },
   readGeneration: { numberOfKeys: 1, lua: scriptSource(readGenerationLua, {}) },
+  takeUnits: { numberOfKeys: 3, lua: scriptSource(takeUnitsLua, TakeUnitsCode) },
+  giveUnits: { numberOfKeys: 3, lua: scriptSource(giveUnitsLua, GiveUnitsCode) },
 }
 
 /**

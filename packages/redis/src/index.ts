@@ -90,3 +90,11 @@ export {
   type StockAdjustment,
   type StockRepair,
 } from './stock.ts'
+export {
+  type GiveOutcome,
+  giveUnits,
+  type TakeMode,
+  type TakeOutcome,
+  type TransferLeg,
+  takeUnits,
+} from './transfers.ts'

@@ -64,3 +64,17 @@ export const FinishRecoveryCode = {
 } as const
 
 export type ScriptCodes = Readonly<Record<string, number>>
+
+/** take-units.lua's answer. */
+export const TakeUnitsCode = {
+  Taken: 1,
+  Void: 2,
+  Recovering: -1,
+} as const
+
+/** give-units.lua's answer. */
+export const GiveUnitsCode = {
+  Given: 1,
+  AlreadyGiven: 2,
+  Recovering: -1,
+} as const
