@@ -18,6 +18,8 @@ export type CheckoutError =
   | { type: 'NotReturnable'; status: OrderStatus }
   /** The offer's partition is being rebuilt from MySQL: its stock and orders are not known yet. */
   | { type: 'Recovering'; partition: number }
+  /** The buyer's bucket of a bucketed sale waits for units from the sale's other buckets. */
+  | { type: 'Rebalancing' }
   | { type: 'Unavailable'; cause: unknown }
 
 /** The one switch that turns a checkout error into the status, body and headers of shared/API.md. */
@@ -84,6 +86,15 @@ export function toHttp(error: CheckoutError): {
       )
     case 'Recovering':
       return recovering()
+    case 'Rebalancing':
+      return {
+        ...errorReply(
+          503,
+          'unavailable',
+          'units of this sale are being moved to where you buy from; try again in a second',
+        ),
+        headers: { 'retry-after': '1' },
+      }
     case 'Unavailable':
       // A live state read while its partition is rebuilt: as short a wait as a refused order.
       if (error.cause instanceof RecoveringError) return recovering()

@@ -118,6 +118,7 @@ describe('reserve outcomes in /metrics', () => {
         token_revoked: 0,
         not_found: 0,
         recovering: 0,
+        rebalancing: 0,
         unavailable: 0,
       },
       timed: { '2xx': 3, '4xx': 6 },

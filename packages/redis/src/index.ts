@@ -76,6 +76,7 @@ export {
   parseOrderState,
 } from './order-state.ts'
 export {
+  knownBuckets,
   type ReserveInput,
   type ReserveOutcome,
   type ReserveRefusal,

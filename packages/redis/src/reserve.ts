@@ -1,11 +1,11 @@
 import { errAsync, okAsync, ResultAsync } from 'neverthrow'
 import type { RedisClient } from './client.ts'
 import {
+  buyerOfferKeys,
   generationKey,
   idempotencyKey,
   type KeySpace,
   type Offer,
-  offerKeys,
   orderKey,
   rateKey,
   revocationKeys,
@@ -31,7 +31,8 @@ export type ReserveInput = {
 }
 
 export type ReserveOutcome =
-  | { type: 'Placed'; orderId: string; remaining: number }
+  /** `partition`: where the order lives (a bucketed sale's: the buyer's bucket's). */
+  | { type: 'Placed'; orderId: string; remaining: number; partition: number }
   | { type: 'Replayed'; orderId: string }
 
 export type ReserveRefusal =
@@ -40,6 +41,8 @@ export type ReserveRefusal =
   | { type: 'Ended' }
   | { type: 'LimitReached' }
   | { type: 'SoldOut'; remaining: number }
+  /** The buyer's bucket of a bucketed sale is short while others hold units: ask again in a second. */
+  | { type: 'Rebalancing'; remaining: number }
   | { type: 'IdempotencyKeyReused' }
   | { type: 'RateLimited'; retryAfterSeconds: number }
   | { type: 'TokenRevoked' }
@@ -52,6 +55,12 @@ export type ReserveRefusal =
  * hot path in one round trip. Orders for one partition that arrive in the same
  * turn of the event loop share that round trip and that script call, each
  * still decided on its own and in arrival order (see `ReserveBatches`).
+ *
+ * A bucketed sale is decided in the buyer's bucket (`buyerOfferKeys`), which
+ * needs the sale's bucket count: the first order a process places for such
+ * a sale goes to its own partition, which answers WrongBuckets with the
+ * count, and is sent once more to the buyer's bucket; the count is kept
+ * (`knownBuckets`) since a sale's never changes.
  *
  * @example
  * const result = await reserve(redis, space, { offer: { kind: 'sale', id }, ... })
@@ -68,7 +77,44 @@ export function reserve(
     !ONE_WORD.test(input.fingerprint)
   )
     throw new Error('reserve: orderId, userId and fingerprint must be non-empty, without spaces')
-  const offer = offerKeys(space, input.offer)
+  return reserveIn(redis, space, input, knownBuckets(space, input.offer)).orElse((refusal) => {
+    if (refusal.type !== 'WrongBuckets') return errAsync(refusal)
+    learnBuckets(space, input.offer, refusal.buckets)
+    return reserveIn(redis, space, input, refusal.buckets).mapErr(
+      (again): ReserveRefusal =>
+        again.type === 'WrongBuckets'
+          ? { type: 'RedisUnavailable', cause: new Error('the offer answered two bucket counts') }
+          : again,
+    )
+  })
+}
+
+/** Bucket counts learned from WrongBuckets, per key prefix and offer: a sale's is fixed at creation. */
+const bucketCounts = new Map<string, number>()
+
+/**
+ * How many buckets this process knows the offer to have (1 until it learned otherwise).
+ *
+ * @example
+ * knownBuckets(space, { kind: 'sale', id }) // 3 once an order for it was placed here
+ */
+export function knownBuckets(space: KeySpace, offer: Offer): number {
+  return offer.kind === 'sale' ? (bucketCounts.get(`${space.prefix}${offer.id}`) ?? 1) : 1
+}
+
+function learnBuckets(space: KeySpace, offer: Offer, buckets: number): void {
+  bucketCounts.set(`${space.prefix}${offer.id}`, buckets)
+}
+
+type Refusal = ReserveRefusal | { type: 'WrongBuckets'; buckets: number }
+
+function reserveIn(
+  redis: RedisClient,
+  space: KeySpace,
+  input: ReserveInput,
+  buckets: number,
+): ResultAsync<ReserveOutcome, Refusal> {
+  const offer = buyerOfferKeys(space, input.offer, input.userId, buckets)
   const rate = input.rate ?? NO_RATE_LIMIT
   const rated = rate.perBuyer > 0 || rate.perClient > 0
   const revoked = revocationKeys(space, offer.partition, input.token?.tokenId ?? '-', input.userId)
@@ -98,7 +144,7 @@ export function reserve(
     {
       keys: orderKeys,
       // Everything but the offer's index; the key goes last, so it may hold anything.
-      packed: `${input.orderId} ${input.userId} ${input.quantity} ${input.fingerprint} ${input.token?.issuedAt ?? 0} ${input.idempotencyKey}`,
+      packed: `${input.orderId} ${input.userId} ${input.quantity} ${input.fingerprint} ${input.token?.issuedAt ?? 0} ${buckets} ${input.idempotencyKey}`,
     },
   )
   return ResultAsync.fromPromise(
@@ -129,10 +175,10 @@ const NO_RATE_LIMIT = { clientId: '-', perBuyer: 0, perClient: 0, windowSeconds:
 function fromReply(
   [code, orderId, remaining]: OrderReply,
   partition: number,
-): ResultAsync<ReserveOutcome, ReserveRefusal> {
+): ResultAsync<ReserveOutcome, Refusal> {
   switch (code) {
     case ReserveCode.Placed:
-      return okAsync({ type: 'Placed', orderId, remaining })
+      return okAsync({ type: 'Placed', orderId, remaining, partition })
     case ReserveCode.Replayed:
       return okAsync({ type: 'Replayed', orderId })
     case ReserveCode.OfferNotFound:
@@ -145,6 +191,10 @@ function fromReply(
       return errAsync({ type: 'LimitReached' })
     case ReserveCode.SoldOut:
       return errAsync({ type: 'SoldOut', remaining })
+    case ReserveCode.Rebalancing:
+      return errAsync({ type: 'Rebalancing', remaining })
+    case ReserveCode.WrongBuckets:
+      return errAsync({ type: 'WrongBuckets', buckets: remaining })
     case ReserveCode.IdempotencyKeyReused:
       return errAsync({ type: 'IdempotencyKeyReused' })
     case ReserveCode.RateLimited:

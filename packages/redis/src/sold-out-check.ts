@@ -1,15 +1,16 @@
 import type { RedisClient } from './client.ts'
 import { markerIsCurrent } from './generation.ts'
 import {
+  buyerOfferKeys,
   generationKey,
   idempotencyKey,
   type KeySpace,
   type Offer,
   type OfferKeys,
-  offerKeys,
   partitionTag,
   revocationKeys,
 } from './keys.ts'
+import { knownBuckets } from './reserve.ts'
 
 /** A request the caller would like to answer "sold out" without running reserve-orders.lua. */
 export type SoldOutQuestion = {
@@ -47,7 +48,9 @@ export function checkSoldOut(
   space: KeySpace,
   question: SoldOutQuestion,
 ): Promise<SoldOutCheck> {
-  const offer = offerKeys(space, question.offer)
+  // The bucket reserve() would ask, by the count it would assume.
+  const buckets = knownBuckets(space, question.offer)
+  const offer = buyerOfferKeys(space, question.offer, question.userId, buckets)
   const revoked = revocationKeys(space, offer.partition, question.token.tokenId, question.userId)
   return readsOf(redis).ask(partitionTag(space, offer.partition), {
     offer,
@@ -66,6 +69,7 @@ export function checkSoldOut(
     userId: question.userId,
     quantity: question.quantity,
     issuedAt: question.token.issuedAt,
+    buckets,
   })
 }
 
@@ -78,6 +82,8 @@ type Asked = {
   userId: string
   quantity: number
   issuedAt: number
+  /** The bucket count the question was routed by. */
+  buckets: number
   resolve?: (check: SoldOutCheck) => void
 }
 
@@ -86,7 +92,17 @@ const MAX_BATCH = 64
 
 const NOT_KNOWN: SoldOutCheck = { soldOut: false }
 
-const META_FIELDS = ['startsAt', 'endsAt', 'limit', 'price', 'productId', 'saleId'] as const
+const META_FIELDS = [
+  'startsAt',
+  'endsAt',
+  'limit',
+  'price',
+  'productId',
+  'saleId',
+  'buckets',
+  'elsewhere',
+  'wants',
+] as const
 
 /** One offer's part of a batch: its keys, and the buyers whose units are read. */
 type OfferRead = { keys: OfferKeys; users: string[] }
@@ -192,11 +208,16 @@ function decide(batch: Asked[], reads: OfferRead[], replies: Replies): SoldOutCh
     }
     if (first != null) return NOT_KNOWN
     const { terms, stock } = offer
+    // Another count: the script answers WrongBuckets, and the buyer's bucket decides.
+    if (terms && terms.buckets !== asked.buckets) return NOT_KNOWN
     if (!terms || nowMs < terms.startsAt || nowMs >= terms.endsAt) return NOT_KNOWN
     if (held === null) return NOT_KNOWN
     if (terms.limit > 0 && held + asked.quantity > terms.limit) return NOT_KNOWN
     if (stock === null) return NOT_KNOWN
-    return stock < asked.quantity ? { soldOut: true, remaining: stock } : NOT_KNOWN
+    if (stock >= asked.quantity) return NOT_KNOWN
+    // Units elsewhere in a bucketed sale: the script answers Rebalancing.
+    if (terms.buckets > 1 && terms.elsewhere > 0) return NOT_KNOWN
+    return { soldOut: true, remaining: stock }
   })
 }
 
@@ -205,16 +226,29 @@ const ONE_WORD = /^\S+$/
 
 /** An offer's terms as the script accepts them, or null (no offer, or terms it refuses). */
 function termsOf(meta: Strings) {
-  const [startsAt, endsAt, limit, price, productId, saleId] = META_FIELDS.map((_, i) => meta[i])
+  const [startsAt, endsAt, limit, price, productId, saleId, buckets, elsewhere, wants] =
+    META_FIELDS.map((_, i) => meta[i])
   const terms = {
     startsAt: integerOf(startsAt),
     endsAt: integerOf(endsAt),
     limit: integerOf(limit),
     price: integerOf(price),
+    // Absent fields read as the script reads them.
+    buckets: integerOf(buckets ?? '1'),
+    elsewhere: integerOf(elsewhere ?? '0'),
+    wants: integerOf(wants ?? '0'),
   }
   if (terms.startsAt === null || terms.endsAt === null || terms.limit === null) return null
   if (terms.price === null || terms.price < 0 || !productId || saleId == null) return null
-  return { startsAt: terms.startsAt, endsAt: terms.endsAt, limit: terms.limit }
+  if (terms.buckets === null || terms.buckets < 1 || terms.elsewhere === null) return null
+  if (terms.wants === null) return null
+  return {
+    startsAt: terms.startsAt,
+    endsAt: terms.endsAt,
+    limit: terms.limit,
+    buckets: terms.buckets,
+    elsewhere: terms.elsewhere,
+  }
 }
 
 /** The integer a text holds as integers.lua reads it (at most 2^53 - 1 either way), or null. */

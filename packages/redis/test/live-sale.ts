@@ -1,5 +1,12 @@
 import type { TestRedis } from '@flash/testing'
-import { type Offer, partitionOf, publishOffer } from '../src/index.ts'
+import {
+  bucketPartition,
+  buyerBucket,
+  type KeySpace,
+  type Offer,
+  partitionOf,
+  publishOffer,
+} from '../src/index.ts'
 
 /**
  * Publishes a sale that is live now (opened a minute ago, closes in
@@ -44,4 +51,54 @@ export async function liveSale(
     stock,
   )
   return offer
+}
+
+/**
+ * A live sale split into `buckets` buckets of `space` (as the catalog
+ * publishes one): the first `quantity % buckets` get one unit more, and
+ * each bucket's `elsewhere` is the rest of the quantity.
+ *
+ * @example
+ * const offer = await liveBucketedSale(r, space, { quantity: 9, buckets: 3 })
+ */
+export async function liveBucketedSale(
+  r: Pick<TestRedis, 'redis'>,
+  space: KeySpace,
+  {
+    quantity,
+    buckets,
+    perUserLimit = 0,
+  }: { quantity: number; buckets: number; perUserLimit?: number },
+): Promise<Offer> {
+  const offer: Offer = { kind: 'sale', id: Bun.randomUUIDv7() }
+  const meta = {
+    productId: Bun.randomUUIDv7(),
+    saleId: offer.id,
+    price: 700,
+    perUserLimit,
+    startsAt: new Date(Date.now() - 60_000),
+    endsAt: new Date(Date.now() + 60_000),
+    buckets,
+  }
+  for (let bucket = 0; bucket < buckets; bucket++) {
+    const allotment = Math.floor(quantity / buckets) + (bucket < quantity % buckets ? 1 : 0)
+    await publishOffer(r.redis, space, offer, meta, allotment, {
+      partition: bucketPartition(space, offer.id, bucket),
+      elsewhere: quantity - allotment,
+    })
+  }
+  return offer
+}
+
+/**
+ * A buyer id that `buyerBucket` puts in `bucket` of `buckets`.
+ *
+ * @example
+ * buyerIn(1, 3) // 'buyer-…' with buyerBucket(id, 3) === 1
+ */
+export function buyerIn(bucket: number, buckets: number): string {
+  for (;;) {
+    const id = `buyer-${crypto.randomUUID()}`
+    if (buyerBucket(id, buckets) === bucket) return id
+  }
 }

@@ -62,11 +62,11 @@ describe('reserve, batched per partition', () => {
     ])
 
     expect(answers).toEqual([
-      { type: 'Placed', orderId: first.orderId, remaining: 2 },
+      { type: 'Placed', orderId: first.orderId, remaining: 2, partition: 0 },
       { type: 'Replayed', orderId: first.orderId },
       { type: 'IdempotencyKeyReused' },
       { type: 'LimitReached' },
-      { type: 'Placed', orderId: expect.any(String), remaining: 0 },
+      { type: 'Placed', orderId: expect.any(String), remaining: 0, partition: 0 },
       { type: 'SoldOut', remaining: 0 },
     ])
     expect(await r.redis.get(offerKeys(r.space, offer).stock)).toBe('0')

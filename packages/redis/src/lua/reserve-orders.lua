@@ -23,7 +23,9 @@
   then 3 per offer named in the batch (ARGV[6] offers), offer j's at 2 + 3*(j-1) + 1..3:
     +1 stock            string  units left
     +2 meta             hash    startsAt, endsAt (epoch ms), limit (0 = none),
-                                price, productId, saleId ('' for a product)
+                                price, productId, saleId ('' for a product),
+                                buckets (absent = 1), elsewhere and wants (a
+                                bucketed sale's: see below)
     +3 buyers           hash    userId -> units this buyer holds
   then 4 per order (6 when a rate limit is set), order i's after the offers' keys:
     +1 idempotency      string  '<fingerprint> <orderId>' of the key's first request
@@ -42,10 +44,17 @@
   ARGV[5] rate window, seconds
   ARGV[6] how many offers the batch names
   ARGV[7..] one per order, space-separated:
-    '<offer index, from 1> <orderId> <userId> <quantity> <fingerprint> <iat> <idempotency key>'
+    '<offer index, from 1> <orderId> <userId> <quantity> <fingerprint> <iat> <buckets> <idempotency key>'
     orderId is minted by the app and used only if the order is placed; iat is
     when the caller's access token was issued (epoch seconds, 0 = not
-    checked); the idempotency key, last, is the rest of the string.
+    checked); buckets is how many buckets the caller takes the offer to have
+    (it chose this partition by it); the idempotency key, last, is the rest
+    of the string.
+
+  A bucketed sale (buckets > 1) is decided in the buyer's bucket only: its
+  meta there holds elsewhere, the units the balancer last saw in the sale's
+  other buckets, and wants, the units asked of this bucket while it had too
+  few (the balancer reads it to send units here).
 
   Returns 3 values per order, { code, orderId, remaining, code, orderId, remaining, ... }.
   Code is ReserveCode (script-codes.ts), which the loader defines above this script:
@@ -55,7 +64,8 @@
     NotStarted            its window has not opened yet
     Ended                 its window has closed
     LimitReached          the per-buyer limit would be passed
-    SoldOut               not enough stock: remaining tells how many are left
+    SoldOut               not enough stock, and none elsewhere in a bucketed
+                          sale: remaining tells how many are left
     IdempotencyKeyReused  the key came first with another body
     RateLimited           remaining = seconds until the window resets
     TokenRevoked          the access token was revoked (logout): sign in again
@@ -65,6 +75,12 @@
     Recovering            the partition's state has not been checked against MySQL
                           on this server (generation.lua): every order of the
                           call gets it, and nothing changed, rate counters included
+    WrongBuckets          the offer has another bucket count than the caller
+                          took (remaining = the count): the caller asks the
+                          buyer's bucket again; nothing changed, nothing counted
+    Rebalancing           this bucket has too few units but the sale's other
+                          buckets had some (elsewhere > 0): wants grows by the
+                          quantity, remaining = the bucket's units; ask again soon
 ]]
 -- @include order-state.lua
 -- @include generation.lua
@@ -107,14 +123,17 @@ local offers = {}
 local function offerOf(index)
   local offer = offers[index]
   if offer == nil then
-    local meta = redis.call('HMGET', KEYS[3 * index + 1], 'startsAt', 'endsAt', 'limit', 'price', 'productId', 'saleId')
+    local meta = redis.call('HMGET', KEYS[3 * index + 1], 'startsAt', 'endsAt', 'limit', 'price', 'productId',
+      'saleId', 'buckets', 'elsewhere', 'wants')
     if not meta[1] then
       offer = false
     else
       offer = { startsAt = integerOf(meta[1]), endsAt = integerOf(meta[2]), limit = integerOf(meta[3]),
-        price = integerOf(meta[4]), productId = meta[5], saleId = meta[6] }
+        price = integerOf(meta[4]), productId = meta[5], saleId = meta[6], buckets = integerOf(meta[7] or '1'),
+        elsewhere = integerOf(meta[8] or '0'), wants = integerOf(meta[9] or '0') }
       if not (offer.startsAt and offer.endsAt and offer.limit and offer.price and offer.price >= 0
-          and offer.productId and offer.productId ~= '' and offer.saleId) then
+          and offer.productId and offer.productId ~= '' and offer.saleId and offer.buckets
+          and offer.buckets >= 1 and offer.elsewhere and offer.wants) then
         offer = 'the offer terms are not integers and ids'
       end
     end
@@ -148,10 +167,12 @@ end
 -- Decides one order, reading only, and writes it at the end: see the docblock.
 local function reserveOne(k, packed)
   countKeysN = 0
-  local offerIndex, orderId, userId, quantity, fingerprint, issuedAt, idempotency =
-    string.match(packed, '^(%d+) (%S+) (%S+) (%d+) (%S+) (%d+) (.*)$')
-  offerIndex, quantity, issuedAt = integerOf(offerIndex), integerOf(quantity), integerOf(issuedAt)
-  if not (offerIndex and offerIndex >= 1 and offerIndex <= offerCount and quantity and quantity >= 1 and issuedAt) then
+  local offerIndex, orderId, userId, quantity, fingerprint, issuedAt, buckets, idempotency =
+    string.match(packed, '^(%d+) (%S+) (%S+) (%d+) (%S+) (%d+) (%d+) (.*)$')
+  offerIndex, quantity, issuedAt, buckets = integerOf(offerIndex), integerOf(quantity), integerOf(issuedAt),
+    integerOf(buckets)
+  if not (offerIndex and offerIndex >= 1 and offerIndex <= offerCount and quantity and quantity >= 1 and issuedAt
+      and buckets) then
     return failed('the order arguments are malformed')
   end
   local stockKey, buyersKey = KEYS[3 * offerIndex], KEYS[3 * offerIndex + 2]
@@ -169,6 +190,12 @@ local function reserveOne(k, packed)
   -- Logout takes effect on the very next request, checked here so that it costs no extra round trip.
   if revokedToken or (revokedUpTo and issuedAt > 0 and issuedAt <= tonumber(revokedUpTo)) then
     return Code.TokenRevoked, '', -1
+  end
+  -- Before anything this partition keeps for the buyer (rate, idempotency, units): with another
+  -- bucket count, the buyer's records are in another bucket's partition.
+  local offer = offerOf(offerIndex)
+  if type(offer) == 'table' and offer.buckets ~= buckets then
+    return Code.WrongBuckets, '', offer.buckets
   end
   if keysPerOrder == 6 then
     -- Fixed windows: the first attempt in a window starts its clock. A buyer
@@ -208,7 +235,6 @@ local function reserveOne(k, packed)
     return counted(Code.Replayed, firstOrderId, -1)
   end
 
-  local offer = offerOf(offerIndex)
   if not offer then return counted(Code.OfferNotFound, '', -1) end
   if type(offer) == 'string' then return failed(offer) end
   if nowMs < offer.startsAt then return counted(Code.NotStarted, '', -1) end
@@ -231,7 +257,14 @@ local function reserveOne(k, packed)
     -- MGET reads a key of another type as absent.
     return failed('the stock key holds another type')
   end
-  if remaining < quantity then return counted(Code.SoldOut, '', remaining) end
+  if remaining < quantity then
+    if offer.buckets > 1 and offer.elsewhere > 0 then
+      counted()
+      redis.call('HINCRBY', KEYS[3 * offerIndex + 1], 'wants', quantity)
+      return Code.Rebalancing, '', remaining
+    end
+    return counted(Code.SoldOut, '', remaining)
+  end
 
   local total = offer.price * quantity
   if total > MAX_EXACT then return failed('the total is too large to be exact') end

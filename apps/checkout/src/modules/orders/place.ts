@@ -1,4 +1,4 @@
-import { type Offer, partitionOf, requestFingerprint, reserve } from '@flash/redis'
+import { type Offer, requestFingerprint, reserve } from '@flash/redis'
 import { errAsync, type ResultAsync } from 'neverthrow'
 import type { CheckoutDeps } from '../../deps.ts'
 import type { CheckoutError } from '../../errors.ts'
@@ -40,7 +40,7 @@ export function placeOrder(
       if (outcome.type === 'Placed') {
         // Stock came back (a cancel elsewhere): this process need not read before reserving now.
         deps.soldOut.clear(offer.id)
-        deps.lostOrders.accepted.remember(outcome.orderId, partitionOf(deps.space, offer.id))
+        deps.lostOrders.accepted.remember(outcome.orderId, outcome.partition)
       }
       return { orderId: outcome.orderId, replayed: outcome.type === 'Replayed' }
     })
@@ -52,6 +52,8 @@ export function placeOrder(
           return { type: 'SoldOut', offer, remaining: refusal.remaining }
         case 'OfferNotFound':
           return { type: 'OfferNotFound', offer }
+        case 'Rebalancing':
+          return { type: 'Rebalancing' }
         case 'Recovering':
           // Redis lost or rolled back this partition's data: once it is rebuilt, the
           // orders this process accepted there are checked against MySQL.

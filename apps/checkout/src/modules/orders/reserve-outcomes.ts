@@ -21,6 +21,7 @@ const LABELS: Record<ReserveAnswer, string> = {
   TokenRevoked: 'token_revoked',
   OfferNotFound: 'not_found',
   Recovering: 'recovering',
+  Rebalancing: 'rebalancing',
   RedisUnavailable: 'unavailable',
 }
 
