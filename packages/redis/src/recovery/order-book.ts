@@ -1,9 +1,11 @@
 import { type OrderStatus, releasedStatuses, releasesUnits } from '@flash/contracts'
-import { flashSales, orderItems, orders, payments, products } from '@flash/db'
+import { flashSales, orderItems, orders, payments, products, saleBuckets } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { and, eq, gt, gte, inArray, notExists, notInArray, sql } from 'drizzle-orm'
-import { type KeySpace, partitionOf } from '../keys.ts'
+import { buyerBucket, type KeySpace, partitionOf } from '../keys.ts'
 import type { OrderState } from '../order-state.ts'
+import { bucketsIn, orderPartition } from './buckets.ts'
+import { type TransferMarker, transferMarkers } from './transfers.ts'
 
 /** How long things last, as the apps that write them are configured. */
 export type RecoverySettings = {
@@ -27,6 +29,17 @@ export type RecoverySettings = {
 
 const WEEK_MS = 7 * 86_400_000
 
+/**
+ * Sales that ended before this moment get their terms back but no stock.
+ *
+ * @example
+ * endedSaleCutoff(Date.now(), settings) // a week ago, by default
+ */
+export function endedSaleCutoff(nowMs: number, settings: RecoverySettings): number {
+  return nowMs - (settings.endedSaleLookbackMs ?? WEEK_MS)
+}
+
+/** One sale as the partition holds it: the whole sale, or one of its buckets. */
 export type SaleTerms = {
   id: string
   productId: string
@@ -35,9 +48,15 @@ export type SaleTerms = {
   perUserLimit: number
   startsAt: Date
   endsAt: Date
+  /** How many buckets the sale is split into (1: unsplit, the whole sale here). */
+  buckets: number
+  /** Which of them this partition holds (0 for an unsplit sale). */
+  bucket: number
+  /** The units this bucket started from: the sale's quantity, or its `sale_buckets` allotment. */
+  allotment: number
   /** Not ended, or ended within the lookback: its stock and buyers are rebuilt too. */
   recent: boolean
-  /** Units each buyer holds (orders in a status that keeps them). */
+  /** Units each of this bucket's buyers holds (orders in a status that keeps them). */
   held: Map<string, number>
 }
 
@@ -46,6 +65,7 @@ export type ProductStock = { id: string; price: number; stock: number }
 /** Everything MySQL (and the stream's newer events) says about one partition. */
 export type PartitionBook = {
   partition: number
+  /** Every sale with a bucket here, once per such bucket. */
   sales: SaleTerms[]
   products: ProductStock[]
   /**
@@ -56,6 +76,8 @@ export type PartitionBook = {
   orders: Map<string, OrderState>
   /** Orders that gave their units back recently and may still hold a charge (refund requests to repeat). */
   refundable: string[]
+  /** Markers of the transfers into and out of the partition's buckets (`transferMarkers`). */
+  transfers: TransferMarker[]
 }
 
 /** Statuses that can still change whatever their age; `delivered` only within the return window. */
@@ -75,6 +97,15 @@ const CHUNK = 1000
  * a sale's stock is its quantity minus the units its orders hold, a
  * product's is `products.stock`, which the order-writer keeps.
  *
+ * A bucketed sale (flash_sales.buckets = K > 1) is here when one of its
+ * buckets is (`bucketsIn`): that bucket's stock is its `sale_buckets`
+ * allotment minus the units held by its buyers' orders (those whose
+ * `buyerBucket` it is), and so are its buyers. An order is here when its
+ * buyer's bucket is (`orderPartition`): its live state, idempotency record
+ * and requests are this partition's to write. Transfers still 'taking' out
+ * of the partition must be voided before (`voidTakingTransfers`), so the
+ * allotments read here are final for it.
+ *
  * @example
  * const book = await loadOrderBook(db, space, 0, { streamed, liveIds, nowMs: Date.now(), settings })
  */
@@ -92,24 +123,30 @@ export async function loadOrderBook(
   },
 ): Promise<PartitionBook> {
   const { streamed, nowMs, settings } = input
-  const mine = (offerId: string) => partitionOf(space, offerId) === partition
-  const lookback = nowMs - (settings.endedSaleLookbackMs ?? WEEK_MS)
+  const lookback = endedSaleCutoff(nowMs, settings)
   const read = await db.transaction(
     async (tx) => {
-      const sales = (
-        await tx
-          .select({
-            id: flashSales.id,
-            productId: flashSales.productId,
-            price: flashSales.price,
-            quantity: flashSales.quantity,
-            perUserLimit: flashSales.perUserLimit,
-            startsAt: flashSales.startsAt,
-            endsAt: flashSales.endsAt,
-          })
-          .from(flashSales)
-      ).filter((sale) => mine(sale.id))
-      const recentIds = sales.filter((sale) => sale.endsAt.getTime() > lookback).map((s) => s.id)
+      const everySale = await tx
+        .select({
+          id: flashSales.id,
+          productId: flashSales.productId,
+          price: flashSales.price,
+          quantity: flashSales.quantity,
+          perUserLimit: flashSales.perUserLimit,
+          startsAt: flashSales.startsAt,
+          endsAt: flashSales.endsAt,
+          buckets: flashSales.buckets,
+        })
+        .from(flashSales)
+      const sales = everySale.filter(
+        (sale) => bucketsIn(space, sale.id, sale.buckets, partition).length > 0,
+      )
+      const recent = sales.filter((sale) => sale.endsAt.getTime() > lookback)
+      const recentIds = recent.map((s) => s.id)
+      const allotments = await chunked(
+        recent.filter((sale) => sale.buckets > 1).map((sale) => sale.id),
+        (ids) => tx.select().from(saleBuckets).where(inArray(saleBuckets.saleId, ids)),
+      )
       const held = await chunked(recentIds, (ids) =>
         tx
           .select({
@@ -126,7 +163,7 @@ export async function loadOrderBook(
         await tx
           .select({ id: products.id, price: products.price, stock: products.stock })
           .from(products)
-      ).filter((product) => mine(product.id))
+      ).filter((product) => partitionOf(space, product.id) === partition)
       const open = await selectOrders(tx).where(inArray(orders.status, [...OPEN_STATUSES]))
       const delivered = await selectOrders(tx).where(
         and(
@@ -136,14 +173,19 @@ export async function loadOrderBook(
       )
       // Ids are UUIDv7, minted when the order was placed: the key's range is the time's.
       const placedSince = nowMs - settings.idempotencyTtlSeconds * 1000
-      const recent = await selectOrders(tx).where(
+      const placed = await selectOrders(tx).where(
         gte(orders.id, uuidV7Floor(placedSince - CLOCK_MARGIN_MS)),
       )
       const named = await chunked([...new Set([...streamed.keys(), ...input.liveIds])], (ids) =>
         selectOrders(tx).where(inArray(orders.id, ids)),
       )
       const refundable = await tx
-        .select({ id: orders.id, saleId: orders.saleId, productId: orderItems.productId })
+        .select({
+          id: orders.id,
+          saleId: orders.saleId,
+          productId: orderItems.productId,
+          userId: orders.userId,
+        })
         .from(orders)
         .innerJoin(orderItems, eq(orderItems.orderId, orders.id))
         .where(
@@ -164,31 +206,48 @@ export async function loadOrderBook(
           ),
         )
       return {
+        bucketCounts: new Map(everySale.map((sale) => [sale.id, sale.buckets])),
         sales,
         held,
+        allotments,
         productRows,
-        rows: [...open, ...delivered, ...recent, ...named],
+        rows: [...open, ...delivered, ...placed, ...named],
         refundable,
+        transfers: await transferMarkers(tx, space, partition, nowMs),
       }
     },
     // No accessMode: Drizzle writes it after the snapshot clause without the comma MySQL needs.
     { isolationLevel: 'repeatable read', withConsistentSnapshot: true },
   )
 
-  const sales = new Map<string, SaleTerms>(
-    read.sales.map((sale) => [
-      sale.id,
-      { ...sale, recent: sale.endsAt.getTime() > lookback, held: new Map<string, number>() },
-    ]),
-  )
+  const bucketsOf = (saleId: string | null) => (saleId ? (read.bucketCounts.get(saleId) ?? 1) : 1)
+  const mine = (order: { saleId: string | null; productId: string; userId: string }) =>
+    orderPartition(space, order, bucketsOf(order.saleId)) === partition
+  const allotment = new Map(read.allotments.map((row) => [bucketKey(row.saleId, row.bucket), row]))
+  const sales = new Map<string, SaleTerms>()
+  for (const sale of read.sales)
+    for (const bucket of bucketsIn(space, sale.id, sale.buckets, partition))
+      sales.set(bucketKey(sale.id, bucket), {
+        ...sale,
+        bucket,
+        // A bucketed sale without its row (never written) rebuilds empty rather than oversell.
+        allotment:
+          sale.buckets > 1
+            ? (allotment.get(bucketKey(sale.id, bucket))?.allotment ?? 0)
+            : sale.quantity,
+        recent: sale.endsAt.getTime() > lookback,
+        held: new Map<string, number>(),
+      })
+  // The bucket of the partition a buyer's units are held in, if it is here.
+  const buyersBucket = (saleId: string, userId: string) =>
+    sales.get(bucketKey(saleId, buyerBucket(userId, bucketsOf(saleId))))
   for (const { saleId, userId, units } of read.held)
-    if (saleId) sales.get(saleId)?.held.set(userId, Number(units))
+    if (saleId) buyersBucket(saleId, userId)?.held.set(userId, Number(units))
   const productStock = new Map(read.productRows.map((p) => [p.id, { ...p }]))
 
   const book = new Map<string, OrderState>()
   for (const row of read.rows) {
-    const offerId = row.saleId ?? row.productId
-    if (mine(offerId)) book.set(row.id, { ...row, partition })
+    if (mine(row)) book.set(row.id, { ...row, partition })
   }
   for (const event of streamed.values()) {
     const row = book.get(event.id)
@@ -196,7 +255,7 @@ export async function loadOrderBook(
     // The stream is ahead of MySQL for this order: count its units as the stream says.
     const change = unitsHeld(event) - (row ? unitsHeld(row) : 0)
     if (event.saleId) {
-      const sale = sales.get(event.saleId)
+      const sale = buyersBucket(event.saleId, event.userId)
       if (sale?.recent) addUnits(sale.held, event.userId, change)
     } else {
       const product = productStock.get(event.productId)
@@ -204,16 +263,19 @@ export async function loadOrderBook(
     }
     book.set(event.id, event)
   }
-  const refundable = read.refundable
-    .filter((order) => mine(order.saleId ?? order.productId))
-    .map((order) => order.id)
+  const refundable = read.refundable.filter(mine).map((order) => order.id)
   return {
     partition,
     sales: [...sales.values()],
     products: [...productStock.values()],
     orders: book,
     refundable,
+    transfers: read.transfers,
   }
+}
+
+function bucketKey(saleId: string, bucket: number): string {
+  return `${saleId}:${bucket}`
 }
 
 /** Order ids come from the app's clock and timestamps from Redis's: read a little more. */

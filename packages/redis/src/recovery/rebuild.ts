@@ -8,11 +8,13 @@ import {
   offerKeys,
   orderKey,
   streamKey,
+  transferKey,
 } from '../keys.ts'
 import { offerMetaFields } from '../offers.ts'
 import { type OrderState, orderStateText } from '../order-state.ts'
 import { requestFingerprint } from '../reserve.ts'
 import type { PartitionBook, RecoverySettings } from './order-book.ts'
+import { TRANSFER_MARKER_TTL_SECONDS } from './transfers.ts'
 
 /** What a rebuild wrote, for its log line. */
 export type RebuildCounts = {
@@ -23,6 +25,8 @@ export type RebuildCounts = {
   idempotencyRecords: number
   /** Payment, shipping and refund requests asked again (their streams may be gone). */
   requests: number
+  /** Transfer markers written ('given' into the partition's buckets, 'void' out of them). */
+  transfers: number
 }
 
 /** Commands per pipeline, so one round trip never carries a whole partition. */
@@ -33,6 +37,13 @@ const PIPELINE = 500
  * never SET NX: what Redis holds may be older than MySQL):
  * - every sale's terms, and for recent ones the stock (quantity minus the
  *   units held) and each buyer's units (the per-buyer limit holds again);
+ *   for a bucketed sale, of the bucket held here: its terms with `buckets`,
+ *   `elsewhere` = 1 (the other buckets' units are unknown until the
+ *   balancer looks; 0 would answer SoldOut while they may hold units), its
+ *   allotment minus its own buyers' units, and those buyers;
+ * - the marker of every transfer the book names (`transferMarkers`), in the
+ *   same pipelines as the stock, so a give or a take retried after the
+ *   rebuild agrees with the stock it rebuilt;
  * - every product's terms and stock (`products.stock`);
  * - the live state of every order that can still change (pending, paid,
  *   shipping, return_requested, delivered within the return window), with
@@ -67,21 +78,30 @@ export async function writeBook(
     liveOrders: 0,
     idempotencyRecords: 0,
     requests: 0,
+    transfers: 0,
   }
   const stream = (type: string) => streamKey(space, book.partition, type)
 
   for (const sale of book.sales) {
-    const keys = offerKeys(space, { kind: 'sale', id: sale.id })
-    const meta = { ...sale, saleId: sale.id }
-    await writes.add((p) => p.hset(keys.meta, offerMetaFields(meta)))
+    // The partition's own keys: the sale's, or for a bucketed sale its bucket's here.
+    const keys = offerKeys(space, { kind: 'sale', id: sale.id }, book.partition)
+    const fields = offerMetaFields({ ...sale, saleId: sale.id })
+    await writes.add((p) =>
+      p.hset(keys.meta, sale.buckets > 1 ? { ...fields, elsewhere: 1 } : fields),
+    )
     counts.sales++
     if (!sale.recent) continue
     let held = 0
     for (const units of sale.held.values()) held += units
-    await writes.add((p) => p.set(keys.stock, Math.max(0, sale.quantity - held)).del(keys.buyers))
+    await writes.add((p) => p.set(keys.stock, Math.max(0, sale.allotment - held)).del(keys.buyers))
     if (sale.held.size > 0)
       await writes.add((p) => p.hset(keys.buyers, Object.fromEntries(sale.held)))
     counts.buyers += sale.held.size
+  }
+  for (const { id, word } of book.transfers) {
+    const key = transferKey(space, book.partition, id)
+    await writes.add((p) => p.set(key, word, 'EX', TRANSFER_MARKER_TTL_SECONDS))
+    counts.transfers++
   }
   for (const product of book.products) {
     const keys = offerKeys(space, { kind: 'product', id: product.id })

@@ -10,11 +10,13 @@ import {
 } from '../generation.ts'
 import { type KeySpace, orderKey, streamKey } from '../keys.ts'
 import { raiseLastId, streamBehind } from './behind.ts'
+import { holdsRecentBuckets } from './buckets.ts'
 import { holdFenceExclusively } from './fence.ts'
-import { loadOrderBook, type RecoverySettings } from './order-book.ts'
+import { endedSaleCutoff, loadOrderBook, type RecoverySettings } from './order-book.ts'
 import { type RebuildCounts, writeBook } from './rebuild.ts'
 import { restoreRevocations } from './revocations.ts'
 import { streamOrders } from './stream-orders.ts'
+import { voidTakingTransfers } from './transfers.ts'
 
 export type RecoveryDeps = {
   db: Db
@@ -69,6 +71,17 @@ export type PartitionRecovery =
  * computed with them, and the order-writer applies them to MySQL by seq,
  * which changes nothing twice.
  *
+ * A partition holding a bucket of a bucketed sale that has not ended (or
+ * ended within the lookback) is always rebuilt, never only checked: its
+ * stock also moves through transfers between buckets (take-units,
+ * give-units), which write nothing to the orders stream, so a stream that
+ * has every entry MySQL applied says nothing about a take or a give the
+ * restarted Redis lost. The rebuild voids the transfers still 'taking' out
+ * of the partition first (`voidTakingTransfers`, after the fence, before
+ * the snapshot read), then rebuilds each bucket from its allotment and
+ * marks the transfers already moved into it as given, so the rebuilt stock
+ * and every transfer agree whichever step was lost.
+ *
  * @example
  * await recoverRedis({ db, redis, space, log: console.log }, { orderStateTtlSeconds: 2592000, finishedOrderTtlSeconds: 86400, idempotencyTtlSeconds: 86400, returnWindowSeconds: 86400 })
  */
@@ -97,7 +110,12 @@ export async function recoverPartition(
   const generation = await readGeneration(redis, space, partition)
   if (generation.state === 'current') return { partition, outcome: 'current' }
   const started = performance.now()
-  const check = generation.state === 'stale' && options.appliedEntryId !== undefined
+  const checkable = generation.state === 'stale' && options.appliedEntryId !== undefined
+  // Transfers leave no mark in the orders stream: see recoverRedis.
+  const buckets =
+    checkable &&
+    (await holdsRecentBuckets(deps.db, space, partition, endedSaleCutoff(Date.now(), options)))
+  const check = checkable && !buckets
   const lockTtlMs = options.lockTtlMs ?? 15_000
   const lease = await beginRecovery(redis, space, partition, { clear: !check, ttlMs: lockTtlMs })
   if (!lease) return { partition, outcome: 'busy' }
@@ -125,7 +143,9 @@ export async function recoverPartition(
           ? 'no generation marker: Redis came back empty, or a new deployment'
           : check
             ? 'Redis came back older than MySQL'
-            : 'Redis restarted, not checked against MySQL'
+            : buckets
+              ? 'Redis restarted on a partition holding buckets, whose transfers the orders stream does not record'
+              : 'Redis restarted, not checked against MySQL'
       return rebuild(deps, lease, options, started, why)
     })
   } catch (error) {
@@ -155,6 +175,8 @@ async function rebuild(
     await createGroup(redis, streamKey(space, partition, type), group)
   const applied = options.appliedEntryId ? await options.appliedEntryId(stream) : null
   if (applied) await raiseLastId(redis, stream, applied)
+  // Before the snapshot read, so the allotments it reads are final for this partition's buckets.
+  const voided = await voidTakingTransfers(db, space, partition)
   const liveIds = await liveOrderIds(redis, space, partition)
   const streamed = await streamOrders(redis, stream, partition)
   const nowMs = Date.now()
@@ -176,7 +198,7 @@ async function rebuild(
   if (end !== 'Stamped') return { partition, outcome: 'unfinished', why, end }
   const ms = Math.round(performance.now() - started)
   deps.log(
-    `[recovery] partition ${partition} rebuilt from MySQL in ${ms} ms (${why}): ${counts.sales} sales, ${counts.products} products, ${counts.buyers} buyers' holdings, ${counts.liveOrders} live orders, ${counts.idempotencyRecords} idempotency records, ${counts.requests} payment/shipping/refund requests asked again, ${revocations} users' logouts`,
+    `[recovery] partition ${partition} rebuilt from MySQL in ${ms} ms (${why}): ${counts.sales} sales, ${counts.products} products, ${counts.buyers} buyers' holdings, ${counts.liveOrders} live orders, ${counts.idempotencyRecords} idempotency records, ${counts.requests} payment/shipping/refund requests asked again, ${revocations} users' logouts, ${voided} transfers out voided, ${counts.transfers} transfer markers`,
   )
   return { partition, outcome: 'rebuilt', why, ms, counts }
 }
