@@ -1,7 +1,7 @@
-import { flashSales, products, users } from '@flash/db'
+import { flashSales, products, saleBuckets, users } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import type { RedisClient } from '@flash/redis'
-import { type KeySpace, publishOffer } from '@flash/redis'
+import { bucketPartition, type KeySpace, publishOffer } from '@flash/redis'
 
 /** A real argon2id hash of "password123", computed once: tests create thousands of buyers. */
 let passwordHash: Promise<string> | undefined
@@ -57,13 +57,18 @@ export type SaleFixture = {
   price?: number
   startsAt?: Date
   endsAt?: Date
+  /** Buckets its stock is split into, one per partition from its own (default 1: unsplit). */
+  buckets?: number
 }
 
 /**
- * A flash sale in MySQL and published to Redis, live now unless told otherwise.
+ * A flash sale in MySQL and published to Redis, live now unless told
+ * otherwise; with `buckets`, split as the catalog splits one (its
+ * `sale_buckets` rows, each bucket published in its partition).
  *
  * @example
  * const { saleId } = await createSale(db, redis, space, { quantity: 100, perUserLimit: 1 })
+ * const split = await createSale(db, redis, keySpace('t:', 3), { quantity: 900, buckets: 3 })
  */
 export async function createSale(
   db: Db,
@@ -77,6 +82,8 @@ export async function createSale(
   const endsAt = input.endsAt ?? new Date(Date.now() + 3_600_000)
   const price = input.price ?? 5_000
   const perUserLimit = input.perUserLimit ?? 1
+  const buckets = input.buckets ?? 1
+  if (buckets > space.partitions) throw new Error(`${buckets} buckets need as many partitions`)
   await db.insert(flashSales).values({
     id: saleId,
     productId,
@@ -86,14 +93,27 @@ export async function createSale(
     startsAt,
     endsAt,
     remaining: input.quantity,
+    buckets,
     createdAt: new Date(),
   })
-  await publishOffer(
-    redis,
-    space,
-    { kind: 'sale', id: saleId },
-    { productId, saleId, price, perUserLimit, startsAt, endsAt },
-    input.quantity,
+  const offer = { kind: 'sale' as const, id: saleId }
+  const meta = { productId, saleId, price, perUserLimit, startsAt, endsAt, buckets }
+  if (buckets === 1) {
+    await publishOffer(redis, space, offer, meta, input.quantity)
+    return { saleId, productId }
+  }
+  const allotments = Array.from(
+    { length: buckets },
+    (_, bucket) =>
+      Math.floor(input.quantity / buckets) + (bucket < input.quantity % buckets ? 1 : 0),
   )
+  await db
+    .insert(saleBuckets)
+    .values(allotments.map((allotment, bucket) => ({ saleId, bucket, allotment })))
+  for (const [bucket, allotment] of allotments.entries())
+    await publishOffer(redis, space, offer, meta, allotment, {
+      partition: bucketPartition(space, saleId, bucket),
+      elsewhere: input.quantity - allotment,
+    })
   return { saleId, productId }
 }
