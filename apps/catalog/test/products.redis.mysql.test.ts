@@ -26,6 +26,8 @@ describe('POST /products', () => {
       limit: '0',
       startsAt: '0',
       endsAt: '253402214400000',
+      // Every offer's meta says its bucket count; a product is never split.
+      buckets: '1',
     })
   })
 
