@@ -56,6 +56,17 @@ const cases: BadRequest[] = [
   create('a price that is negative', withSale({ price: -100 }), 400, 'body.price:'),
   // The bound keeps an order's total (at most 1,000 units) an exact integer, below 2^53.
   create('a price over the maximum', withSale({ price: 1_000_000_000_001 }), 400, 'body.price:'),
+  create('zero buckets', withSale({ buckets: 0 }), 400, 'body.buckets: must be an integer from 1'),
+  create('buckets over the schema bound', withSale({ buckets: 65 }), 400, 'body.buckets:'),
+  create('a fractional bucket count', withSale({ buckets: 1.5 }), 400, 'body.buckets:'),
+  create('buckets given as text', withSale({ buckets: '2' }), 400, 'body.buckets:'),
+  // The test catalog's key space has one partition: no room for a second bucket.
+  create(
+    'more buckets than the partitions',
+    withSale({ buckets: 2 }),
+    400,
+    'body.buckets: must be at most 1, the Redis partitions',
+  ),
   create('a start given as a number', withSale({ startsAt: 1_700_000_000 }), 400, 'body.startsAt:'),
   create('an end that is null', withSale({ endsAt: null }), 400, 'body.endsAt:'),
   create('a product id given as a number', withSale({ productId: 42 }), 400, 'body.productId:'),

@@ -43,6 +43,7 @@ describe('POST /sales', () => {
         startsAt: body.startsAt,
         endsAt: body.endsAt,
         status: 'live',
+        buckets: 1,
       },
     })
     const [row] = await catalog.database.db.select().from(flashSales)
@@ -56,6 +57,7 @@ describe('POST /sales', () => {
       limit: '2',
       startsAt: String(Date.parse(body.startsAt)),
       endsAt: String(Date.parse(body.endsAt)),
+      buckets: '1',
     })
     expect(await productStock(catalog, product.id)).toEqual({ mysql: 70, redis: 70 })
   })

@@ -7,6 +7,8 @@ import { MAX_PRICE } from '@flash/contracts'
 export const limits = {
   maxPrice: MAX_PRICE,
   maxUnits: 1_000_000_000,
+  /** A sane bound on a sale's buckets; the deployment's partition count is the real one. */
+  maxBuckets: 64,
   maxNameLength: 200,
   maxDescriptionLength: 5_000,
   pageSize: { default: 20, max: 100 },

@@ -35,6 +35,16 @@ export const SaleModel = {
     perUserLimit: units('perUserLimit', 'most units one buyer may hold'),
     startsAt: instant('startsAt', 'when buying opens'),
     endsAt: instant('endsAt', 'when buying closes: after startsAt, in the future'),
+    buckets: t.Optional(
+      jsonInteger({
+        minimum: 1,
+        maximum: limits.maxBuckets,
+        description:
+          'Redis partitions the stock is split over, for a sale bigger than one Redis thread ' +
+          '(default 1); at most the partitions the deployment has, and at most the quantity',
+        ...rule('body.buckets', `must be an integer from 1 to ${limits.maxBuckets}`),
+      }),
+    ),
   }),
   /** Any string: ids are opaque, so one that cannot exist is a 404, not a 400. */
   params: t.Object({ id: t.String({ maxLength: 64 }) }),
@@ -64,4 +74,6 @@ export type SaleView = {
   startsAt: string
   endsAt: string
   status: SaleStatus
+  /** Redis partitions its stock is split over; 1 for an unsplit sale. */
+  buckets: number
 }

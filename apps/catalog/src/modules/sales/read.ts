@@ -21,6 +21,8 @@ export type SaleRow = {
   perUserLimit: number
   startsAt: Date
   endsAt: Date
+  /** How many buckets its stock is split into (1: not split); its live count sums them. */
+  buckets: number
 }
 
 const columns = {
@@ -33,6 +35,7 @@ const columns = {
   perUserLimit: flashSales.perUserLimit,
   startsAt: flashSales.startsAt,
   endsAt: flashSales.endsAt,
+  buckets: flashSales.buckets,
 }
 
 /**
@@ -125,6 +128,7 @@ export function toSaleView(row: SaleRow, remaining: number, now: Date): SaleView
     startsAt: row.startsAt.toISOString(),
     endsAt: row.endsAt.toISOString(),
     status: saleStatus(row, remaining, now),
+    buckets: row.buckets,
   }
 }
 
@@ -138,9 +142,9 @@ function selectSales(deps: CatalogDeps) {
 
 function withLiveRemaining(deps: CatalogDeps, rows: SaleRow[]) {
   const now = deps.now()
-  return ResultAsync.combine(rows.map((row) => liveCount(deps, { kind: 'sale', id: row.id }))).map(
-    (counts) => rows.map((row, i) => toSaleView(row, counts[i] ?? row.remaining, now)),
-  )
+  return ResultAsync.combine(
+    rows.map((row) => liveCount(deps, { kind: 'sale', id: row.id }, row.buckets)),
+  ).map((counts) => rows.map((row, i) => toSaleView(row, counts[i] ?? row.remaining, now)))
 }
 
 function saleNotFound() {

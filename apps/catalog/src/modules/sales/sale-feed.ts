@@ -30,8 +30,8 @@ export type FeedContext = Pick<CatalogDeps, 'redis' | 'space' | 'now' | 'log'> &
 
 /**
  * The live state of one sale for every listener at once: one Redis read per
- * tick, whatever the number of listeners, fanned out to all of them when it
- * changes. Reads are chained (the next is scheduled when the last answers),
+ * tick (a GET per bucket of a split sale, summed), whatever the number of
+ * listeners, fanned out to all of them when it changes. Reads are chained (the next is scheduled when the last answers),
  * so a slow Redis never piles reads up. The feed stops itself when its last
  * listener leaves, and ends every listener when the sale ends.
  *
@@ -96,7 +96,7 @@ export class SaleFeed {
     const { redis, space, now, log, counted } = this.context
     counted()
     const read = await ResultAsync.fromPromise(
-      readOfferState(redis, space, { kind: 'sale', id: this.row.id }),
+      readOfferState(redis, space, { kind: 'sale', id: this.row.id }, this.row.buckets),
       (cause) => cause,
     )
     const remaining = read.match(
