@@ -1,5 +1,5 @@
 import type { RedisClient } from '@flash/redis'
-import { connectRedis, keySpace, offerKeys } from '@flash/redis'
+import { connectRedis, keySpace, markFreshKeySpace, offerKeys } from '@flash/redis'
 import { testDatabase, testRedis, testTokens } from '@flash/testing'
 import type { Command } from 'ioredis'
 import { createCatalogApp } from '../src/app.ts'
@@ -14,10 +14,12 @@ export type Caller = 'admin' | 'buyer' | 'anonymous'
  * for calling service functions (the seed) directly. The app has a Redis
  * connection of its own, whose commands are recorded in `commands`
  * (`"get <key>"`), so a test can count what the app asks of Redis apart
- * from what the test itself does through `redis.redis`.
+ * from what the test itself does through `redis.redis`. With `partitions`
+ * the app's key space (`deps.space`) has that many, all stamped current, so
+ * a sale can be split into buckets; `redis.space` keeps one.
  */
 export async function startCatalog(
-  options: { now?: () => Date; saleEvents?: Partial<SaleFeedOptions> } = {},
+  options: { now?: () => Date; saleEvents?: Partial<SaleFeedOptions>; partitions?: number } = {},
 ) {
   const database = await testDatabase()
   const redis = await testRedis()
@@ -25,7 +27,8 @@ export async function startCatalog(
   const commands = recordCommands(appRedis)
   const errors: string[] = []
   const log = (line: string) => errors.push(line)
-  const space = keySpace(redis.prefix)
+  const space = keySpace(redis.prefix, options.partitions)
+  if (space.partitions > 1) await markFreshKeySpace(redis.redis, space)
   const now = options.now ?? (() => new Date())
   const app = createCatalogApp({
     redis: appRedis,
@@ -115,7 +118,7 @@ export function saleStock(catalog: Catalog, id: string): string {
 }
 
 /** Every command sent on `redis` from now on, as `"<name> <first argument>"`. */
-function recordCommands(redis: RedisClient): string[] {
+export function recordCommands(redis: RedisClient): string[] {
   const commands: string[] = []
   type Send = (command: Command, ...rest: unknown[]) => unknown
   const send = redis.sendCommand.bind(redis) as Send
