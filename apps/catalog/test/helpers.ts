@@ -112,7 +112,7 @@ export async function adminCreatesSale(catalog: Catalog, overrides: Record<strin
   return created.body as { id: string; productId: string }
 }
 
-/** The key of a sale's live counter. */
+/** The key of an unsplit sale's live counter (of bucket 0 alone for a sale split into buckets). */
 export function saleStock(catalog: Catalog, id: string): string {
   return offerKeys(catalog.redis.space, { kind: 'sale', id }).stock
 }
