@@ -1,6 +1,6 @@
 import { orders } from '@flash/db'
 import { freePort } from '@flash/devstack'
-import { reserve } from '@flash/redis'
+import { keySpace, markFreshKeySpace, reserve } from '@flash/redis'
 import {
   createBuyers,
   createSale,
@@ -17,11 +17,16 @@ import type { WorkerContext } from '../src/context.ts'
 /**
  * A private database and key prefix, the sandbox (payment provider and mail
  * sink) as a real process, and a way to start the worker as a real process
- * on them, as many times as a test needs (to kill and restart it).
+ * on them, as many times as a test needs (to kill and restart it). With
+ * `partitions`, the key space (`r.space`, the context's, the worker's
+ * REDIS_PARTITIONS) has that many, every one stamped current as a fresh
+ * key space is.
  */
-export async function pipeline(options: { declineRate?: number; seed?: string } = {}) {
+export async function pipeline(
+  options: { declineRate?: number; seed?: string; partitions?: number } = {},
+) {
   const database = await testDatabase()
-  const r = await testRedis()
+  const r = await withPartitions(await testRedis(), options.partitions)
   const sandboxPort = await freePort()
   const sandbox = spawnApp('sandbox', {
     PORT: String(sandboxPort),
@@ -39,6 +44,7 @@ export async function pipeline(options: { declineRate?: number; seed?: string } 
     PAYMENT_URL: sandboxUrl,
     RESEND_BASE_URL: sandboxUrl,
     SCHEDULES: 'off',
+    ...(options.partitions ? { REDIS_PARTITIONS: String(options.partitions) } : {}),
   }
   const ctx = testContext(database, r)
   return {
@@ -63,6 +69,14 @@ export async function pipeline(options: { declineRate?: number; seed?: string } 
 }
 
 export type Pipeline = Awaited<ReturnType<typeof pipeline>>
+
+/** `r` on a key space of `partitions` under its prefix, stamped current; `r` itself without them. */
+async function withPartitions(r: TestRedis, partitions: number | undefined): Promise<TestRedis> {
+  if (!partitions) return r
+  const space = keySpace(r.prefix, partitions)
+  await markFreshKeySpace(r.redis, space)
+  return { ...r, space }
+}
 
 /** What a consumer runs with, on a test's own database and key prefix; logs nothing. */
 export function testContext(database: TestDatabase, r: TestRedis): WorkerContext {

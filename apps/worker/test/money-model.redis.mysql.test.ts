@@ -1,336 +1,43 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
-import type { OrderStatus } from '@flash/contracts'
-import { orders, users } from '@flash/db'
-import {
-  findOrderState,
-  type MoveRequest,
-  moveOrderState,
-  offerKeys,
-  reserve,
-  streamKey,
-} from '@flash/redis'
-import { createBuyers, createSale, waitFor } from '@flash/testing'
-import { inArray } from 'drizzle-orm'
+import { offerKeys } from '@flash/redis'
 import fc from 'fast-check'
-import { expireUnpaidOrders } from '../src/jobs/payment-timeout.ts'
-import { type Pipeline, pipeline } from './helpers.ts'
+import { type MoneyModel, modelSteps, moneyModel } from './money-model.ts'
 
 /**
- * The money model: random sequences of what buyers, the provider, the clock
- * and crashes do to a few orders handled by two worker processes; once all
- * is quiet, every order must hold the shop's promises. Real processes, so
- * few runs of short sequences; a failure prints the sequence that broke it.
+ * The money model on an unsplit sale: random sequences of what buyers, the
+ * provider, the clock and crashes do to a few orders handled by two worker
+ * processes; once all is quiet, every order must hold the shop's promises
+ * (money-model.ts) and the sale's stock is what the orders left. Real
+ * processes, so few runs of short sequences; a failure prints the sequence
+ * that broke it.
  */
 setDefaultTimeout(600_000)
 
 const ORDERS = 4
 const UNITS = 3
-const KEEPS_UNITS = new Set<OrderStatus>(['paid', 'shipping', 'delivered', 'return_requested'])
-const SUBJECT_ON: Partial<Record<OrderStatus, string>> = {
-  paid: 'Your order is paid',
-  failed: 'Your order could not be completed',
-  cancelled: 'Your order is cancelled',
-  shipping: 'Your order is on its way',
-  delivered: 'Your order was delivered',
-  returned: 'Your return is complete',
-}
-const REFUNDED = 'Your payment was refunded'
-const STREAMS = ['orders', 'payments', 'refunds', 'rollbacks', 'shipping', 'emails'] as const
-
-type Fate = 'succeeded' | 'declined' | 'rejected' | 'lost' | 'slow'
-type Action =
-  | { type: 'place'; order: number; fate: Fate }
-  | { type: 'replay'; order: number }
-  | { type: 'cancel'; order: number }
-  | { type: 'advance'; order: number }
-  | { type: 'return'; order: number }
-  | { type: 'outage'; on: boolean }
-  | { type: 'unpaidTimeout' }
-  | { type: 'crash'; worker: 0 | 1 }
-  | { type: 'awaitPayment'; order: number }
-
-const order = fc.integer({ min: 0, max: ORDERS - 1 })
-const fate = fc.constantFrom<Fate>('succeeded', 'declined', 'rejected', 'lost', 'slow')
-const action: fc.Arbitrary<Action> = fc.oneof(
-  { arbitrary: fc.record({ type: fc.constant('place' as const), order, fate }), weight: 2 },
-  { arbitrary: fc.record({ type: fc.constant('awaitPayment' as const), order }), weight: 3 },
-  { arbitrary: fc.record({ type: fc.constant('replay' as const), order }), weight: 1 },
-  { arbitrary: fc.record({ type: fc.constant('cancel' as const), order }), weight: 2 },
-  { arbitrary: fc.record({ type: fc.constant('advance' as const), order }), weight: 2 },
-  { arbitrary: fc.record({ type: fc.constant('return' as const), order }), weight: 1 },
-  { arbitrary: fc.record({ type: fc.constant('outage' as const), on: fc.boolean() }), weight: 1 },
-  { arbitrary: fc.record({ type: fc.constant('unpaidTimeout' as const) }), weight: 1 },
-  {
-    arbitrary: fc.record({
-      type: fc.constant('crash' as const),
-      worker: fc.constantFrom<0 | 1>(0, 1),
-    }),
-    weight: 1,
-  },
-)
-
-const WORKER_ENV = {
-  // Small batches and two workers: an order's events are spread over both.
-  ORDER_WRITER_BATCH: '2',
-  PAYMENT_BATCH: '2',
-  PAYMENT_TIMEOUT_MS: '300',
-  BREAKER_OPEN_MS: '200',
-}
 
 describe('the money model', () => {
-  let p: Pipeline
-  const workers: ReturnType<Pipeline['startWorker']>[] = []
-  const startWorker = (n: 0 | 1) => {
-    workers[n] = p.startWorker({ ...WORKER_ENV, WORKER_NAME: `model-worker-${n}` })
-  }
+  let model: MoneyModel
   beforeAll(async () => {
-    p = await pipeline()
-    startWorker(0)
-    startWorker(1)
+    model = await moneyModel({ orders: ORDERS, units: UNITS })
   })
   afterAll(async () => {
-    for (const worker of workers) await worker?.[Symbol.asyncDispose]()
-    await p?.[Symbol.asyncDispose]()
+    await model?.[Symbol.asyncDispose]()
   })
 
-  const control = (change: object) =>
-    p.sandbox('/control', { method: 'POST', body: JSON.stringify(change) })
-
   it('keeps a charge exactly for the orders that keep their units, returns stock once, and MySQL ends equal to Redis', async () => {
+    const { placing, actions } = modelSteps(ORDERS)
     await fc.assert(
-      fc.asyncProperty(
-        // Every order is placed early, in a random order, so most steps act on a real order.
-        fc.array(fc.record({ type: fc.constant('place' as const), order, fate }), {
-          minLength: 2,
-          maxLength: ORDERS,
-        }),
-        fc.array(action, { minLength: 6, maxLength: 20 }),
-        async (placing, actions) => {
-          const run = await newRun()
-          for (const step of [...placing, ...actions]) await perform(run, step)
-          await control({ outage: false, next: [] })
-          await quiesce(run)
-          await checkPromises(run)
-        },
-      ),
+      fc.asyncProperty(placing, actions, async (placing, actions) => {
+        const run = await model.newRun()
+        for (const step of [...placing, ...actions]) await model.perform(run, step)
+        await model.settle(run)
+        const holders = await model.checkPromises(run)
+        const { r } = model.p
+        const stock = await r.redis.get(offerKeys(r.space, { kind: 'sale', id: run.saleId }).stock)
+        expect(Number(stock)).toBe(UNITS - holders.length)
+      }),
       { numRuns: 10, endOnFailure: true },
     )
   })
-
-  type Run = Awaited<ReturnType<typeof newRun>>
-
-  async function newRun() {
-    const buyers = await createBuyers(p.database.db, ORDERS)
-    const { saleId } = await createSale(p.database.db, p.r.redis, p.r.space, {
-      quantity: UNITS,
-      perUserLimit: 1,
-    })
-    return { saleId, buyers, placed: new Map<number, string>(), outage: false }
-  }
-
-  function place(run: Run, i: number) {
-    return reserve(p.r.redis, p.r.space, {
-      offer: { kind: 'sale', id: run.saleId },
-      orderId: Bun.randomUUIDv7(),
-      userId: run.buyers[i] as string,
-      quantity: 1,
-      fingerprint: 'f',
-      idempotencyKey: `model-${i}`,
-      idempotencyTtlSeconds: 600,
-      orderTtlSeconds: 3600,
-    })
-  }
-
-  async function moveAs(orderId: string, request: Omit<MoveRequest, 'ttlSeconds'>) {
-    const state = await findOrderState(p.r.redis, p.r.space, orderId)
-    if (state) await moveOrderState(p.r.redis, p.r.space, state, { ...request, ttlSeconds: 3600 })
-  }
-
-  async function perform(run: Run, step: Action) {
-    const orderId = 'order' in step ? run.placed.get(step.order) : undefined
-    switch (step.type) {
-      case 'place': {
-        if (orderId) return
-        const fate = {
-          succeeded: { outcome: 'succeeded' },
-          declined: { outcome: 'declined' },
-          rejected: { outcome: 'rejected' },
-          lost: { outcome: 'succeeded', loseAnswer: true },
-          slow: { outcome: 'succeeded', delayMs: 800 },
-        }[step.fate]
-        await control({ next: [fate] })
-        const placed = await place(run, step.order)
-        if (placed.isOk()) run.placed.set(step.order, placed.value.orderId)
-        return
-      }
-      case 'replay': {
-        if (!orderId) return
-        const again = await place(run, step.order)
-        expect(again.isOk() && again.value).toEqual({ type: 'Replayed', orderId })
-        return
-      }
-      case 'cancel':
-        if (orderId)
-          await moveAs(orderId, {
-            userId: run.buyers[step.order] as string,
-            from: ['pending', 'paid'],
-            to: 'cancelled',
-            restore: true,
-          })
-        return
-      case 'advance': {
-        // What the worker's status schedule does, a day at a time.
-        if (!orderId) return
-        const status = (await findOrderState(p.r.redis, p.r.space, orderId))?.status
-        const next: Partial<Record<OrderStatus, [OrderStatus, boolean]>> = {
-          paid: ['shipping', false],
-          shipping: ['delivered', false],
-          return_requested: ['returned', true],
-        }
-        const to = status && next[status]
-        if (status && to)
-          await moveAs(orderId, { userId: null, from: [status], to: to[0], restore: to[1] })
-        return
-      }
-      case 'return':
-        if (orderId)
-          await moveAs(orderId, {
-            userId: run.buyers[step.order] as string,
-            from: ['delivered'],
-            to: 'return_requested',
-            restore: false,
-          })
-        return
-      case 'outage':
-        run.outage = step.on
-        await control({ outage: step.on })
-        return
-      case 'unpaidTimeout':
-        await expireUnpaidOrders(
-          p.ctx,
-          new Date(Date.now() + 3_600_000),
-          60_000,
-          streamKey(p.r.space, 0, 'rollbacks'),
-        )
-        return
-      case 'awaitPayment': {
-        // Lets the worker catch up, so later steps meet paid and failed orders too.
-        if (!orderId || run.outage) return
-        await waitFor(
-          async () => (await findOrderState(p.r.redis, p.r.space, orderId))?.status !== 'pending',
-          { what: `order ${orderId} charged or failed`, timeoutMs: 30_000 },
-        )
-        return
-      }
-      case 'crash': {
-        const worker = workers[step.worker]
-        worker?.kill('SIGKILL')
-        await worker?.exited
-        startWorker(step.worker)
-        return
-      }
-    }
-  }
-
-  /** Every stream read and acknowledged by every group, no order waiting for its payment, nothing in flight. */
-  async function quiesce(run: Run) {
-    const ids = [...run.placed.values()]
-    await waitFor(
-      async () => {
-        for (const name of STREAMS) {
-          const stream = streamKey(p.r.space, 0, name)
-          if (!(await p.r.redis.exists(stream))) continue
-          const groups = (await p.r.redis.xinfo('GROUPS', stream)) as unknown[][]
-          for (const group of groups) {
-            const info = Object.fromEntries(
-              Array.from({ length: group.length / 2 }, (_, k) => [group[2 * k], group[2 * k + 1]]),
-            )
-            if (info.pending !== 0 || info.lag !== 0) return false
-          }
-        }
-        const states = await Promise.all(ids.map((id) => findOrderState(p.r.redis, p.r.space, id)))
-        return states.every((state) => state?.status !== 'pending')
-      },
-      { what: 'every stream drained and every order settled', timeoutMs: 90_000, intervalMs: 100 },
-    )
-  }
-
-  async function checkPromises(run: Run) {
-    const ids = [...run.placed.values()]
-    const states = new Map(
-      await Promise.all(
-        ids.map(async (id) => [id, await findOrderState(p.r.redis, p.r.space, id)] as const),
-      ),
-    )
-    const rows = ids.length
-      ? await p.database.db.select().from(orders).where(inArray(orders.id, ids))
-      : []
-    const history = await movesOf(ids)
-    let held = 0
-    for (const [i, orderId] of run.placed) {
-      const status = states.get(orderId)?.status as OrderStatus
-      const keeps = KEEPS_UNITS.has(status)
-      if (keeps) held++
-      const charges = (
-        await p.sandbox<{ items: { status: string; refundedAt: string | null }[] }>(
-          `/payments?orderId=${orderId}`,
-        )
-      ).items
-      const kept = charges.filter((c) => c.status === 'succeeded' && c.refundedAt === null)
-      const refunded = charges.some((c) => c.refundedAt !== null)
-      const row = rows.find((r) => r.id === orderId)
-      const [user] = await p.database.db
-        .select({ email: users.email })
-        .from(users)
-        .where(inArray(users.id, [run.buyers[i] as string]))
-      const emails = await waitFor(
-        async () => {
-          const items = (
-            await p.sandbox<{ items: { subject: string }[] }>(`/emails?to=${user?.email}`)
-          ).items.map((e) => e.subject)
-          const expected = [
-            ...(history.get(orderId) ?? []).flatMap((to) => SUBJECT_ON[to] ?? []),
-            ...(refunded ? [REFUNDED] : []),
-          ].sort()
-          return items.length === expected.length ? { items: items.sort(), expected } : undefined
-        },
-        { what: `the e-mails of order ${orderId}` },
-      )
-      expect({
-        orderId,
-        charges: charges.length <= 1,
-        chargeKept: kept.length === 1,
-        mysql: row?.status,
-        emails: emails.items,
-      }).toEqual({
-        orderId,
-        charges: true,
-        chargeKept: keeps,
-        mysql: status,
-        emails: emails.expected,
-      })
-    }
-    const stock = await p.r.redis.get(offerKeys(p.r.space, { kind: 'sale', id: run.saleId }).stock)
-    expect(Number(stock)).toBe(UNITS - held)
-  }
-
-  /** Each order's moves, in the order Redis made them, from the partition's order events. */
-  async function movesOf(ids: string[]): Promise<Map<string, OrderStatus[]>> {
-    const wanted = new Set(ids)
-    const moves = new Map<string, OrderStatus[]>()
-    const entries = (await p.r.redis.xrange(streamKey(p.r.space, 0, 'orders'), '-', '+')) as [
-      string,
-      string[],
-    ][]
-    for (const [, fields] of entries) {
-      const event = JSON.parse(fields[1] as string) as {
-        type: string
-        orderId: string
-        to?: OrderStatus
-      }
-      if (event.type !== 'order.moved' || !wanted.has(event.orderId) || !event.to) continue
-      moves.set(event.orderId, [...(moves.get(event.orderId) ?? []), event.to])
-    }
-    return moves
-  }
 })
