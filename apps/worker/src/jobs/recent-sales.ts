@@ -10,11 +10,16 @@ const WEEK_MS = 7 * 86_400_000
  * sale closes.
  *
  * @example
- * await recentSales(ctx.db, new Date()) // [{ id, quantity, remaining }]
+ * await recentSales(ctx.db, new Date()) // [{ id, quantity, remaining, buckets }]
  */
 export function recentSales(db: Db, now: Date, lookbackMs = WEEK_MS) {
   return db
-    .select({ id: flashSales.id, quantity: flashSales.quantity, remaining: flashSales.remaining })
+    .select({
+      id: flashSales.id,
+      quantity: flashSales.quantity,
+      remaining: flashSales.remaining,
+      buckets: flashSales.buckets,
+    })
     .from(flashSales)
     .where(gte(flashSales.endsAt, new Date(now.getTime() - lookbackMs)))
 }
