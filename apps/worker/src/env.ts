@@ -62,6 +62,11 @@ export const env = readEnv(Bun.env, {
   SCHEDULE_RECONCILE: { kind: 'string', default: '0 * * * * *' },
   SCHEDULE_STOCK_SYNC: { kind: 'string', default: '*/10 * * * * *' },
   SCHEDULE_TRIM: { kind: 'string', default: '30 * * * * *' },
+  /**
+   * How often the bucket balancer moves units between the buckets of an open
+   * split sale (and tells each bucket how many units the others hold).
+   */
+  BUCKET_BALANCE_MS: { kind: 'int', default: 500, min: 10 },
   /** 'off' runs consumers only (tests drive the jobs themselves). */
   SCHEDULES: { kind: 'string', default: 'on' },
   /** Test-only fault injection: 'exit-after-read' or 'exit-after-write' kills the process mid-batch. */

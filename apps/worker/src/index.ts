@@ -79,6 +79,7 @@ const schedules =
         reconcileEvery: env.SCHEDULE_RECONCILE,
         stockSyncEvery: env.SCHEDULE_STOCK_SYNC,
         trimEvery: env.SCHEDULE_TRIM,
+        bucketBalanceMs: env.BUCKET_BALANCE_MS,
         timings: {
           shipAfterMs: env.SHIP_AFTER_SECONDS * 1000,
           deliverAfterMs: env.DELIVER_AFTER_SECONDS * 1000,

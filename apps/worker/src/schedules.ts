@@ -1,4 +1,5 @@
 import { Cron } from 'croner'
+import { balanceSales } from './buckets/balance.ts'
 import type { WorkerContext } from './context.ts'
 import { advanceOrderStatuses, type StatusTimings } from './jobs/order-statuses.ts'
 import { expireUnpaidOrders } from './jobs/payment-timeout.ts'
@@ -13,6 +14,8 @@ export type ScheduleConfig = {
   reconcileEvery: string
   stockSyncEvery: string
   trimEvery: string
+  /** Milliseconds between two ticks of the bucket balancer (too often for a croner pattern). */
+  bucketBalanceMs: number
   timings: StatusTimings
   paymentTimeoutMs: number
   /** Where payment-timeout rollbacks go (partition 0's stream; the rollback consumer finds any order). */
@@ -24,6 +27,9 @@ export type ScheduleConfig = {
 /**
  * Starts the worker's schedules. `protect` keeps a run from starting while
  * the previous one is still going; every job is also safe to run twice.
+ * The bucket balancer runs every `bucketBalanceMs`, each tick starting that
+ * long after the previous one ended; it and reconciliation share a lock
+ * (buckets/stock-lock.ts), so they never interleave.
  *
  * @example
  * const schedules = startSchedules(ctx, config)
@@ -78,9 +84,33 @@ export function startSchedules(ctx: WorkerContext, config: ScheduleConfig): { st
       })),
     ),
   ]
+  const balancer = every(
+    config.bucketBalanceMs,
+    run('balance', () => balanceSales(ctx, now())),
+  )
   return {
     stop: () => {
       for (const job of jobs) job.stop()
+      balancer.stop()
+    },
+  }
+}
+
+/** Runs `job` every `ms` after the previous run ended (runs never overlap), until stopped. */
+function every(ms: number, job: () => Promise<void>): { stop: () => void } {
+  let stopped = false
+  let timer: Timer | undefined
+  const schedule = () => {
+    timer = setTimeout(async () => {
+      await job()
+      if (!stopped) schedule()
+    }, ms)
+  }
+  schedule()
+  return {
+    stop: () => {
+      stopped = true
+      clearTimeout(timer)
     },
   }
 }
