@@ -132,6 +132,11 @@ async function takeAwayWants(ctx: WorkerContext, saleId: string, views: BucketVi
   )
 }
 
+/**
+ * Tells each bucket how many units the others hold. Written only when every
+ * bucket has its stock counter: an HSET on a bucket not published (or being
+ * rebuilt) would make a meta hash of one field, which is not an offer.
+ */
 async function setElsewhere(
   ctx: WorkerContext,
   saleId: string,
@@ -139,9 +144,9 @@ async function setElsewhere(
   inTransit: number,
 ) {
   const keys = bucketKeys(ctx, saleId, buckets)
-  const stocks = await Promise.all(
-    keys.map(async (k) => Math.max(0, Number((await ctx.redis.get(k.stock)) ?? 0))),
-  )
+  const raws = await Promise.all(keys.map((k) => ctx.redis.get(k.stock)))
+  if (raws.some((raw) => raw === null)) return
+  const stocks = raws.map((raw) => Math.max(0, Number(raw)))
   const total = stocks.reduce((sum, n) => sum + n, 0)
   await Promise.all(
     keys.map((k, bucket) =>
