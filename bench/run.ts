@@ -9,6 +9,7 @@
  *   bun run bench --only=bare,stampede  # some scenarios (also --seconds=N --connections=N --no-oha)
  *   bun run bench --only=stampede-n --checkout-processes=2  # N checkout processes against one
  *   bun run bench --only=stampede-cluster --seconds=5        # 3 partitions: one Redis, then 3 masters
+ *   bun run bench --only=stampede-buckets --seconds=5        # one hot sale on 3 masters: unsplit, then in 3 buckets
  *   bun run bench --only=stampede-cluster-kill --seconds=5   # a master killed: crash, lost disk, failover
  */
 import { mkdirSync } from 'node:fs'
@@ -28,6 +29,7 @@ import { runLockBaseline } from './lock-baseline/run.ts'
 import { runSellout } from './sellout/run.ts'
 import { runSoldOut } from './sold-out/run.ts'
 import { runStampede } from './stampede/run.ts'
+import { runStampedeBuckets } from './stampede-cluster/buckets.ts'
 import { runStampedeClusterKill } from './stampede-cluster/kill.ts'
 import { runStampedeCluster } from './stampede-cluster/run.ts'
 import { runStampedeN } from './stampede-n/run.ts'
@@ -44,6 +46,7 @@ const runners: Record<ScenarioName, (ctx: ScenarioContext) => Promise<ScenarioRe
   'gateway-remote': runGatewayRemote,
   'stampede-n': runStampedeN,
   'stampede-cluster': runStampedeCluster,
+  'stampede-buckets': runStampedeBuckets,
   'stampede-cluster-kill': runStampedeClusterKill,
 }
 

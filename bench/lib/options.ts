@@ -23,6 +23,7 @@ export const scenarioNames = [
   'durability',
   'stampede-n',
   'stampede-cluster',
+  'stampede-buckets',
   'stampede-cluster-kill',
 ] as const
 

@@ -10,7 +10,8 @@ export type RedisSpace = { redis: RedisClient; space: KeySpace }
 
 /**
  * Reads a sale's Redis counter once a second for the progress line, and
- * remembers the lowest value seen (stock must never go below zero).
+ * remembers the lowest value seen (stock must never go below zero). With
+ * `partition`, the counter of the sale's bucket in that partition.
  *
  * @example
  * const probe = stockProbe(fixture.redis, saleId, 1000)
@@ -18,8 +19,8 @@ export type RedisSpace = { redis: RedisClient; space: KeySpace }
  * probe.lowest() // 0
  * await probe.sold() // units sold so far (a read, sampled too)
  */
-export function stockProbe(at: RedisSpace, saleId: string, quantity: number) {
-  const stockKey = offerKeys(at.space, { kind: 'sale', id: saleId }).stock
+export function stockProbe(at: RedisSpace, saleId: string, quantity: number, partition?: number) {
+  const stockKey = offerKeys(at.space, { kind: 'sale', id: saleId }, partition).stock
   let lowest: number | undefined
   const sold = async () => {
     const left = Number(await at.redis.get(stockKey))
@@ -30,9 +31,10 @@ export function stockProbe(at: RedisSpace, saleId: string, quantity: number) {
 }
 
 /**
- * The sale's counts for the correctness check. Stock and the order stream are
- * read in one MULTI, so a reservation landing in between cannot make them
- * disagree, once the stream has stopped growing.
+ * The sale's counts for the correctness check (with `partition`, its
+ * bucket's there). Stock and the order stream are read in one MULTI, so a
+ * reservation landing in between cannot make them disagree, once the
+ * stream has stopped growing.
  *
  * @example
  * const tally = await redisTally(fixture.redis, saleId, 1000, acceptedOf(m), probe.lowest())
@@ -43,8 +45,9 @@ export async function redisTally(
   quantity: number,
   accepted: number,
   lowestStock?: number,
+  partition?: number,
 ): Promise<SaleTally> {
-  const keys = offerKeys(space, { kind: 'sale', id: saleId })
+  const keys = offerKeys(space, { kind: 'sale', id: saleId }, partition)
   const stream = streamKey(space, keys.partition, 'orders')
   const snapshot = async () => {
     const replies = (await redis.multi().get(keys.stock).xlen(stream).exec()) ?? []

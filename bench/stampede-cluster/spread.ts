@@ -2,7 +2,7 @@
  * The stampede spread over one sale in each partition: the load that shows
  * whether partitions on several Redis masters share the work.
  */
-import { partitionOf } from '@flash/redis'
+import { bucketPartition, partitionOf } from '@flash/redis'
 import { type CheckoutStack, type StackOptions, startCheckoutStack } from '../lib/checkout-stack.ts'
 import { judgeSales, type Verdict } from '../lib/correctness.ts'
 import { countStatus } from '../lib/load.ts'
@@ -60,6 +60,12 @@ export async function spreadStampede(
      * the run expects to miss (orders lost with a Redis's data, as
      * checkout's ledger counts them), taken off the 202s before judging.
      */
+    /**
+     * One hot sale instead of a sale per partition: unsplit (`buckets: 1`, all
+     * its orders in one partition) or split into buckets, one per partition.
+     * Tallied bucket by bucket.
+     */
+    hotSale?: { buckets: number }
     settled?: () => Promise<{
       facts: Record<string, number | string>
       excused?: { count: number; why: string }
@@ -77,8 +83,17 @@ export async function spreadStampede(
     ? await startPipeline(stack.fixture, variant.stack.logDir, { declineRate: 0 })
     : undefined
   await pipeline?.ready
-  const saleIds = await salePerPartition(stack, variant.partitions)
-  const probes = saleIds.map((id) => stockProbe(stack.fixture.redis, id, UNLIMITED))
+  const cells = variant.hotSale
+    ? await hotSaleCells(stack, variant.hotSale.buckets)
+    : (await salePerPartition(stack, variant.partitions)).map((saleId, partition) => ({
+        saleId,
+        partition,
+        quantity: UNLIMITED,
+      }))
+  const saleIds = [...new Set(cells.map((cell) => cell.saleId))]
+  const probes = cells.map((cell) =>
+    stockProbe(stack.fixture.redis, cell.saleId, cell.quantity, cell.partition),
+  )
   const sold = async () => (await Promise.all(probes.map((p) => p.sold()))).reduce((a, b) => a + b)
   // Settled either way: a fault that fails mid-load must fail the scenario, not the process.
   let during: Promise<{ facts: Record<string, number | string> } | { error: unknown }> | undefined
@@ -105,11 +120,20 @@ export async function spreadStampede(
   if (done && 'error' in done) throw done.error
   const facts = done?.facts ?? {}
   const inRedis = await Promise.all(
-    saleIds.map(async (saleId, partition) => ({
+    cells.map(async ({ saleId, partition, quantity }, i) => ({
       label: `partition ${partition}`,
-      ...(await redisTally(stack.fixture.redis, saleId, UNLIMITED, 0, probes[partition]?.lowest())),
+      ...(await redisTally(
+        stack.fixture.redis,
+        saleId,
+        quantity,
+        0,
+        probes[i]?.lowest(),
+        partition,
+      )),
     })),
   )
+  if (pipeline && variant.hotSale && variant.hotSale.buckets > 1)
+    throw new Error('spreadStampede: a split hot sale is tallied in Redis only (no pipeline)')
   const tallies = pipeline
     ? await withPersisted(stack, saleIds, inRedis, variant.ordersIn ?? 'stream')
     : inRedis
@@ -138,6 +162,20 @@ export async function spreadStampede(
     },
     commands: [m.command],
   }
+}
+
+/**
+ * One live sale of UNLIMITED units, split into `buckets`: one cell per
+ * bucket, with its partition and allotment (as createSale splits it).
+ */
+async function hotSaleCells(stack: CheckoutStack, buckets: number) {
+  const saleId = await stack.sale({ quantity: UNLIMITED, perUserLimit: 0, buckets })
+  const space = stack.fixture.redis.space
+  return Array.from({ length: buckets }, (_, bucket) => ({
+    saleId,
+    partition: buckets === 1 ? partitionOf(space, saleId) : bucketPartition(space, saleId, bucket),
+    quantity: Math.floor(UNLIMITED / buckets) + (bucket < UNLIMITED % buckets ? 1 : 0),
+  }))
 }
 
 /**
