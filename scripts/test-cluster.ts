@@ -24,6 +24,7 @@ const suites = [
   'packages/redis/test',
   'packages/streams/test',
   'apps/checkout/test/stampede.redis.mysql.test.ts',
+  'apps/checkout/test/stampede-buckets.redis.mysql.test.ts',
   'apps/checkout/test/sold-out-answers.redis.mysql.test.ts',
   'apps/checkout/test/idempotency-scope.redis.mysql.test.ts',
   'apps/checkout/test/cancel-return.redis.mysql.test.ts',
