@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import { flashSales, stockTransfers } from '@flash/db'
 import { bucketPartition, generationKey, markFreshKeySpace, readGeneration } from '@flash/redis'
+import { recoverPartition } from '@flash/redis/recovery'
 import { waitFor } from '@flash/testing'
 import { eq } from 'drizzle-orm'
 import { balanceSales } from '../src/buckets/balance.ts'
@@ -268,6 +269,70 @@ describe('a transfer', () => {
       stocks: [40, 20, 30],
       states: ['done'],
     })
+  })
+})
+
+describe("a transfer and a recovery of a bucket's partition", () => {
+  const settings = {
+    orderStateTtlSeconds: 3600,
+    finishedOrderTtlSeconds: 600,
+    idempotencyTtlSeconds: 86_400,
+    returnWindowSeconds: 86_400,
+  }
+  /** The partition comes back empty of its marker (an empty restart): the worker's recovery rebuilds it. */
+  const rebuild = async (w: BucketsWorld, partition: number) => {
+    await w.r.redis.del(generationKey(w.space, partition))
+    const done = await recoverPartition(w.ctx, partition, settings)
+    expect(done.outcome).toBe('rebuilt')
+  }
+
+  it('agree when the giving partition is rebuilt after the take: the rebuild holds the units, the transfer is void', async () => {
+    await using w = await bucketsWorld()
+    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [25, 0, 0] })
+    const transfer = await stoppedAfter(w.ctx, saleId, 2)
+
+    await rebuild(w, bucketPartition(w.space, saleId, 1))
+    const resumed = await resumeTransfers(w.ctx)
+
+    expect({ resumed, state: await stateOf(w, transfer) }).toEqual({ resumed: [], state: 'void' })
+    expect(await ledger(w, saleId)).toMatchObject({
+      ...AT_REST,
+      stocks: [5, 30, 30],
+      allotments: [30, 30, 30],
+    })
+  })
+
+  it('agree when the receiving partition is rebuilt after the move: the rebuild counts the units, the give adds none', async () => {
+    await using w = await bucketsWorld()
+    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [25, 0, 0] })
+    const transfer = await stoppedAfter(w.ctx, saleId, 3)
+
+    await rebuild(w, bucketPartition(w.space, saleId, 0))
+    const resumed = await resumeTransfers(w.ctx)
+
+    expect(resumed.map((t) => [t.id, t.state])).toEqual([[transfer.id, 'done']])
+    expect(await ledger(w, saleId)).toMatchObject({
+      ...AT_REST,
+      stocks: [15, 20, 30],
+      allotments: [40, 20, 30],
+    })
+  })
+
+  it('agree when the giving partition is rebuilt between the record and the take: no take happens', async () => {
+    await using w = await bucketsWorld()
+    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [25, 0, 0] })
+    const begun = await recordTransfer(w.ctx, { saleId, fromBucket: 1, toBucket: 0, units: 10 })
+    if (!begun) throw new Error('the giving partition is not current')
+
+    await rebuild(w, bucketPartition(w.space, saleId, 1))
+    const taken = await takeStep(w.ctx, begun.transfer, {
+      mode: 'take',
+      generation: begun.generation,
+    })
+    const state = await recordTake(w.ctx, begun.transfer, taken)
+
+    expect({ taken: taken.type, state }).toEqual({ taken: 'Recovering', state: 'void' })
+    expect(await ledger(w, saleId)).toMatchObject({ ...AT_REST, stocks: [5, 30, 30] })
   })
 })
 

@@ -138,8 +138,8 @@ export function takeStep(
  * Step 3, after a take: Taken moves both allotments in the transaction that
  * marks the transfer 'moved' (only if it is still 'taking': a recovery of
  * the giving partition that voided it meanwhile put the units back there by
- * its rebuild, and the transfer is over); Void marks it 'void'. Answers the
- * transfer's state in MySQL afterwards.
+ * its rebuild, and the transfer is over); Void marks it 'void'; Recovering
+ * changes nothing. Answers the transfer's state in MySQL afterwards.
  *
  * @example
  * await recordTake(ctx, transfer, { type: 'Taken', remaining: 12 }) // 'moved'
@@ -149,7 +149,8 @@ export async function recordTake(
   transfer: Transfer,
   taken: TakeOutcome,
 ): Promise<TransferState> {
-  if (taken.type === 'Recovering') return 'taking'
+  // Left for a later tick, unless a recovery of the giving partition voided it already.
+  if (taken.type === 'Recovering') return stateOf(ctx, transfer.id)
   if (taken.type === 'Void') {
     await ctx.db
       .update(stockTransfers)
