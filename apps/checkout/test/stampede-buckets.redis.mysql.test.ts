@@ -113,4 +113,41 @@ describe('a stampede on a bucketed sale', () => {
     // The crowd's buckets sold more than they were given: units did move.
     expect(held[0]).toBeGreaterThan(QUANTITY / BUCKETS)
   })
+
+  it('answers a buyer whose bucket is short 503 with Retry-After while others hold units, and sold_out once none do', async () => {
+    await using checkout = await startCheckout({ partitions: BUCKETS })
+    const { db } = checkout.database
+    const space = checkout.space
+    const everyone = await createBuyers(db, 60)
+    const [ann, bob] = everyone.filter((id) => buyerBucket(id, BUCKETS) === 0) as [string, string]
+    const { saleId } = await createSale(db, checkout.redis.redis, space, {
+      quantity: BUCKETS,
+      perUserLimit: 1,
+      buckets: BUCKETS,
+    })
+
+    expect((await placeOrder(checkout.url, ann, { saleId, quantity: 1 })).status).toBe(202)
+    const key = crypto.randomUUID()
+    const short = await placeOrder(checkout.url, bob, { saleId, quantity: 1 }, key)
+    expect({ status: short.status, retryAfter: short.headers.get('retry-after') }).toEqual({
+      status: 503,
+      retryAfter: '1',
+    })
+    expect(short.body).toEqual({
+      error: { code: 'unavailable', message: expect.stringContaining('try again') },
+    })
+
+    // What the balancer writes once it finds the other buckets empty: the same key is now sold out.
+    for (let bucket = 0; bucket < BUCKETS; bucket++)
+      await checkout.redis.redis.hset(
+        offerKeys(space, { kind: 'sale', id: saleId }, bucketPartition(space, saleId, bucket)).meta,
+        'elsewhere',
+        0,
+      )
+    const soldOut = await placeOrder(checkout.url, bob, { saleId, quantity: 1 }, key)
+    expect({ status: soldOut.status, code: soldOut.body.error?.code }).toEqual({
+      status: 409,
+      code: 'sold_out',
+    })
+  })
 })
