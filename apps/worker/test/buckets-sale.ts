@@ -1,4 +1,4 @@
-import { flashSales, orderItems, orders, saleBuckets, stockTransfers } from '@flash/db'
+import { orderItems, orders, saleBuckets, stockTransfers } from '@flash/db'
 import {
   bucketPartition,
   buyerBucket,
@@ -6,11 +6,10 @@ import {
   keySpace,
   markFreshKeySpace,
   offerKeys,
-  publishOffer,
 } from '@flash/redis'
 import {
   createBuyers,
-  createProduct,
+  createSale,
   type TestDatabase,
   testDatabase,
   testRedis,
@@ -46,43 +45,25 @@ export async function bucketsWorld() {
 export type BucketsWorld = Awaited<ReturnType<typeof bucketsWorld>>
 
 /**
- * A live sale split into `allotments.length` buckets, as the catalog makes
- * one: the flash_sales row with its bucket count, one sale_buckets row per
- * bucket, and each bucket published on its partition with its allotment
- * (less what its buyers hold) as stock and the rest as `elsewhere`. `held[b]`
- * paid one-unit orders are placed by buyers bucket b serves: rows in MySQL
- * and their units out of the bucket's stock, as if the order-writer had
- * applied what reserve-orders.lua decided.
+ * A live sale of `quantity` units split into `buckets` buckets as the
+ * catalog splits one (`createSale`: even allotments, each bucket published
+ * in its partition), and `held[b]` paid one-unit orders placed by buyers
+ * bucket b serves: rows in MySQL and their units out of the bucket's stock,
+ * as if the order-writer had applied what reserve-orders.lua decided.
  *
  * @example
- * const sale = await bucketedSale(w, { allotments: [30, 30, 30], held: [30, 0, 0] })
+ * const { saleId } = await bucketedSale(w, { held: [30, 0, 0] }) // 90 units, 30 per bucket, bucket 0 drained
  */
 export async function bucketedSale(
   w: Pick<BucketsWorld, 'database' | 'r' | 'space'>,
-  { allotments, held = [] }: { allotments: number[]; held?: number[] },
+  {
+    quantity = 90,
+    buckets = 3,
+    held = [],
+  }: { quantity?: number; buckets?: number; held?: number[] },
 ) {
   const { db } = w.database
-  const buckets = allotments.length
-  const quantity = allotments.reduce((sum, n) => sum + n, 0)
-  const productId = await createProduct(db, { stock: quantity })
-  const saleId = Bun.randomUUIDv7()
-  const startsAt = new Date(Date.now() - 60_000)
-  const endsAt = new Date(Date.now() + 3_600_000)
-  await db.insert(flashSales).values({
-    id: saleId,
-    productId,
-    price: 5_000,
-    quantity,
-    perUserLimit: 1,
-    startsAt,
-    endsAt,
-    remaining: quantity,
-    buckets,
-    createdAt: new Date(),
-  })
-  await db
-    .insert(saleBuckets)
-    .values(allotments.map((allotment, bucket) => ({ saleId, bucket, allotment })))
+  const { saleId, productId } = await createSale(db, w.r.redis, w.space, { quantity, buckets })
   const buyers = await buyersOf(db, buckets, held)
   const now = new Date()
   for (const userId of buyers) {
@@ -99,15 +80,9 @@ export async function bucketedSale(
     })
     await db.insert(orderItems).values({ orderId, productId, quantity: 1, unitPrice: 5_000 })
   }
-  for (const [bucket, allotment] of allotments.entries())
-    await publishOffer(
-      w.r.redis,
-      w.space,
-      { kind: 'sale', id: saleId },
-      { productId, saleId, price: 5_000, perUserLimit: 1, startsAt, endsAt, buckets },
-      allotment - (held[bucket] ?? 0),
-      { partition: bucketPartition(w.space, saleId, bucket), elsewhere: quantity - allotment },
-    )
+  const keys = bucketKeys(w.space, saleId, buckets)
+  for (const [bucket, units] of held.entries())
+    if (units > 0) await w.r.redis.decrby(keys[bucket]?.stock ?? '', units)
   return { saleId, quantity, buckets }
 }
 

@@ -54,7 +54,7 @@ async function stateOf(w: BucketsWorld, transfer: Transfer) {
 describe('the bucket balancer', () => {
   it('refills a drained bucket from the others; the allotments still add up and every stock is allotment - held', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [30, 4, 0] })
+    const { saleId } = await bucketedSale(w, { held: [30, 4, 0] })
 
     const report = await balanceSales(w.ctx, new Date())
     const after = await ledger(w, saleId)
@@ -76,7 +76,7 @@ describe('the bucket balancer', () => {
 
   it('fills first the bucket buyers asked units of, and takes away the demand it read', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [12, 0, 0] })
+    const { saleId } = await bucketedSale(w, { held: [12, 0, 0] })
     const keys = bucketKeys(w.space, saleId, 3)
     // 18 left in bucket 0: above half its target (26), so only a demand moves units to it.
     expect((await balanceSales(w.ctx, new Date())).done).toBe(0)
@@ -92,7 +92,7 @@ describe('the bucket balancer', () => {
 
   it('counts the units of a transfer still on its way in elsewhere, and plans nothing more for its sale meanwhile', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [25, 0, 0] })
+    const { saleId } = await bucketedSale(w, { held: [25, 0, 0] })
     // Moved in MySQL; the receiving partition recovers before the give.
     await stoppedAfter(w.ctx, saleId, 3)
     await w.r.redis.del(generationKey(w.space, bucketPartition(w.space, saleId, 0)))
@@ -109,7 +109,7 @@ describe('the bucket balancer', () => {
 
   it('leaves alone a sale a bucket of which has no stock counter (not published, or being rebuilt)', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [30, 0, 0] })
+    const { saleId } = await bucketedSale(w, { held: [30, 0, 0] })
     const keys = bucketKeys(w.space, saleId, 3)
     await w.r.redis.del(keys[2]?.stock ?? '', keys[2]?.meta ?? '')
 
@@ -120,7 +120,7 @@ describe('the bucket balancer', () => {
 
   it('moves nothing out of a sale that is not open', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [30, 0, 0] })
+    const { saleId } = await bucketedSale(w, { held: [30, 0, 0] })
     await w.database.db
       .update(flashSales)
       .set({ endsAt: new Date(Date.now() - 1_000) })
@@ -132,7 +132,7 @@ describe('the bucket balancer', () => {
 
   it('runs every BUCKET_BALANCE_MS from the schedules', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [30, 0, 0] })
+    const { saleId } = await bucketedSale(w, { held: [30, 0, 0] })
     const never = '0 0 0 1 1 *'
     const schedules = startSchedules(w.ctx, {
       statusesEvery: never,
@@ -160,7 +160,7 @@ describe('a transfer', () => {
   for (const last of [1, 2, 3, 4] as const)
     it(`stopped after step ${last} is ${last === 1 ? 'voided' : 'finished'} by resume, no unit lost or doubled`, async () => {
       await using w = await bucketsWorld()
-      const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [25, 0, 0] })
+      const { saleId } = await bucketedSale(w, { held: [25, 0, 0] })
       const transfer = await stoppedAfter(w.ctx, saleId, last)
 
       const resumed = await resumeTransfers(w.ctx)
@@ -179,7 +179,7 @@ describe('a transfer', () => {
 
   it('that the giving bucket has too few units for is void, and changes nothing', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [0, 25, 0] })
+    const { saleId } = await bucketedSale(w, { held: [0, 25, 0] })
 
     expect(await runTransfer(w.ctx, { saleId, fromBucket: 1, toBucket: 0, units: 10 })).toBe('void')
     expect(await ledger(w, saleId)).toMatchObject({
@@ -192,7 +192,7 @@ describe('a transfer', () => {
 
   it('is not begun while the giving partition is recovering, and left for later when a partition recovers mid-way', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [25, 0, 0] })
+    const { saleId } = await bucketedSale(w, { held: [25, 0, 0] })
     const from = bucketPartition(w.space, saleId, 1)
     const to = bucketPartition(w.space, saleId, 0)
 
@@ -239,7 +239,7 @@ describe('a transfer', () => {
 
   it('whose take comes after a recovery of the giving partition is refused, not taken (the recovery may have voided it)', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30] })
+    const { saleId } = await bucketedSale(w, {})
     const from = bucketPartition(w.space, saleId, 1)
     const begun = await recordTransfer(w.ctx, { saleId, fromBucket: 1, toBucket: 0, units: 10 })
     if (!begun) throw new Error('the giving partition is not current')
@@ -259,7 +259,7 @@ describe('a transfer', () => {
 
   it('given twice adds its units once', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30] })
+    const { saleId } = await bucketedSale(w, {})
     const transfer = await stoppedAfter(w.ctx, saleId, 4)
 
     expect((await giveStep(w.ctx, transfer)).type).toBe('AlreadyGiven')
@@ -288,7 +288,7 @@ describe("a transfer and a recovery of a bucket's partition", () => {
 
   it('agree when the giving partition is rebuilt after the take: the rebuild holds the units, the transfer is void', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [25, 0, 0] })
+    const { saleId } = await bucketedSale(w, { held: [25, 0, 0] })
     const transfer = await stoppedAfter(w.ctx, saleId, 2)
 
     await rebuild(w, bucketPartition(w.space, saleId, 1))
@@ -304,7 +304,7 @@ describe("a transfer and a recovery of a bucket's partition", () => {
 
   it('agree when the receiving partition is rebuilt after the move: the rebuild counts the units, the give adds none', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [25, 0, 0] })
+    const { saleId } = await bucketedSale(w, { held: [25, 0, 0] })
     const transfer = await stoppedAfter(w.ctx, saleId, 3)
 
     await rebuild(w, bucketPartition(w.space, saleId, 0))
@@ -320,7 +320,7 @@ describe("a transfer and a recovery of a bucket's partition", () => {
 
   it('agree when the giving partition is rebuilt between the record and the take: no take happens', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [25, 0, 0] })
+    const { saleId } = await bucketedSale(w, { held: [25, 0, 0] })
     const begun = await recordTransfer(w.ctx, { saleId, fromBucket: 1, toBucket: 0, units: 10 })
     if (!begun) throw new Error('the giving partition is not current')
 
@@ -339,7 +339,7 @@ describe("a transfer and a recovery of a bucket's partition", () => {
 describe('reconciliation of a sale split into buckets', () => {
   it('never repairs a bucket mid-transfer, and repairs each bucket to allotment - held otherwise', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [25, 3, 0] })
+    const { saleId } = await bucketedSale(w, { held: [25, 3, 0] })
     // Taken from bucket 1 in Redis, not yet moved in MySQL: bucket 1 looks 10 short.
     await stoppedAfter(w.ctx, saleId, 2)
 
@@ -363,7 +363,7 @@ describe('reconciliation of a sale split into buckets', () => {
 describe('the stock sync of a sale split into buckets', () => {
   it('writes the sum of its buckets', async () => {
     await using w = await bucketsWorld()
-    const { saleId } = await bucketedSale(w, { allotments: [30, 30, 30], held: [25, 3, 0] })
+    const { saleId } = await bucketedSale(w, { held: [25, 3, 0] })
 
     expect(await syncStock(w.ctx, new Date())).toBe(1)
     const [row] = await w.database.db
