@@ -16,6 +16,8 @@ export type NewSale = {
   perUserLimit: number
   startsAt: Date | string
   endsAt: Date | string
+  /** Split the stock over this many Redis partitions (README, "A hot sale in buckets"); default 1. */
+  buckets?: number
 }
 
 export type Catalog = {
