@@ -35,6 +35,7 @@ const suites = [
   'apps/worker/test/payments.redis.mysql.test.ts',
   'apps/worker/test/refunds.redis.mysql.test.ts',
   'apps/worker/test/split-partitions.redis.mysql.test.ts',
+  'apps/worker/test/buckets.redis.mysql.test.ts',
   'apps/worker/test/order-writer-crash.redis.mysql.test.ts',
   'apps/worker/test/redis-recovery.redis.mysql.test.ts',
   'bench/chaos/test/cluster-campaign.test.ts',

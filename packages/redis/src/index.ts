@@ -96,6 +96,7 @@ export {
   giveUnits,
   type TakeMode,
   type TakeOutcome,
+  TRANSFER_MARKER_TTL_SECONDS,
   type TransferLeg,
   takeUnits,
 } from './transfers.ts'

@@ -2,6 +2,21 @@ import type { RedisClient } from './client.ts'
 import { generationKey, type KeySpace, offerKeys, transferKey } from './keys.ts'
 import { GiveUnitsCode, TakeUnitsCode } from './script-codes.ts'
 
+/**
+ * How long a transfer's marker lasts in a bucket (written by take-units.lua,
+ * give-units.lua and a rebuild): it must outlive
+ * every later attempt at the step it answers for, or a give after it
+ * expired would add units the rebuilt stock already counts (an oversell).
+ * While a worker runs, the balancer resumes every unfinished transfer on
+ * each tick (half a second), so a 'moved' transfer is given within seconds
+ * of its partition being current again. But a rebuild may be run by the
+ * seed or another process while the worker is down, and the give then waits
+ * for the worker: a week covers a worker down over a long weekend, at the
+ * cost of one small key per transfer. (A day, the least the design allows,
+ * would not.)
+ */
+export const TRANSFER_MARKER_TTL_SECONDS = 7 * 86_400
+
 /** One side of a stock transfer: the bucket (by its partition) units leave or arrive in. */
 export type TransferLeg = {
   transferId: string

@@ -2,17 +2,21 @@ import { describe, expect, it } from 'bun:test'
 import adjustStockLua from '../src/lua/adjust-stock.lua' with { type: 'text' }
 import beginRecoveryLua from '../src/lua/begin-recovery.lua' with { type: 'text' }
 import finishRecoveryLua from '../src/lua/finish-recovery.lua' with { type: 'text' }
+import giveUnitsLua from '../src/lua/give-units.lua' with { type: 'text' }
 import moveOrdersLua from '../src/lua/move-orders.lua' with { type: 'text' }
 import repairStockLua from '../src/lua/repair-stock.lua' with { type: 'text' }
 import reserveOrdersLua from '../src/lua/reserve-orders.lua' with { type: 'text' }
+import takeUnitsLua from '../src/lua/take-units.lua' with { type: 'text' }
 import {
   AdjustStockCode,
   BeginRecoveryCode,
   FinishRecoveryCode,
+  GiveUnitsCode,
   MoveCode,
   RepairStockCode,
   ReserveCode,
   type ScriptCodes,
+  TakeUnitsCode,
 } from '../src/script-codes.ts'
 
 /** The names a script's docblock lists after "Code is <table>": one per line, first word. */
@@ -35,6 +39,8 @@ const SCRIPTS: [string, string, ScriptCodes, string][] = [
   ['repair-stock.lua', repairStockLua, RepairStockCode, 'RepairStockCode'],
   ['begin-recovery.lua', beginRecoveryLua, BeginRecoveryCode, 'BeginRecoveryCode'],
   ['finish-recovery.lua', finishRecoveryLua, FinishRecoveryCode, 'FinishRecoveryCode'],
+  ['take-units.lua', takeUnitsLua, TakeUnitsCode, 'TakeUnitsCode'],
+  ['give-units.lua', giveUnitsLua, GiveUnitsCode, 'GiveUnitsCode'],
 ]
 
 describe('script return codes', () => {

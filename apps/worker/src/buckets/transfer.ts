@@ -6,18 +6,12 @@ import {
   readGeneration,
   type TakeMode,
   type TakeOutcome,
+  TRANSFER_MARKER_TTL_SECONDS,
   type TransferLeg,
   takeUnits,
 } from '@flash/redis'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { WorkerContext } from '../context.ts'
-
-/**
- * How long a bucket keeps a transfer's marker (take-units.lua, give-units.lua):
- * far longer than a transfer stays unfinished (the balancer resumes it every
- * tick; a recovery of the giving partition voids it), so a retry always finds it.
- */
-export const TRANSFER_MARKER_TTL_SECONDS = 7 * 86_400
 
 /** Units to move from one bucket of a sale to another, as the balancer plans them. */
 export type TransferPlan = { saleId: string; fromBucket: number; toBucket: number; units: number }

@@ -13,8 +13,8 @@ import {
 import { offerMetaFields } from '../offers.ts'
 import { type OrderState, orderStateText } from '../order-state.ts'
 import { requestFingerprint } from '../reserve.ts'
+import { TRANSFER_MARKER_TTL_SECONDS } from '../transfers.ts'
 import type { PartitionBook, RecoverySettings } from './order-book.ts'
-import { TRANSFER_MARKER_TTL_SECONDS } from './transfers.ts'
 
 /** What a rebuild wrote, for its log line. */
 export type RebuildCounts = {

@@ -2,20 +2,7 @@ import { stockTransfers } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import { and, eq, gt, inArray, or } from 'drizzle-orm'
 import { bucketPartition, type KeySpace } from '../keys.ts'
-
-/**
- * How long a transfer marker written by a rebuild lasts: it must outlive
- * every later attempt at the step it answers for, or a give after it
- * expired would add units the rebuilt stock already counts (an oversell).
- * While a worker runs, the balancer resumes every unfinished transfer on
- * each tick (half a second), so a 'moved' transfer is given within seconds
- * of its partition being current again. But a rebuild may be run by the
- * seed or another process while the worker is down, and the give then waits
- * for the worker: a week covers a worker down over a long weekend, at the
- * cost of one small key per transfer. (A day, the least the design allows,
- * would not.)
- */
-export const TRANSFER_MARKER_TTL_SECONDS = 7 * 86_400
+import { TRANSFER_MARKER_TTL_SECONDS } from '../transfers.ts'
 
 /** What a rebuild writes as a transfer's marker in the partition (see `transferKey`). */
 export type TransferMarker = { id: string; word: 'given' | 'void' }
