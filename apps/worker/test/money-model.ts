@@ -301,6 +301,8 @@ export async function moneyModel(options: ModelOptions) {
   async function streamDrained(stream: string) {
     if (!(await p.r.redis.exists(stream))) return true
     const groups = (await p.r.redis.xinfo('GROUPS', stream)) as unknown[][]
+    // No group yet: the workers are still starting (slowly on a cluster), nothing has read it.
+    if (groups.length === 0) return false
     for (const group of groups) {
       const info = Object.fromEntries(
         Array.from({ length: group.length / 2 }, (_, k) => [group[2 * k], group[2 * k + 1]]),
