@@ -96,11 +96,30 @@ const actions = [
   ['return', 10],
   ['view', 6],
 ] as const
-const offerWeights = { small: 20, medium: 25, big: 40, product: 15 }
+const offerWeights = { small: 20, medium: 25, big: 40, split: 25, product: 15 }
 const requestTimeoutMs = 5_000
+/**
+ * Asks of one order answered 503 before the buyer gives up: a bucket
+ * short of units answers 503 until the balancer (every 500 ms) has moved
+ * some, and a fault may answer 503 for longer.
+ */
+const maxOrderTries = 10
+/** A Retry-After longer than this is not waited for in full (the round would end first). */
+const maxRetryAfterMs = 5_000
+
+/** An order answered 503, to ask again with the same key once its Retry-After has passed. */
+type Retry = {
+  buyer: Buyer
+  offer: Offer
+  quantity: number
+  key: string
+  dueAt: number
+  tries: number
+}
 
 /**
- * Buyers buying (each order with a fresh Idempotency-Key), replaying
+ * Buyers buying (each order with a fresh Idempotency-Key, asked again with
+ * the same key after a 503 as the client library does), replaying
  * earlier requests (same key, same body), cancelling, returning and viewing
  * sales through the gateway, at a modest pace, until `stop` is called.
  *
@@ -130,11 +149,11 @@ export function startLoad(input: LoadInput): { stop: () => Promise<void> } {
       })
       const text = await res.text()
       count(action, res.status)
-      return { status: res.status, text }
+      return { status: res.status, text, retryAfter: res.headers.get('retry-after') }
     } catch (error) {
       const status = (error as Error).name === 'TimeoutError' ? 'timeout' : 'network'
       count(action, status)
-      return { status, text: '' }
+      return { status, text: '', retryAfter: null }
     }
   }
   const parse = (text: string) => {
@@ -154,42 +173,64 @@ export function startLoad(input: LoadInput): { stop: () => Promise<void> } {
       body: text.slice(0, 200),
     })
   }
-  const order = async (buyer: Buyer, offer: Offer, quantity: number, key: string) => {
+  const order = async (
+    buyer: Buyer,
+    offer: Offer,
+    quantity: number,
+    key: string,
+    action = 'order',
+  ) => {
     const body =
       offer.kind === 'sale' ? { saleId: offer.id, quantity } : { productId: offer.id, quantity }
     const request = `POST /orders ${JSON.stringify(body)}`
     const answer = await call(
-      'order',
+      action,
       '/orders',
       { method: 'POST', body: JSON.stringify(body), headers: { 'idempotency-key': key } },
       buyer.token,
     )
     if (answer.status === 404) noteMissing(offer.id, request, answer.text)
     const { orderId, error } = parse(answer.text)
-    return { status: answer.status, orderId, code: error?.code }
+    return { status: answer.status, orderId, code: error?.code, retryAfter: answer.retryAfter }
   }
   const placed = () => [...input.record.placed.values()]
+  const retries: Retry[] = []
+  /** A new order, or one asked again after a 503: the same key until the answer is not 503. */
+  const place = async (attempt: Omit<Retry, 'dueAt'>, action: 'order' | 'retry') => {
+    const { buyer, offer, quantity, key } = attempt
+    const answer = await order(buyer, offer, quantity, key, action)
+    if (answer.status === 503) {
+      if (attempt.tries < maxOrderTries)
+        retries.push({
+          ...attempt,
+          tries: attempt.tries + 1,
+          dueAt: Date.now() + retryAfterMs(answer.retryAfter),
+        })
+      else count('retry', 'given up')
+      return
+    }
+    if (answer.status !== 202 || !answer.orderId) return
+    const at = Date.now()
+    input.record.acceptedAt.push(at)
+    const known = input.record.placed.get(answer.orderId)
+    if (!known)
+      input.record.placed.set(answer.orderId, {
+        orderId: answer.orderId,
+        buyerId: buyer.id,
+        offerId: offer.id,
+        quantity,
+        key,
+        round: input.round,
+        at,
+      })
+  }
   const steps = {
     async order() {
       const offer = pickOffer(input.random, input.offers)
       const buyer = input.random.pick(input.buyers)
       const quantity = offer.size === 'small' ? 1 : input.random.int(1, 2)
       const key = `chaos-${input.round}-${crypto.randomUUID()}`
-      const answer = await order(buyer, offer, quantity, key)
-      if (answer.status !== 202 || !answer.orderId) return
-      const at = Date.now()
-      input.record.acceptedAt.push(at)
-      const known = input.record.placed.get(answer.orderId)
-      if (!known)
-        input.record.placed.set(answer.orderId, {
-          orderId: answer.orderId,
-          buyerId: buyer.id,
-          offerId: offer.id,
-          quantity,
-          key,
-          round: input.round,
-          at,
-        })
+      await place({ buyer, offer, quantity, key, tries: 1 }, 'order')
     },
     async replay() {
       const first = pickRecent(input.random, placed())
@@ -243,9 +284,17 @@ export function startLoad(input: LoadInput): { stop: () => Promise<void> } {
       if (answer.status === 404) noteMissing(offer.id, `GET /sales/${offer.id}`, answer.text)
     },
   }
+  /** The first order whose Retry-After has passed, taken off the list. */
+  const dueRetry = () => {
+    const index = retries.findIndex((retry) => retry.dueAt <= Date.now())
+    return index < 0 ? undefined : retries.splice(index, 1)[0]
+  }
   const loop = async () => {
     while (running) {
-      await steps[weighted(input.random, actions)]()
+      // A buyer told to come back comes back before anyone new arrives, as the client does.
+      const retry = dueRetry()
+      if (retry) await place(retry, 'retry')
+      else await steps[weighted(input.random, actions)]()
       // Pacing, not waiting for a condition: a modest rate on a two-core machine.
       await Bun.sleep(input.random.int(100, 400))
     }
@@ -255,8 +304,19 @@ export function startLoad(input: LoadInput): { stop: () => Promise<void> } {
     async stop() {
       running = false
       await Promise.all(loops)
+      // Buyers still waiting to ask again when the round ends leave: nothing was counted for them.
+      for (const _ of retries.splice(0)) count('retry', 'left at the end')
     },
   }
+}
+
+/** Retry-After in milliseconds (whole seconds, 1 when absent or unreadable), capped. */
+function retryAfterMs(header: string | null): number {
+  const seconds = Number(header ?? 1)
+  return Math.min(
+    Number.isFinite(seconds) && seconds >= 0 ? seconds * 1_000 : 1_000,
+    maxRetryAfterMs,
+  )
 }
 
 function weighted<T extends string>(random: Prng, choices: readonly (readonly [T, number])[]): T {
