@@ -5,11 +5,17 @@ import { clusterMasters } from './faultable-redis.ts'
 import { describeFault, planFaults } from './faults.ts'
 import { checkInvariants } from './invariants.ts'
 import { newLoadRecord, type Placed } from './load.ts'
-import { createBuyerPool, createListProduct, refreshTokens } from './offers.ts'
+import {
+  bucketsOf,
+  createBuyerPool,
+  createListProduct,
+  type Offer,
+  refreshTokens,
+} from './offers.ts'
 import type { CampaignOptions } from './options.ts'
 import { prng } from './prng.ts'
 import { type CampaignState, type Found, type RoundResult, runRound } from './round.ts'
-import { type Snapshot, takeSnapshot } from './snapshot.ts'
+import { type Snapshot, takeSnapshot, takeSteadySnapshot } from './snapshot.ts'
 import { type Stack, startStack } from './stack.ts'
 
 export type { Found, RoundResult } from './round.ts'
@@ -41,6 +47,8 @@ export type FinalState = {
   orders: Record<string, number>
   charges: Record<string, number>
   emails: number
+  /** The split sales (none with one partition), and their orders by status. */
+  split: { sales: number; buckets: number; orders: Record<string, number> }
 }
 
 const buyersCount = 150
@@ -83,7 +91,7 @@ export async function runCampaign(
       const round = index + 1
       if (round % 20 === 0) state.buyers = await refreshTokens(state.buyers)
       const result = await runRound(stack, state, { round, plan, options, random })
-      const snapshot = await takeSnapshot(stack, [...state.offers.values()]).catch(() => undefined)
+      const snapshot = await takeSteadySnapshot(stack, [...state.offers.values()])
       if (snapshot) {
         const verdict = checkInvariants({
           offers: [...state.offers.values()],
@@ -147,7 +155,7 @@ export async function runCampaign(
       lostWithRedis: lost,
       missingEmailsExcused: excused,
       systemLost: logged,
-      final: last && finalState(last),
+      final: last && finalState(last, [...state.offers.values()]),
     }
   } finally {
     await stack.stop()
@@ -177,12 +185,13 @@ async function storedCount(stack: Stack, placed: Map<string, Placed>): Promise<n
   return stored
 }
 
-function finalState(snapshot: Snapshot): FinalState {
+function finalState(snapshot: Snapshot, offers: readonly Offer[]): FinalState {
   const tally = (values: string[]) => {
     const counts: Record<string, number> = {}
     for (const value of values) counts[value] = (counts[value] ?? 0) + 1
     return counts
   }
+  const split = new Set(offers.filter((offer) => bucketsOf(offer) > 1).map((offer) => offer.id))
   return {
     orders: tally(snapshot.orders.map((order) => order.status)),
     charges: tally(
@@ -191,6 +200,13 @@ function finalState(snapshot: Snapshot): FinalState {
       ),
     ),
     emails: snapshot.emails.length,
+    split: {
+      sales: split.size,
+      buckets: Math.max(0, ...offers.map(bucketsOf).filter((n) => n > 1)),
+      orders: tally(
+        snapshot.orders.filter((order) => split.has(order.offerId)).map((order) => order.status),
+      ),
+    },
   }
 }
 

@@ -1,5 +1,6 @@
+import { buyerBucket } from '@flash/redis'
 import type { LoadRecord, Placed } from './load.ts'
-import type { Offer } from './offers.ts'
+import { bucketsOf, type Offer } from './offers.ts'
 import type { Snapshot, StoredOrder } from './snapshot.ts'
 
 /** Statuses whose order holds its units (pending too: stock comes back only when it fails). */
@@ -19,6 +20,7 @@ export const invariantNames = [
   'stored',
   'charges',
   'stock',
+  'buckets',
   'emails',
   'dead-letters',
   'offer-found',
@@ -73,6 +75,7 @@ export function checkInvariants(input: CheckInput): Verdict {
       ...stored.anomalies,
       ...chargeChecks(input.snapshot, byId),
       ...stockChecks(input, orders),
+      ...bucketChecks(input, orders),
       ...emails.anomalies,
       ...deadLetterChecks(input.snapshot),
       ...offerFoundChecks(input),
@@ -186,6 +189,64 @@ function stockChecks(input: CheckInput, orders: readonly StoredOrder[]): Anomaly
         message: `${offer.size} ${offer.kind} ${offer.id}: Redis stock ${stock} + live units ${live} = ${stock + live}, quantity ${offer.quantity}`,
         evidence: { offer, stock, liveUnits: live, ...unitsOf(input, offer, orders) },
       })
+  }
+  return anomalies
+}
+
+/**
+ * A split sale's buckets: its allotments add up to its quantity, and each
+ * bucket's counter is its allotment minus the units held by the live orders
+ * of the buyers it serves (`buyerBucket`). Only on a snapshot no transfer
+ * moved units during (a unit on its way is in neither bucket's counter, or
+ * in one bucket's allotment before its counter); the quiet check waits for one.
+ */
+function bucketChecks(input: CheckInput, orders: readonly StoredOrder[]): Anomaly[] {
+  const { snapshot } = input
+  const anomalies: Anomaly[] = []
+  for (const offer of input.offers) {
+    const count = bucketsOf(offer)
+    if (count < 2) continue
+    const buckets = snapshot.buckets.get(offer.id) ?? []
+    const allotments = buckets.map((b) => b.allotment)
+    const allotted = allotments.reduce<number>((total, a) => total + (a ?? 0), 0)
+    if (buckets.length !== count || allotments.includes(null) || allotted !== offer.quantity)
+      anomalies.push({
+        invariant: 'buckets',
+        key: `allotments:${offer.id}`,
+        message: `split sale ${offer.id}: allotments ${allotments.map((a) => a ?? 'missing').join(' + ')} = ${allotted}, quantity ${offer.quantity}`,
+        evidence: { offer, buckets },
+      })
+    if (!snapshot.transfers.steady) {
+      anomalies.push({
+        invariant: 'buckets',
+        key: `unsteady:${offer.id}`,
+        message: `split sale ${offer.id}: its buckets could not be checked, stock transfers were moving units`,
+        evidence: { offer, buckets, underWay: snapshot.transfers.underWay },
+      })
+      continue
+    }
+    const live = orders.filter((o) => o.offerId === offer.id && holdsUnits.has(o.status))
+    for (const bucket of buckets) {
+      const served = live.filter((o) => buyerBucket(o.buyerId, count) === bucket.bucket)
+      const held = sum(served)
+      if (bucket.allotment === null) continue
+      if (bucket.stock !== null && bucket.stock === bucket.allotment - held) continue
+      anomalies.push({
+        invariant: 'buckets',
+        key: `bucket:${offer.id}:${bucket.bucket}`,
+        message:
+          bucket.stock === null
+            ? `split sale ${offer.id}: bucket ${bucket.bucket} (partition ${bucket.partition}) has no stock counter in Redis`
+            : `split sale ${offer.id}: bucket ${bucket.bucket} (partition ${bucket.partition}) counter ${bucket.stock}, allotment ${bucket.allotment} - units its buyers hold ${held} = ${bucket.allotment - held}`,
+        evidence: {
+          offer,
+          bucket,
+          heldByItsBuyers: held,
+          buckets,
+          orders: served.map(brief),
+        },
+      })
+    }
   }
   return anomalies
 }

@@ -17,7 +17,9 @@ export type Offer = {
   /** 0: no per-buyer limit (a product at its list price). */
   perUserLimit: number
   round: number
-  size: 'small' | 'medium' | 'big' | 'product'
+  size: 'small' | 'medium' | 'big' | 'split' | 'product'
+  /** Buckets a split sale's stock is spread over, one per partition (absent: 1, unsplit). */
+  buckets?: number
 }
 
 /** A buyer of the campaign's own database, with a token the stack's apps accept. */
@@ -35,21 +37,49 @@ const roundSales = [
 ] as const
 
 /**
+ * With more than one partition, a sale split into one bucket per partition
+ * (issue 18): small enough to sell out within a round, so buckets run dry
+ * unevenly, buyers are told to come back (503) while the balancer moves
+ * units, and a fault strikes a bucket's partition in the middle of it.
+ */
+const splitSale = { size: 'split', quantity: 30, perUserLimit: 2 } as const
+
+/**
+ * The round's sales: the three of `roundSales`, and a split sale when the
+ * key space has more than one partition (two on one Redis, three on the
+ * cluster: one bucket per partition).
+ *
  * @example
  * const sales = await createRoundSales(stack, 3)
  */
 export async function createRoundSales(stack: Stack, round: number): Promise<Offer[]> {
+  const { partitions } = stack.space
+  const sales = [
+    ...roundSales.map((sale) => ({ ...sale, buckets: 1 })),
+    ...(partitions > 1 ? [{ ...splitSale, buckets: partitions }] : []),
+  ]
   const offers: Offer[] = []
-  for (const sale of roundSales) {
+  for (const sale of sales) {
     const { saleId, productId } = await createSale(stack.db.db, stack.client, stack.space, {
       quantity: sale.quantity,
       perUserLimit: sale.perUserLimit,
+      buckets: sale.buckets,
       // Live for the whole of a long campaign: earlier rounds' orders are still cancelled and returned.
       endsAt: new Date(Date.now() + 12 * 3_600_000),
     })
     offers.push({ kind: 'sale', id: saleId, productId, round, ...sale })
   }
   return offers
+}
+
+/**
+ * The buckets an offer's stock is spread over (1: unsplit, a product too).
+ *
+ * @example
+ * bucketsOf({ ...sale, buckets: 3 }) // 3
+ */
+export function bucketsOf(offer: Offer): number {
+  return offer.buckets ?? 1
 }
 
 /**

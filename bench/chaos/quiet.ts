@@ -10,7 +10,8 @@ import type { Stack } from './stack.ts'
  * a stream with entries not delivered or not acknowledged, entries nobody
  * reads, an order still pending or waiting for its return, a charge
  * unknown or still processing, a refund not made, an accepted order not yet
- * in MySQL. Orders in `reported` (found stuck by an earlier round) are left out.
+ * in MySQL, a stock transfer under way (its units are in no bucket) or one
+ * that moved units while the snapshot was read. Orders in `reported` (found stuck by an earlier round) are left out.
  *
  * @example
  * notQuiet(snapshot, offers, expected) // ['fs:{p0}:stream:orders/order-writer: pending 3, lag 0']
@@ -55,6 +56,9 @@ export function notQuiet(
     ).length,
   )
   count('accepted orders not in MySQL', expected.filter((p) => !stored.has(p.orderId)).length)
+  count('stock transfers under way', snapshot.transfers.underWay.length)
+  if (snapshot.transfers.underWay.length === 0 && !snapshot.transfers.steady)
+    reasons.push('stock transfers moved units while the snapshot was read')
   return reasons
 }
 

@@ -61,6 +61,11 @@ export function formatReport(result: CampaignResult): string {
     lines.push(`  in MySQL at the end, by status: ${list(result.final.orders)}`)
     lines.push(`  the sandbox's charges at the end: ${list(result.final.charges)}`)
     lines.push(`  e-mails the sandbox received: ${result.final.emails}`)
+    const { split } = result.final
+    if (split.sales)
+      lines.push(
+        `  split sales: ${split.sales} of ${split.buckets} buckets; their orders by status: ${list(split.orders) || 'none'}`,
+      )
   }
 
   lines.push('', "the load's answers (all rounds):")

@@ -45,6 +45,11 @@ test(
     // Orders went through the cluster in every round, and were stored.
     for (const round of result.rounds) expect(round.accepted).toBeGreaterThan(0)
     expect(result.stored).toBeGreaterThan(0)
+    // Each round also sold a sale split into one bucket per master, its units moved by the
+    // worker's balancer (issue 18), and its buckets were checked against their allotments.
+    const split = result.final?.split
+    expect({ sales: split?.sales, buckets: split?.buckets }).toEqual({ sales: 3, buckets: 3 })
+    expect(Object.values(split?.orders ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
   },
   { timeout: 300_000 },
 )

@@ -20,6 +20,8 @@ function snapshot(): Snapshot {
     charges: [{ id: 'c1', orderId: 'o1', status: 'succeeded', refundedAt: null }],
     emails: [],
     stock: new Map([[sale.id, 9]]),
+    buckets: new Map(),
+    transfers: { underWay: [], steady: true },
     groups: [{ stream: 's', group: 'order-writer', pending: 0, lag: 0 }],
     orphanStreams: [],
     deadLetters: [],
@@ -81,5 +83,20 @@ describe('quiet', () => {
       at: 0,
     }
     expect(notQuiet(s, [sale], [stuck], new Set(['o2']))).toEqual([])
+  })
+
+  test('waits for stock transfers under way, and for a snapshot no transfer moved units during', () => {
+    const s = snapshot()
+    s.transfers = {
+      underWay: [
+        { id: 't1', saleId: sale.id, fromBucket: 1, toBucket: 0, units: 3, state: 'moved' },
+      ],
+      steady: false,
+    }
+    expect(notQuiet(s, [sale], [])).toEqual(['1 stock transfers under way'])
+    s.transfers = { underWay: [], steady: false }
+    expect(notQuiet(s, [sale], [])).toEqual([
+      'stock transfers moved units while the snapshot was read',
+    ])
   })
 })
