@@ -32,6 +32,7 @@ const suites = [
   'apps/checkout/test/lost-orders.redis.mysql.test.ts',
   'apps/worker/test/exact-money.redis.mysql.test.ts',
   'apps/worker/test/money-model.redis.mysql.test.ts',
+  'apps/worker/test/money-model-buckets.redis.mysql.test.ts',
   'apps/worker/test/payments.redis.mysql.test.ts',
   'apps/worker/test/refunds.redis.mysql.test.ts',
   'apps/worker/test/split-partitions.redis.mysql.test.ts',
