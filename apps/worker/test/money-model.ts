@@ -417,17 +417,13 @@ export async function moneyModel(options: ModelOptions) {
 }
 
 export type MoneyModel = Awaited<ReturnType<typeof moneyModel>>
-export type ModelRun = Awaited<ReturnType<MoneyModel['newRun']>>
 
 /**
  * `count` buyers, buyer i served by bucket i mod `buckets` of a sale split
  * into that many: buyers are made in batches and picked by `buyerBucket`
  * until each place is filled, so every bucket has buyers of its own.
- *
- * @example
- * const buyers = await buyersOverBuckets(p, 4, 3) // buckets 0, 1, 2, 0
  */
-export async function buyersOverBuckets(
+async function buyersOverBuckets(
   p: Pick<Pipeline, 'database'>,
   count: number,
   buckets: number,
