@@ -78,7 +78,6 @@ export function modelSteps(count: number) {
     },
   )
   return {
-    fate,
     placing: fc.array(fc.record({ type: fc.constant('place' as const), order, fate }), {
       minLength: 2,
       maxLength: count,
