@@ -2,7 +2,7 @@
  * The stampede spread over one sale in each partition: the load that shows
  * whether partitions on several Redis masters share the work.
  */
-import { bucketPartition, partitionOf } from '@flash/redis'
+import { bucketAllotments, bucketPartition, partitionOf } from '@flash/redis'
 import { type CheckoutStack, type StackOptions, startCheckoutStack } from '../lib/checkout-stack.ts'
 import { judgeSales, type Verdict } from '../lib/correctness.ts'
 import { countStatus } from '../lib/load.ts'
@@ -171,10 +171,10 @@ export async function spreadStampede(
 async function hotSaleCells(stack: CheckoutStack, buckets: number) {
   const saleId = await stack.sale({ quantity: UNLIMITED, perUserLimit: 0, buckets })
   const space = stack.fixture.redis.space
-  return Array.from({ length: buckets }, (_, bucket) => ({
+  return bucketAllotments(UNLIMITED, buckets).map((quantity, bucket) => ({
     saleId,
-    partition: buckets === 1 ? partitionOf(space, saleId) : bucketPartition(space, saleId, bucket),
-    quantity: Math.floor(UNLIMITED / buckets) + (bucket < UNLIMITED % buckets ? 1 : 0),
+    partition: bucketPartition(space, saleId, bucket),
+    quantity,
   }))
 }
 

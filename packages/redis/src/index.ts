@@ -35,6 +35,7 @@ export {
   recoveringPartitions,
 } from './generation.ts'
 export {
+  bucketAllotments,
   bucketPartition,
   buyerBucket,
   buyerOfferKeys,

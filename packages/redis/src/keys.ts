@@ -141,6 +141,19 @@ export function bucketPartition(space: KeySpace, saleId: string, bucket: number)
 }
 
 /**
+ * Each bucket's share of a split sale's quantity: an even split, the first
+ * `quantity % buckets` buckets one unit more, so they add up to the quantity.
+ *
+ * @example
+ * bucketAllotments(10, 3) // [4, 3, 3]
+ */
+export function bucketAllotments(quantity: number, buckets: number): number[] {
+  const base = Math.floor(quantity / buckets)
+  const extra = quantity % buckets
+  return Array.from({ length: buckets }, (_, bucket) => base + (bucket < extra ? 1 : 0))
+}
+
+/**
  * The bucket that serves a buyer: always the same one for a given bucket
  * count, so the buyer's units, limit and idempotency records stay in one
  * slot and a cancel gives the units back where they were taken.

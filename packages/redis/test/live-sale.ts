@@ -1,5 +1,6 @@
 import type { TestRedis } from '@flash/testing'
 import {
+  bucketAllotments,
   bucketPartition,
   buyerBucket,
   type KeySpace,
@@ -55,8 +56,8 @@ export async function liveSale(
 
 /**
  * A live sale split into `buckets` buckets of `space` (as the catalog
- * publishes one): the first `quantity % buckets` get one unit more, and
- * each bucket's `elsewhere` is the rest of the quantity.
+ * publishes one: `bucketAllotments`), each bucket's `elsewhere` the rest
+ * of the quantity.
  *
  * @example
  * const offer = await liveBucketedSale(r, space, { quantity: 9, buckets: 3 })
@@ -80,8 +81,7 @@ export async function liveBucketedSale(
     endsAt: new Date(Date.now() + 60_000),
     buckets,
   }
-  for (let bucket = 0; bucket < buckets; bucket++) {
-    const allotment = Math.floor(quantity / buckets) + (bucket < quantity % buckets ? 1 : 0)
+  for (const [bucket, allotment] of bucketAllotments(quantity, buckets).entries()) {
     await publishOffer(r.redis, space, offer, meta, allotment, {
       partition: bucketPartition(space, offer.id, bucket),
       elsewhere: quantity - allotment,

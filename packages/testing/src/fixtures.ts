@@ -1,7 +1,7 @@
 import { flashSales, products, saleBuckets, users } from '@flash/db'
 import type { Db } from '@flash/db/client'
 import type { RedisClient } from '@flash/redis'
-import { bucketPartition, type KeySpace, publishOffer } from '@flash/redis'
+import { bucketAllotments, bucketPartition, type KeySpace, publishOffer } from '@flash/redis'
 
 /** A real argon2id hash of "password123", computed once: tests create thousands of buyers. */
 let passwordHash: Promise<string> | undefined
@@ -102,11 +102,7 @@ export async function createSale(
     await publishOffer(redis, space, offer, meta, input.quantity)
     return { saleId, productId }
   }
-  const allotments = Array.from(
-    { length: buckets },
-    (_, bucket) =>
-      Math.floor(input.quantity / buckets) + (bucket < input.quantity % buckets ? 1 : 0),
-  )
+  const allotments = bucketAllotments(input.quantity, buckets)
   await db
     .insert(saleBuckets)
     .values(allotments.map((allotment, bucket) => ({ saleId, bucket, allotment })))

@@ -38,19 +38,6 @@ export function checkBuckets(
 }
 
 /**
- * Each bucket's share of the quantity: an even split, the first
- * `quantity % buckets` buckets one unit more, so they add up to the quantity.
- *
- * @example
- * bucketAllotments(10, 3) // [4, 3, 3]
- */
-export function bucketAllotments(quantity: number, buckets: number): number[] {
-  const base = Math.floor(quantity / buckets)
-  const extra = quantity % buckets
-  return Array.from({ length: buckets }, (_, bucket) => base + (bucket < extra ? 1 : 0))
-}
-
-/**
  * The Redis keys of every bucket of a sale, bucket 0 first (one entry, the
  * sale's own keys, when it is not split). Each entry is one slot: what one
  * command may touch together on a cluster.
