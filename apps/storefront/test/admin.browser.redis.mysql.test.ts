@@ -9,11 +9,12 @@ type Sale = {
   quantity: number
   remaining: number
   perUserLimit: number
+  buckets: number
 }
 
 describe('an admin in the storefront', () => {
-  it('creates a product and a flash sale from the keyboard-usable forms, and sees the sale listed with what is left', async () => {
-    await using stack = await startWholeStack()
+  it('creates a product and a flash sale split in three buckets from the keyboard-usable forms, and sees the sale listed with what is left', async () => {
+    await using stack = await startWholeStack({ partitions: 3 })
     await using browser = await launchBrowser()
     const [admin] = await accounts(stack, 1, 'admin')
     const [buyer] = await accounts(stack, 1)
@@ -46,6 +47,7 @@ describe('an admin in the storefront', () => {
     await sale.getByLabel('Sale price (₩)').fill('99000')
     await sale.getByLabel('Units on sale').fill('25')
     await sale.getByLabel('Most units per buyer').fill('2')
+    await sale.getByLabel('Buckets').fill('3')
     await sale.getByRole('button', { name: 'Create flash sale' }).click()
     await sale.getByText(/^Flash sale created: 25 units/).waitFor()
     const card = page.locator('li.card', { hasText: name })
@@ -60,16 +62,17 @@ describe('an admin in the storefront', () => {
       buyerSeesAdminLink,
       stored: listed.items
         .filter((item) => item.name === name)
-        .map(({ price, quantity, remaining, perUserLimit }) => ({
+        .map(({ price, quantity, remaining, perUserLimit, buckets }) => ({
           price,
           quantity,
           remaining,
           perUserLimit,
+          buckets,
         })),
       problems: browser.problems,
     }).toEqual({
       buyerSeesAdminLink: 0,
-      stored: [{ price: 99_000, quantity: 25, remaining: 25, perUserLimit: 2 }],
+      stored: [{ price: 99_000, quantity: 25, remaining: 25, perUserLimit: 2, buckets: 3 }],
       problems: [],
     })
   }, 120_000)

@@ -1,7 +1,7 @@
 import { defaults } from '@flash/config'
 import type { Db } from '@flash/db/client'
 import { freePort } from '@flash/devstack'
-import type { KeySpace, RedisClient } from '@flash/redis'
+import { type KeySpace, keySpace, markFreshKeySpace, type RedisClient } from '@flash/redis'
 import { testDatabase } from './database.ts'
 import { createBuyers } from './fixtures.ts'
 import { testRedis } from './redis.ts'
@@ -25,6 +25,8 @@ export type WholeStackOptions = {
   payments?: boolean
   /** Checkout inside the gateway's process (CHECKOUT_IN_PROCESS, the single-machine deployment). */
   checkoutInProcess?: boolean
+  /** REDIS_PARTITIONS for every app (default 1), each stamped current under the stack's prefix. */
+  partitions?: number
 }
 
 export type WholeStack = {
@@ -57,10 +59,13 @@ export async function startWholeStack(options: WholeStackOptions = {}): Promise<
   try {
     const database = cleanup.use(await testDatabase())
     const r = cleanup.use(await testRedis())
+    const space = keySpace(r.prefix, options.partitions ?? 1)
+    await markFreshKeySpace(r.redis, space)
     const shared = {
       DATABASE_URL: database.url,
       REDIS_URL: r.url,
       REDIS_PREFIX: r.prefix,
+      REDIS_PARTITIONS: String(space.partitions),
       RATE_LIMITS: 'off',
     }
     const [auth, catalog, checkout, gateway, sandbox] = await Promise.all(
@@ -136,7 +141,7 @@ export async function startWholeStack(options: WholeStackOptions = {}): Promise<
       },
       db: database.db,
       redis: r.redis,
-      space: r.space,
+      space,
       async headersFor(credential, path): Promise<Record<string, string>> {
         const leaves = path.startsWith('/auth/logout')
         switch (credential) {

@@ -90,6 +90,7 @@ export function adminPage(shop: Shop): Mounted {
           price: Number(v.price),
           quantity: Number(v.quantity),
           perUserLimit: Number(v.perUserLimit),
+          buckets: Number(v.buckets),
           startsAt: new Date(v.startsAt ?? '').toISOString(),
           endsAt: new Date(v.endsAt ?? '').toISOString(),
         })
@@ -108,6 +109,11 @@ export function adminPage(shop: Shop): Mounted {
     field(
       'Most units per buyer',
       h('input', { name: 'perUserLimit', type: 'number', min: 1, value: 1, required: true }),
+    ),
+    // A hot sale split over Redis partitions (README, "A hot sale in buckets"); 1 keeps it whole.
+    field(
+      'Buckets',
+      h('input', { name: 'buckets', type: 'number', min: 1, value: 1, required: true }),
     ),
     field(
       'Starts',
