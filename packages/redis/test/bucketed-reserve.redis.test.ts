@@ -11,6 +11,7 @@ import {
   type Offer,
   offerKeys,
   type ReserveInput,
+  rateKey,
   reserve,
   streamKey,
 } from '../src/index.ts'
@@ -71,6 +72,37 @@ describe('reserve, a bucketed sale', () => {
     const last = placed[3] as { orderId: string; partition: number }
     expect((await findOrderState(r.redis, space, last.orderId))?.partition).toBe(last.partition)
     expect(await r.redis.xlen(streamKey(space, last.partition, 'orders'))).toBeGreaterThanOrEqual(2)
+  })
+
+  it("counts a first order that learns the bucket count once, in the buyer's bucket only", async () => {
+    const offer = await liveBucketedSale(r, space, { quantity: 9, buckets: 3 })
+    const eve = buyerIn(1, 3)
+    const input: ReserveInput = {
+      offer,
+      orderId: Bun.randomUUIDv7(),
+      userId: eve,
+      quantity: 1,
+      fingerprint: 'q1',
+      idempotencyKey: 'k1',
+      idempotencyTtlSeconds: 60,
+      orderTtlSeconds: 60,
+      rate: { clientId: 'client-eve', perBuyer: 5, perClient: 5, windowSeconds: 60 },
+    }
+    const placed = await reserve(r.redis, space, input)
+
+    const home = bucketPartition(space, offer.id, 0)
+    const mine = bucketPartition(space, offer.id, 1)
+    expect(placed.isOk() && placed.value.type).toBe('Placed')
+    const counters = async (partition: number) =>
+      r.redis.mget(
+        rateKey(space, partition, 'buyer', eve),
+        rateKey(space, partition, 'client', 'client-eve'),
+      )
+    // The sale's own partition answered WrongBuckets and counted nothing; the bucket counted once.
+    expect({ home: await counters(home), bucket: await counters(mine) }).toEqual({
+      home: [null, null],
+      bucket: ['1', '1'],
+    })
   })
 
   it('keeps the per-buyer limit and replays exactly, the buyer always in one bucket', async () => {
