@@ -89,8 +89,8 @@ export function reserve(
   })
 }
 
-/** Bucket counts learned from WrongBuckets, per key prefix and offer: a sale's is fixed at creation. */
-const bucketCounts = new Map<string, number>()
+/** Bucket counts learned from WrongBuckets, per key space and sale: a sale's is fixed at creation. */
+const bucketCounts = new WeakMap<KeySpace, Map<string, number>>()
 
 /**
  * How many buckets this process knows the offer to have (1 until it learned otherwise).
@@ -99,11 +99,16 @@ const bucketCounts = new Map<string, number>()
  * knownBuckets(space, { kind: 'sale', id }) // 3 once an order for it was placed here
  */
 export function knownBuckets(space: KeySpace, offer: Offer): number {
-  return offer.kind === 'sale' ? (bucketCounts.get(`${space.prefix}${offer.id}`) ?? 1) : 1
+  return offer.kind === 'sale' ? (bucketCounts.get(space)?.get(offer.id) ?? 1) : 1
 }
 
 function learnBuckets(space: KeySpace, offer: Offer, buckets: number): void {
-  bucketCounts.set(`${space.prefix}${offer.id}`, buckets)
+  let counts = bucketCounts.get(space)
+  if (!counts) {
+    counts = new Map()
+    bucketCounts.set(space, counts)
+  }
+  counts.set(offer.id, buckets)
 }
 
 type Refusal = ReserveRefusal | { type: 'WrongBuckets'; buckets: number }
