@@ -61,6 +61,12 @@ export type ConsumerOptions<T> = {
   /** One stats line through `log` this often (default 30 s; 0 turns it off). */
   statsEveryMs?: number
   log?: (line: string) => void
+  /**
+   * Awaited before every read; when it fails, so does the round (retried like a
+   * failed read). The order-writer captures its partition's generation here
+   * (`writerFence`), so that what it checks later is never newer than the read.
+   */
+  beforeRead?: () => Promise<void>
   /** Fault injection for crash tests: called between the steps where a crash matters most. */
   hooks?: {
     afterRead?: (ids: string[]) => void | Promise<void>
@@ -221,6 +227,7 @@ class RunningConsumer<T> {
       if (cursor === NEW && this.#janitor.due() && (await this.#reclaim())) cursor = PENDING
       if (cursor === NEW && this.#laterAt > 0 && Date.now() >= this.#laterAt) cursor = PENDING
       if (this.#stopping) return cursor
+      await this.#options.beforeRead?.()
       const entries = await this.#read(cursor)
       if (entries.length === 0) {
         if (cursor === PENDING) this.#laterAt = 0

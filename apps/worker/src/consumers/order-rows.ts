@@ -21,7 +21,8 @@ import { raiseStreamMark } from './stream-marks.ts'
  * (`keepProductStock`), and the stream's mark is raised to the batch's
  * highest entry id (`raiseStreamMark`) when the stream is named. With a
  * `fence`, the transaction first waits for any Redis recovery of the
- * partition and refuses a batch read before it (see `writerFence`).
+ * partition and refuses a batch read before it (see `writerFence`; the
+ * fence must have been captured before the batch was read).
  *
  * Why a sequence number rather than one consumer per partition, which would
  * also apply each partition's events in order: the order would hold only
@@ -40,10 +41,9 @@ export function writeOrders(db: Db, stream?: string, fence?: WriterFence) {
     if (latest.length === 0) return okAsync(undefined)
     const now = new Date()
     const write = (async () => {
-      const captured = fence ? await fence.capture() : null
       await db.transaction(
         async (tx) => {
-          if (fence && captured) await fence.hold(tx, captured)
+          if (fence) await fence.hold(tx)
           await keepProductStock(tx, latest)
           await insertRows(tx, orders, latest.map(rowOf), KEEP_HIGHEST_SEQ)
           await insertRows(tx, orderItems, latest.map(itemOf), 'order_id = order_id')

@@ -91,6 +91,8 @@ export function startOrderWriter(
   return startConsumer({
     ...rest,
     isTransient: isTransientError,
+    // The generation is captured before the read, never after: see writerFence.
+    ...(fence ? { beforeRead: () => fence.capture() } : {}),
     group: ORDER_WRITER_GROUP,
     decode: parseOrderEvent,
     handle: (batch) =>

@@ -19,21 +19,27 @@ export type FenceTx = Pick<Db, 'execute'>
  * orders into MySQL that the rebuilt stock does not count, and that have no
  * live state.
  *
- * `capture` names the partition's generation when a batch is handled (and
- * fails with a RecoveringError, a transient error, while the partition is not
- * current). `hold`, the first statement of the batch's transaction, takes the
- * stream's fence row shared (a recovery holds it exclusively from before it
- * reads MySQL until it has stamped the new generation), then checks that the
- * generation is still the one captured: if a recovery came in between, the
- * batch is refused (RecoveringError) and its transaction rolls back. A batch
- * read from the lost Redis is then read again from the Redis that came back,
- * if its entries are there (a restore), or never applied: its orders were
- * lost with Redis's data, and no stock or live state anywhere says otherwise.
+ * `capture` reads the partition's generation; the order-writer calls it
+ * before every read of its stream (the consumer's `beforeRead`), so the
+ * generation it keeps is never newer than the Redis the batch in hand came
+ * from. (Captured when the batch is handled instead, a worker whose
+ * connection came back only after another worker had rebuilt the partition
+ * would read the new generation and pass the check with a batch from the
+ * lost Redis.) It fails with a RecoveringError, a transient error, while the
+ * partition is not current. `hold`, the first statement of the batch's
+ * transaction, takes the stream's fence row shared (a recovery holds it
+ * exclusively from before it reads MySQL until it has stamped the new
+ * generation), then checks that the generation is still the one captured:
+ * if a recovery came in between, the batch is refused (RecoveringError) and
+ * its transaction rolls back. A batch read from the lost Redis is then read
+ * again from the Redis that came back, if its entries are there (a restore),
+ * or never applied: its orders were lost with Redis's data, and no stock or
+ * live state anywhere says otherwise.
  *
  * @example
  * const fence = writerFence(redis, space, 0, streamKey(space, 0, 'orders'))
- * const captured = await fence.capture()
- * await db.transaction(async (tx) => { await fence.hold(tx, captured); ... })
+ * await fence.capture() // then read the stream
+ * await db.transaction(async (tx) => { await fence.hold(tx); ... })
  */
 export function writerFence(
   redis: RedisClient,
@@ -41,13 +47,16 @@ export function writerFence(
   partition: number,
   stream: string,
 ): WriterFence {
+  let captured: string | null = null
   return {
     async capture() {
+      captured = null
       const generation = await readGeneration(redis, space, partition)
       if (generation.state !== 'current' || !generation.marker) throw new RecoveringError(partition)
-      return generation.marker
+      captured = generation.marker
     },
-    async hold(tx, captured) {
+    async hold(tx) {
+      if (captured === null) throw new RecoveringError(partition)
       await tx.execute(
         sql`select stream from redis_fences where stream = ${stream} lock in share mode`,
       )
@@ -58,8 +67,10 @@ export function writerFence(
 }
 
 export type WriterFence = {
-  capture: () => Promise<string>
-  hold: (tx: FenceTx, captured: string) => Promise<void>
+  /** Before each read of the stream: the generation the next batch is read under. */
+  capture: () => Promise<void>
+  /** In the batch's transaction: waits out a recovery, and refuses if one came since the capture. */
+  hold: (tx: FenceTx) => Promise<void>
 }
 
 /**
