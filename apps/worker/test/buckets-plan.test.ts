@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { waitFor } from '@flash/testing'
 import { planMoves } from '../src/buckets/plan.ts'
-import { withStockLock } from '../src/buckets/stock-lock.ts'
 
 const views = (...stocks: [number, number][]) => stocks.map(([stock, wants]) => ({ stock, wants }))
 
@@ -45,29 +43,5 @@ describe('planMoves', () => {
       }
       expect(after.every((n) => n >= 0)).toBe(true)
     }
-  })
-})
-
-describe('withStockLock', () => {
-  it('starts a job only once the one before it has ended, even a failed one', async () => {
-    const order: string[] = []
-    let endFirst = () => {}
-    const first = withStockLock(async () => {
-      order.push('first starts')
-      await new Promise<void>((resolve) => {
-        endFirst = resolve
-      })
-      order.push('first ends')
-      throw new Error('first failed')
-    })
-    const second = withStockLock(async () => {
-      order.push('second starts')
-    })
-    await waitFor(() => order.includes('first starts'), { what: 'the first job to start' })
-    order.push('both asked')
-    endFirst()
-    await expect(first).rejects.toThrow('first failed')
-    await second
-    expect(order).toEqual(['first starts', 'both asked', 'first ends', 'second starts'])
   })
 })

@@ -38,7 +38,7 @@ export type BalanceReport = {
  * await balanceSales(ctx, new Date()) // { sales: 1, done: 2, voided: 0, units: 34, unfinished: 0 }
  */
 export function balanceSales(ctx: WorkerContext, now: Date): Promise<BalanceReport> {
-  return withStockLock(async () => {
+  return withStockLock(ctx.db, async () => {
     const report: BalanceReport = { sales: 0, done: 0, voided: 0, units: 0, unfinished: 0 }
     const resumed = await resumeTransfers(ctx)
     count(

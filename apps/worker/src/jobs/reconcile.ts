@@ -36,7 +36,7 @@ export type ReconcileReport = { checked: number; repaired: number; inFlight: num
  * await reconcileSales(ctx, new Date()) // { checked: 3, repaired: 0, inFlight: 1 }
  */
 export function reconcileSales(ctx: WorkerContext, now: Date): Promise<ReconcileReport> {
-  return withStockLock(async () => {
+  return withStockLock(ctx.db, async () => {
     const sales = await recentSales(ctx.db, now)
     const report: ReconcileReport = { checked: 0, repaired: 0, inFlight: 0 }
     for (const sale of sales)
