@@ -68,9 +68,10 @@ export function offerMetaFields(meta: OfferMeta): Record<string, string | number
 
 /**
  * Units left, as Redis counts them right now (null when the offer was never
- * published): for a bucketed sale, the sum over its buckets (one GET each:
- * they sit in different slots), units in transit between two buckets not
- * counted.
+ * published, or a bucket's counter is missing, as while its partition is
+ * rebuilt: callers then keep MySQL's last synced count): for a bucketed
+ * sale, the sum over its buckets (one GET each: they sit in different
+ * slots), units in transit between two buckets not counted.
  *
  * @example
  * await readOfferState(redis, space, { kind: 'sale', id }) // { remaining: 42 }
@@ -87,6 +88,7 @@ export async function readOfferState(
       redis.get(offerKeys(space, offer, bucketPartition(space, offer.id, bucket)).stock),
     ),
   )
-  if (raws[0] === null || raws[0] === undefined) return null
+  // A bucket without its counter (being rebuilt) would make the sum short: unknown, not less.
+  if (raws.some((raw) => raw === null || raw === undefined)) return null
   return { remaining: raws.reduce((sum, raw) => sum + Math.max(0, Number(raw ?? 0)), 0) }
 }
