@@ -27,7 +27,12 @@ export type Move = {
 /** A payment that will never come (declined, timed out): the order fails and its units go back. */
 export const FAIL: Move = { from: ['pending'], to: 'failed', restore: true }
 
-export type MoveResult = MoveOutcome['type'] | 'NotAllowed' | 'NoSuchOrder'
+/**
+ * `Moved` and `AlreadyThere` as move-orders.lua answers them (a move with
+ * `restore` gave the units back); `MovedInMysql` when the live state had
+ * expired and the move happened in MySQL alone, with no units given back.
+ */
+export type MoveResult = MoveOutcome['type'] | 'MovedInMysql' | 'NotAllowed' | 'NoSuchOrder'
 
 /**
  * Moves an order on the worker's behalf. While the order's live state is in
@@ -161,5 +166,5 @@ async function moveInMysql(
     ctx.log(
       `[worker] order ${orderId} moved to ${move.to} after its live state expired; stock not restored`,
     )
-  return 'Moved'
+  return 'MovedInMysql'
 }

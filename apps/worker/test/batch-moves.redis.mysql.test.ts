@@ -11,7 +11,8 @@ import { placeOrders, testContext } from './helpers.ts'
 async function world(count: number) {
   const database = await testDatabase()
   const r = await testRedis()
-  const ctx = testContext(database, r)
+  const logged: string[] = []
+  const ctx = { ...testContext(database, r), log: (line: string) => logged.push(line) }
   const { saleId, buyers, orderIds } = await placeOrders({ database, r }, count)
   const now = new Date()
   await insertRows(
@@ -31,6 +32,7 @@ async function world(count: number) {
   )
   return {
     ctx,
+    logged,
     saleId,
     orderIds,
     stock: () => r.redis.get(offerKeys(r.space, { kind: 'sale', id: saleId }).stock),
@@ -75,6 +77,15 @@ describe('rollbacks as a batch', () => {
       // a and b reach MySQL through the orders stream (the order-writer is not running here).
       mysql: ['pending', 'pending', 'failed'],
     })
+    // The log says what happened to each order's unit, once per order, and nothing it did not do.
+    const about = (id: string) => w.logged.filter((line) => line.includes(id))
+    expect([about(a), about(b), about(expired)]).toEqual([
+      [`[rollback] order ${a} failed (payment_timeout); stock restored`],
+      [`[rollback] order ${b} failed (payment_timeout); stock restored`],
+      [
+        `[worker] order ${expired} moved to failed after its live state expired; stock not restored`,
+      ],
+    ])
   })
 })
 

@@ -147,7 +147,8 @@ export async function settlePayments(
     const result = moved[i]
     if (r.kind === 'declined' && result === 'Moved')
       ctx.log(`[payment] order ${r.event.orderId} ${r.why}: failed, stock restored`)
-    if (r.kind === 'charged' && result !== 'Moved' && result !== 'AlreadyThere') {
+    const kept = result === 'Moved' || result === 'MovedInMysql' || result === 'AlreadyThere'
+    if (r.kind === 'charged' && !kept) {
       ctx.log(
         `[payment] order ${r.event.orderId} was charged after it ended (${result}): refunding`,
       )

@@ -70,8 +70,10 @@ export async function advanceOrderStatuses(
   const moved: Record<string, number> = {}
   for (const [i, step] of STEPS.entries()) {
     let count = 0
-    for (const { id } of due[i] ?? [])
-      if ((await moveOrder(ctx, id, step.move)) === 'Moved') count++
+    for (const { id } of due[i] ?? []) {
+      const result = await moveOrder(ctx, id, step.move)
+      if (result === 'Moved' || result === 'MovedInMysql') count++
+    }
     moved[step.move.to] = count
   }
   return moved
