@@ -1,4 +1,4 @@
-import { errAsync, okAsync, ResultAsync } from 'neverthrow'
+import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import type { RedisClient } from './client.ts'
 import {
   buyerOfferKeys,
@@ -77,16 +77,31 @@ export function reserve(
     !ONE_WORD.test(input.fingerprint)
   )
     throw new Error('reserve: orderId, userId and fingerprint must be non-empty, without spaces')
-  return reserveIn(redis, space, input, knownBuckets(space, input.offer)).orElse((refusal) => {
-    if (refusal.type !== 'WrongBuckets') return errAsync(refusal)
-    learnBuckets(space, input.offer, refusal.buckets)
-    return reserveIn(redis, space, input, refusal.buckets).mapErr(
-      (again): ReserveRefusal =>
-        again.type === 'WrongBuckets'
-          ? { type: 'RedisUnavailable', cause: new Error('the offer answered two bucket counts') }
-          : again,
-    )
-  })
+  return new ResultAsync(reserveInBuckets(redis, space, input))
+}
+
+type ReserveResult = Result<ReserveOutcome, ReserveRefusal>
+
+/**
+ * `reserve`'s steps with plain `Result`s, wrapped once by `reserve`: on the
+ * hot path each ResultAsync combinator is an async function and a promise
+ * more per order, and JSC kept recompiling neverthrow's (bench/README.md).
+ */
+async function reserveInBuckets(
+  redis: RedisClient,
+  space: KeySpace,
+  input: ReserveInput,
+): Promise<ReserveResult> {
+  const first = await reserveIn(redis, space, input, knownBuckets(space, input.offer))
+  if (first.isOk() || first.error.type !== 'WrongBuckets') return first as ReserveResult
+  learnBuckets(space, input.offer, first.error.buckets)
+  const again = await reserveIn(redis, space, input, first.error.buckets)
+  return again.mapErr(
+    (refusal): ReserveRefusal =>
+      refusal.type === 'WrongBuckets'
+        ? { type: 'RedisUnavailable', cause: new Error('the offer answered two bucket counts') }
+        : refusal,
+  )
 }
 
 /** Bucket counts learned from WrongBuckets, per key space and sale: a sale's is fixed at creation. */
@@ -118,7 +133,7 @@ function reserveIn(
   space: KeySpace,
   input: ReserveInput,
   buckets: number,
-): ResultAsync<ReserveOutcome, Refusal> {
+): Promise<Result<ReserveOutcome, Refusal>> {
   const offer = buyerOfferKeys(space, input.offer, input.userId, buckets)
   const rate = input.rate ?? NO_RATE_LIMIT
   const rated = rate.perBuyer > 0 || rate.perClient > 0
@@ -152,10 +167,10 @@ function reserveIn(
       packed: `${input.orderId} ${input.userId} ${input.quantity} ${input.fingerprint} ${input.token?.issuedAt ?? 0} ${buckets} ${input.idempotencyKey}`,
     },
   )
-  return ResultAsync.fromPromise(
-    placed,
-    (cause): ReserveRefusal => ({ type: 'RedisUnavailable', cause }),
-  ).andThen((reply) => fromReply(reply, offer.partition))
+  return placed.then(
+    (reply) => fromReply(reply, offer.partition),
+    (cause) => err({ type: 'RedisUnavailable', cause }),
+  )
 }
 
 /**
@@ -180,38 +195,38 @@ const NO_RATE_LIMIT = { clientId: '-', perBuyer: 0, perClient: 0, windowSeconds:
 function fromReply(
   [code, orderId, remaining]: OrderReply,
   partition: number,
-): ResultAsync<ReserveOutcome, Refusal> {
+): Result<ReserveOutcome, Refusal> {
   switch (code) {
     case ReserveCode.Placed:
-      return okAsync({ type: 'Placed', orderId, remaining, partition })
+      return ok({ type: 'Placed', orderId, remaining, partition })
     case ReserveCode.Replayed:
-      return okAsync({ type: 'Replayed', orderId })
+      return ok({ type: 'Replayed', orderId })
     case ReserveCode.OfferNotFound:
-      return errAsync({ type: 'OfferNotFound' })
+      return err({ type: 'OfferNotFound' })
     case ReserveCode.NotStarted:
-      return errAsync({ type: 'NotStarted' })
+      return err({ type: 'NotStarted' })
     case ReserveCode.Ended:
-      return errAsync({ type: 'Ended' })
+      return err({ type: 'Ended' })
     case ReserveCode.LimitReached:
-      return errAsync({ type: 'LimitReached' })
+      return err({ type: 'LimitReached' })
     case ReserveCode.SoldOut:
-      return errAsync({ type: 'SoldOut', remaining })
+      return err({ type: 'SoldOut', remaining })
     case ReserveCode.Rebalancing:
-      return errAsync({ type: 'Rebalancing', remaining })
+      return err({ type: 'Rebalancing', remaining })
     case ReserveCode.WrongBuckets:
-      return errAsync({ type: 'WrongBuckets', buckets: remaining })
+      return err({ type: 'WrongBuckets', buckets: remaining })
     case ReserveCode.IdempotencyKeyReused:
-      return errAsync({ type: 'IdempotencyKeyReused' })
+      return err({ type: 'IdempotencyKeyReused' })
     case ReserveCode.RateLimited:
-      return errAsync({ type: 'RateLimited', retryAfterSeconds: remaining })
+      return err({ type: 'RateLimited', retryAfterSeconds: remaining })
     case ReserveCode.TokenRevoked:
-      return errAsync({ type: 'TokenRevoked' })
+      return err({ type: 'TokenRevoked' })
     case ReserveCode.Recovering:
-      return errAsync({ type: 'Recovering', partition })
+      return err({ type: 'Recovering', partition })
     case ReserveCode.CommandFailed:
       // Why the script changed nothing for this order (a key of another type, a value that is
       // not an integer): the caller logs it as a dependency failure.
-      return errAsync({ type: 'RedisUnavailable', cause: new Error(orderId) })
+      return err({ type: 'RedisUnavailable', cause: new Error(orderId) })
     default:
       throw new Error(`reserve-orders.lua answered an unknown code ${code}`)
   }

@@ -1,5 +1,11 @@
-import { type Offer, requestFingerprint, reserve } from '@flash/redis'
-import { errAsync, type ResultAsync } from 'neverthrow'
+import {
+  type Offer,
+  type ReserveOutcome,
+  type ReserveRefusal,
+  requestFingerprint,
+  reserve,
+} from '@flash/redis'
+import { errAsync, type Result, ResultAsync } from 'neverthrow'
 import type { CheckoutDeps } from '../../deps.ts'
 import type { CheckoutError } from '../../errors.ts'
 import type { PlaceBody } from './model.ts'
@@ -17,12 +23,12 @@ export function placeOrder(
   caller: { userId: string; clientId: string; tokenId: string; tokenIssuedAt: number },
   body: PlaceBody,
   idempotencyKey: string | undefined,
-): ResultAsync<{ orderId: string; replayed: boolean }, CheckoutError> {
+): ResultAsync<Placed, CheckoutError> {
   if (!idempotencyKey) return errAsync({ type: 'IdempotencyKeyRequired' })
   const offer = offerOf(body)
   if (!offer) return errAsync({ type: 'InvalidOffer' })
 
-  return reserve(deps.redis, deps.space, {
+  const reserved = reserve(deps.redis, deps.space, {
     offer,
     orderId: Bun.randomUUIDv7(),
     userId: caller.userId,
@@ -35,6 +41,21 @@ export function placeOrder(
     orderTtlSeconds: deps.orderStateTtlSeconds,
     rate: deps.rateLimits ? { clientId: caller.clientId, ...deps.rateLimits } : undefined,
   })
+  return new ResultAsync(answerOf(deps, offer, reserved))
+}
+
+type Placed = { orderId: string; replayed: boolean }
+
+/**
+ * The script's answer in checkout's terms, counted and remembered. Plain
+ * Results inside one ResultAsync, as `reserve` does it (see there why).
+ */
+async function answerOf(
+  deps: CheckoutDeps,
+  offer: Offer,
+  reserved: ResultAsync<ReserveOutcome, ReserveRefusal>,
+): Promise<Result<Placed, CheckoutError>> {
+  return (await reserved)
     .map((outcome) => {
       deps.reserveOutcomes.count(outcome.type)
       if (outcome.type === 'Placed') {
