@@ -33,8 +33,8 @@ describe("the worker's /metrics", () => {
       METRICS_PORT: String(port),
       SERVICE_TOKEN,
     })
-    // An entry no consumer can decode: the worker dead-letters it.
-    await r.redis.xadd(shipping, '*', 'not-an-event', 'x')
+    // An entry no consumer can decode: the worker dead-letters it, then acknowledges it.
+    const malformed = await r.redis.xadd(shipping, '*', 'not-an-event', 'x')
 
     const scrape = async () => {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
@@ -43,12 +43,22 @@ describe("the worker's /metrics", () => {
       return response?.ok ? parseMetrics(await response.text()) : null
     }
     const group = { stream: 'shipping', partition: '0', group: SHIPPING_GROUP }
+    // The counter goes up before the entry is acknowledged (a crash in between writes a
+    // second letter rather than none): scraped in between, the entry is still pending.
+    const acknowledged = async () => {
+      const pending = (await r.redis.xpending(shipping, SHIPPING_GROUP, '-', '+', 10)) as [string][]
+      return pending.every(([id]) => id !== malformed)
+    }
     const metrics = await waitFor(
       async () => {
+        if (!(await acknowledged())) return false
         const m = await scrape()
         return m?.value('stream_group_dead_letters_total', group) === 1 && m
       },
-      { what: 'the malformed entry to be dead-lettered and counted', timeoutMs: 30_000 },
+      {
+        what: 'the malformed entry to be dead-lettered, counted and acknowledged',
+        timeoutMs: 30_000,
+      },
     )
     const streams = metrics.families
       .get('stream_group_pending')
