@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { toEntries } from '@flash/streams'
 import { type TestRedis, testRedis } from '@flash/testing'
 import {
+  idempotencyKey,
   type Offer,
   offerKeys,
+  orderKey,
   type ReserveInput,
   rateKey,
   reserve,
@@ -136,6 +138,33 @@ describe('reserve, batched per partition', () => {
     const answers = await together([order(offer, 'gone', 'k'), order(offer, 'here', 'k')])
 
     expect(answers.map((answer) => answer.type)).toEqual(['TokenRevoked', 'Placed'])
+    expect(await r.redis.get(offerKeys(r.space, offer).stock)).toBe('4')
+  })
+
+  it('keeps the idempotency record and the order state for their own ttls, and refuses a ttl too large to be exact', async () => {
+    const offer = await sale(5, 0)
+    const input = {
+      ...order(offer, 'dee', 'k'),
+      idempotencyTtlSeconds: 86_400,
+      orderTtlSeconds: 900,
+    }
+    const [placed] = await together([input])
+    expect(placed?.type).toBe('Placed')
+    const idempotencyMs = await r.redis.pttl(idempotencyKey(r.space, 0, 'dee', offer.id, 'k'))
+    const orderMs = await r.redis.pttl(orderKey(r.space, 0, input.orderId))
+    // Each within a minute of its full ttl: set from this call's clock, in milliseconds.
+    expect(idempotencyMs).toBeGreaterThan(86_340_000)
+    expect(idempotencyMs).toBeLessThanOrEqual(86_400_000)
+    expect(orderMs).toBeGreaterThan(840_000)
+    expect(orderMs).toBeLessThanOrEqual(900_000)
+
+    const tooLarge = { ...order(offer, 'eve', 'k'), idempotencyTtlSeconds: 2 ** 52 }
+    expect(
+      await reserve(r.redis, r.space, tooLarge).match(
+        () => 'placed',
+        (refusal) => refusal.type,
+      ),
+    ).toBe('RedisUnavailable')
     expect(await r.redis.get(offerKeys(r.space, offer).stock)).toBe('4')
   })
 })

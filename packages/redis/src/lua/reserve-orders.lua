@@ -111,6 +111,13 @@ end
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+-- Expiry as absolute times (PXAT): the same instant EX would give on this clock, without
+-- Redis turning each EX into PXAT itself; at most MAX_EXACT, so int() writes them exactly.
+if nowMs + 1000 * math.max(idempotencyTtl, orderTtl) > MAX_EXACT then
+  return redis.error_reply('reserve-orders.lua: a ttl is too large')
+end
+local idempotencyExpiresAt = int(nowMs + 1000 * idempotencyTtl)
+local orderExpiresAt = int(nowMs + 1000 * orderTtl)
 
 -- XADD is a placed order's last write: a key of another type would refuse it
 -- after the stock was taken. One stream per call: looked at once.
@@ -284,8 +291,8 @@ local function reserveOne(k, packed)
   counted()
   remaining = redis.call('DECRBY', stockKey, quantity)
   redis.call('HINCRBY', buyersKey, userId, quantity)
-  redis.call('SET', idempotencyKey, record, 'EX', idempotencyTtl)
-  redis.call('SET', orderKey, state, 'EX', orderTtl)
+  redis.call('SET', idempotencyKey, record, 'PXAT', idempotencyExpiresAt)
+  redis.call('SET', orderKey, state, 'PXAT', orderExpiresAt)
   redis.call('XADD', streamKey, '*', 'json', event)
   return Code.Placed, orderId, remaining
 end
