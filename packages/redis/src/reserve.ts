@@ -93,7 +93,8 @@ async function reserveInBuckets(
   input: ReserveInput,
 ): Promise<ReserveResult> {
   const first = await reserveIn(redis, space, input, knownBuckets(space, input.offer))
-  if (first.isOk() || first.error.type !== 'WrongBuckets') return first as ReserveResult
+  if (first.isOk()) return ok(first.value)
+  if (first.error.type !== 'WrongBuckets') return err(first.error)
   learnBuckets(space, input.offer, first.error.buckets)
   const again = await reserveIn(redis, space, input, first.error.buckets)
   return again.mapErr(
