@@ -84,8 +84,8 @@ type ReserveResult = Result<ReserveOutcome, ReserveRefusal>
 
 /**
  * `reserve`'s steps with plain `Result`s, wrapped once by `reserve`: on the
- * hot path each ResultAsync combinator is an async function and a promise
- * more per order, and JSC kept recompiling neverthrow's (bench/README.md).
+ * hot path each ResultAsync combinator would be one more async function and
+ * promise per order.
  */
 async function reserveInBuckets(
   redis: RedisClient,
