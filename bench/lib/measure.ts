@@ -31,6 +31,8 @@ export type MeasureInput = {
   warmup?: boolean
   /** Extra text for the live progress line. */
   progress?: () => Promise<string>
+  /** Runs after the warm-up, just before the measured load (to read the apps' own counters). */
+  beforeMeasured?: () => Promise<void>
 }
 
 /**
@@ -73,6 +75,7 @@ export async function measure(ctx: ScenarioContext, input: MeasureInput): Promis
     warmup = await run(options.warmupSeconds).finally(() => ticker.stop())
   }
   const seconds = input.seconds ?? options.seconds
+  await input.beforeMeasured?.()
   const usage = watchUsage(input.watched)
   const ticker = startTicker(input.label, seconds, input.progress)
   let processes: ProcessUsage[] = []
