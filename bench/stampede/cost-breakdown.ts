@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs'
 import { jwtSettings } from '@flash/config'
 import { connectRedis, keySpace, loadScripts, requestFingerprint, reserve } from '@flash/redis'
-import { createBuyers, createSale, testDatabase, testRedis, testTokens } from '@flash/testing'
+import { createSale } from '@flash/testing'
 import { Elysia } from 'elysia'
 import { readCheckoutEnv } from '../../apps/checkout/src/env.ts'
 import { OrderModel } from '../../apps/checkout/src/modules/orders/model.ts'
@@ -27,6 +27,7 @@ import { openCheckout } from '../../apps/checkout/src/open.ts'
 import { service } from '../../packages/http/src/index.ts'
 import { bearer, createTokenVerifier } from '../../packages/tokens/src/index.ts'
 import { findOrStartServices } from '../../scripts/lib/services.ts'
+import { prepareFixture } from '../lib/fixture.ts'
 
 const perRound = Number(Bun.argv[2] ?? 20_000)
 const rounds = Number(Bun.argv[3] ?? 5)
@@ -35,12 +36,8 @@ const IN_FLIGHT = 64
 const services = await findOrStartServices(() => {})
 Bun.env.DATABASE_URL = services.databaseUrl
 Bun.env.REDIS_URL = services.redisUrl
-await using database = await testDatabase()
-await using r = await testRedis()
-const buyers = await createBuyers(database.db, 2_000)
-const tokens = await Promise.all(
-  buyers.map(async (id) => (await testTokens.signAccess({ id, role: 'buyer' })).token),
-)
+await using fixture = await prepareFixture({ buyers: 2_000 })
+const { database, redis: r, buyers, tokens } = fixture
 const { saleId } = await createSale(database.db, r.redis, r.space, {
   quantity: 100_000_000,
   perUserLimit: 0,

@@ -11,15 +11,9 @@
  */
 import { freePort } from '@flash/devstack'
 import { offerKeys } from '@flash/redis'
-import {
-  createBuyers,
-  createSale,
-  testDatabase,
-  testRedis,
-  testTokens,
-  waitFor,
-} from '@flash/testing'
+import { createSale, waitFor } from '@flash/testing'
 import { findOrStartServices, repoRoot } from '../../scripts/lib/services.ts'
+import { prepareFixture } from '../lib/fixture.ts'
 import { printProfile } from '../lib/print-profile.ts'
 
 const seconds = Number(Bun.argv[2] ?? 5)
@@ -30,14 +24,8 @@ const gcLog = Bun.argv.includes('gc')
 const services = await findOrStartServices(() => {})
 Bun.env.DATABASE_URL = services.databaseUrl
 Bun.env.REDIS_URL = services.redisUrl
-await using database = await testDatabase()
-await using r = await testRedis()
-const buyers = await createBuyers(database.db, 2_000)
-const tokensFile = `/tmp/profile-tokens-${process.pid}.txt`
-await Bun.write(
-  tokensFile,
-  `${(await Promise.all(buyers.map(async (id) => (await testTokens.signAccess({ id, role: 'buyer' })).token))).join('\n')}\n`,
-)
+await using fixture = await prepareFixture({ buyers: 2_000 })
+const { database, redis: r, tokensFile } = fixture
 const { saleId } = await createSale(database.db, r.redis, r.space, {
   quantity: soldOut ? 1 : 10_000_000,
   perUserLimit: 0,
@@ -114,7 +102,6 @@ if (gateway && checkout) {
   checkout.proc.kill('SIGINT')
   await checkout.proc.exited
 }
-await Bun.file(tokensFile).delete()
 
 if (gcLog) printPauses(gcLines, seconds)
 else await printProfile(dir)
