@@ -69,6 +69,7 @@ export async function stampede(
     facts:
       own && own.answered > 0
         ? {
+            'answers timed by its own clock': own.answered,
             'answered within 10 ms by its own clock (%)': percent(own.within10ms),
             'p99 by its own clock (ms)': own.p99Ms === null ? 'over 10 s' : own.p99Ms.toFixed(1),
           }
