@@ -1,24 +1,9 @@
-import { afterAll, expect, it } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { parseOptions } from '../lib/options.ts'
-import type { ScenarioContext } from '../lib/scenario.ts'
+import { expect, it } from 'bun:test'
 import { killRun } from '../stampede-cluster/kill.ts'
-
-const logDir = mkdtempSync(join(tmpdir(), 'bench-stampede-cluster-kill-'))
-afterAll(() => rmSync(logDir, { recursive: true, force: true }))
+import { shortLoad } from './short-load.ts'
 
 /** A light load. */
-const ctx: ScenarioContext = {
-  options: {
-    ...parseOptions(['--quick', '--seconds=1', '--connections=8', '--no-oha']),
-    buyers: 200,
-    warmupSeconds: 0,
-  },
-  logDir,
-  ohaAvailable: false,
-}
+const ctx = shortLoad('bench-stampede-cluster-kill-', 1)
 /** The kill comes 2.5 s in: the outage and the recovery outlast a 4 s load, under its last requests. */
 const short = { seconds: 4 }
 

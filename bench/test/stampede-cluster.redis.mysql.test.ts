@@ -1,24 +1,9 @@
-import { afterAll, expect, it } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { parseOptions } from '../lib/options.ts'
-import type { ScenarioContext } from '../lib/scenario.ts'
+import { expect, it } from 'bun:test'
 import { onCluster } from '../stampede-cluster/run.ts'
-
-const logDir = mkdtempSync(join(tmpdir(), 'bench-stampede-cluster-'))
-afterAll(() => rmSync(logDir, { recursive: true, force: true }))
+import { shortLoad } from './short-load.ts'
 
 /** A short load: two seconds, a few connections, a few buyers, no warm-up. */
-const ctx: ScenarioContext = {
-  options: {
-    ...parseOptions(['--quick', '--seconds=2', '--connections=8', '--no-oha']),
-    buyers: 200,
-    warmupSeconds: 0,
-  },
-  logDir,
-  ohaAvailable: false,
-}
+const ctx = shortLoad('bench-stampede-cluster-', 2)
 
 it('runs the stampede on a 3-master Redis Cluster, selling in every partition with nothing oversold or lost', async () => {
   const result = await onCluster(ctx)

@@ -1,30 +1,15 @@
-import { afterAll, expect, it } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { parseOptions } from '../lib/options.ts'
-import type { ScenarioContext } from '../lib/scenario.ts'
+import { expect, it } from 'bun:test'
 import { stampede } from '../stampede/run.ts'
-
-const logDir = mkdtempSync(join(tmpdir(), 'bench-stampede-'))
-afterAll(() => rmSync(logDir, { recursive: true, force: true }))
+import { shortLoad } from './short-load.ts'
 
 /** A short load: two seconds, a few connections, a few buyers, no warm-up. */
-const ctx: ScenarioContext = {
-  options: {
-    ...parseOptions(['--quick', '--seconds=2', '--connections=8', '--no-oha']),
-    buyers: 200,
-    warmupSeconds: 0,
-  },
-  logDir,
-  ohaAvailable: false,
-}
+const ctx = shortLoad('bench-stampede-', 2)
 
 it("reports, beside wrk's figures, the latency checkout's own /metrics gives for every order it answered", async () => {
   const result = await stampede(ctx, {
     name: 'stampede',
     summary: 'a short stampede',
-    stack: { logDir },
+    stack: { logDir: ctx.logDir },
   })
   expect(result.verdict).toMatchObject({ ok: true, oversold: 0, lost: 0 })
   const accepted = result.load?.statuses['202'] ?? 0
